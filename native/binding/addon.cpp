@@ -1,0 +1,41 @@
+// Entry point of the native addon: registers the wrapped classes and loadModel,
+// and takes the FathomError class from src/native/ so errors are typed.
+#include <napi.h>
+
+#include "addon-data.h"
+#include "context-wrap.h"
+#include "errors.h"
+#include "ggml-log.h"
+#include "model-wrap.h"
+#include "sampler-wrap.h"
+
+namespace fathom_binding {
+
+// setErrorClass(FathomError): instances are created as new FathomError(code, message).
+static Napi::Value set_error_class(const Napi::CallbackInfo & info) {
+    FATHOM_REQUIRE(info.Env(), info.Length() == 1 && info[0].IsFunction(), "setErrorClass(cls: Function)");
+    addon_data(info.Env()).error_class = Napi::Persistent(info[0].As<Napi::Function>());
+    return info.Env().Undefined();
+}
+
+static Napi::Object init(Napi::Env env, Napi::Object exports) {
+    fathom::ggml_log_install();
+    auto * data = new AddonData();
+    env.SetInstanceData(data);
+    Napi::Function model = ModelWrap::define(env);
+    Napi::Function context = ContextWrap::define(env);
+    Napi::Function sampler = SamplerWrap::define(env);
+    data->model_class = Napi::Persistent(model);
+    data->context_class = Napi::Persistent(context);
+    data->sampler_class = Napi::Persistent(sampler);
+    exports.Set("NativeSampler", sampler);
+    exports.Set("loadModel", Napi::Function::New<ModelWrap::load>(env, "loadModel"));
+    exports.Set("setErrorClass", Napi::Function::New<set_error_class>(env, "setErrorClass"));
+    return exports;
+}
+
+}  // namespace fathom_binding
+
+static Napi::Object init_addon(Napi::Env env, Napi::Object exports) { return fathom_binding::init(env, exports); }
+
+NODE_API_MODULE(fathom, init_addon)

@@ -1,0 +1,58 @@
+// A running state of a model: its KV cache, CPU backend (thread count) and
+// graph scheduler. decode() appends tokens to the sequence and returns the
+// logits of the last one. One Context is used by one thread at a time.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <vector>
+
+#include "ggml-backend.h"
+#include "kv-cache.h"
+#include "vocab.h"
+
+namespace fathom {
+
+class Model;
+
+struct ContextParams {
+    uint32_t n_ctx = 0;      // 0: the model's training context length
+    uint32_t n_batch = 512;  // longest single graph; longer prompts are split
+    int n_threads = 1;
+};
+
+class Context {
+public:
+    // Throws Error(INVALID_ARGUMENT | OUT_OF_MEMORY).
+    Context(std::shared_ptr<const Model> model, const ContextParams & params);
+    ~Context();
+    Context(const Context &) = delete;
+    Context & operator=(const Context &) = delete;
+
+    // Evaluates `tokens` at positions n_past().. and returns the last token's logits [n_vocab].
+    // Throws Error(INVALID_ARGUMENT | CONTEXT_FULL | COMPUTE_FAILED); `abort` (if set) stops compute early.
+    const std::vector<float> & decode(const std::vector<Token> & tokens, const std::atomic<bool> * abort = nullptr);
+    // Forgets the cached sequence.
+    void clear() { cache_.set_used(0); }
+    uint32_t n_past() const { return cache_.used(); }
+    uint32_t n_ctx() const { return cache_.size(); }
+    void set_threads(int n_threads);
+    const Model & model() const { return *model_; }
+
+private:
+    void decode_batch(const Token * tokens, uint32_t n_tokens);
+
+    std::shared_ptr<const Model> model_;
+    ContextParams params_;
+    KvCache cache_;
+    ggml_backend_t backend_ = nullptr;
+    ggml_backend_sched_t sched_ = nullptr;
+    size_t graph_size_;
+    std::vector<uint8_t> graph_meta_;  // tensor/graph descriptors of the graph being built
+    std::vector<float> logits_;
+    std::vector<float> mask_;
+    std::vector<int32_t> positions_;
+    const std::atomic<bool> * abort_ = nullptr;
+};
+
+}  // namespace fathom

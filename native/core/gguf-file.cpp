@@ -1,0 +1,182 @@
+// See gguf-file.h. ggml's getters assert on a type mismatch, so every accessor
+// here checks the stored type first and throws INVALID_GGUF naming the key.
+#include "gguf-file.h"
+
+#include <cstring>
+#include <limits>
+
+#include "error.h"
+#include "ggml-log.h"
+
+namespace fathom {
+
+static const char GGUF_MAGIC_BYTES[4] = {'G', 'G', 'U', 'F'};
+
+GgufFile::GgufFile(const std::string & path) : path_(path) {
+    ggml_log_install();
+    mapping_ = std::make_unique<MappedFile>(path);
+    if (mapping_->size() < 8 || std::memcmp(mapping_->data(), GGUF_MAGIC_BYTES, 4) != 0) {
+        throw Error(codes::INVALID_GGUF, path + " is not a GGUF file (it does not start with the bytes \"GGUF\")");
+    }
+    uint32_t version;
+    std::memcpy(&version, mapping_->data() + 4, sizeof version);
+    if (version < 2 || version > GGUF_VERSION) {
+        throw Error(codes::INVALID_GGUF, path + " is GGUF version " + std::to_string(version) + "; versions 2 and 3 are supported");
+    }
+    ggml_log_take_last_error();
+    gguf_init_params params = {/*no_alloc=*/true, /*ctx=*/&meta_};
+    gguf_ = gguf_init_from_buffer(mapping_->data(), mapping_->size(), params);
+    if (!gguf_) {
+        std::string why = ggml_log_take_last_error();
+        throw Error(codes::INVALID_GGUF, path + " is not a valid GGUF file" + (why.empty() ? "" : ": " + why));
+    }
+    validate_tensors();
+}
+
+GgufFile::~GgufFile() {
+    if (meta_) ggml_free(meta_);
+    if (gguf_) gguf_free(gguf_);
+}
+
+void GgufFile::validate_tensors() {
+    const size_t data_offset = gguf_get_data_offset(gguf_);
+    const int64_t n = gguf_get_n_tensors(gguf_);
+    for (int64_t i = 0; i < n; i++) {
+        const char * name = gguf_get_tensor_name(gguf_, i);
+        ggml_tensor * t = ggml_get_tensor(meta_, name);
+        if (!t) throw Error(codes::INVALID_GGUF, path_ + ": tensor '" + name + "' is described but missing");
+        const size_t begin = data_offset + gguf_get_tensor_offset(gguf_, i);
+        const size_t bytes = ggml_nbytes(t);
+        if (begin > mapping_->size() || bytes > mapping_->size() - begin) {
+            throw Error(codes::INVALID_GGUF, path_ + " is truncated: tensor '" + name + "' needs bytes " + std::to_string(begin) + ".." +
+                                                 std::to_string(begin + bytes) + " but the file has " + std::to_string(mapping_->size()));
+        }
+    }
+}
+
+ggml_tensor * GgufFile::tensor(const std::string & name) const { return ggml_get_tensor(meta_, name.c_str()); }
+
+const uint8_t * GgufFile::tensor_data(const ggml_tensor * t) const {
+    const int64_t id = gguf_find_tensor(gguf_, ggml_get_name(t));
+    return mapping_->data() + gguf_get_data_offset(gguf_) + gguf_get_tensor_offset(gguf_, id);
+}
+
+int64_t GgufFile::find(const std::string & key) const { return gguf_find_key(gguf_, key.c_str()); }
+
+int64_t GgufFile::require(const std::string & key) const {
+    const int64_t id = find(key);
+    if (id < 0) throw Error(codes::INVALID_GGUF, path_ + ": required metadata key '" + key + "' is missing");
+    return id;
+}
+
+void GgufFile::fail_type(const std::string & key, const char * wanted) const {
+    const int64_t id = find(key);
+    throw Error(codes::INVALID_GGUF, path_ + ": metadata key '" + key + "' should be " + wanted + " but is " +
+                                         gguf_type_name(gguf_get_kv_type(gguf_, id)));
+}
+
+std::string GgufFile::get_string(const std::string & key) const {
+    const int64_t id = require(key);
+    if (gguf_get_kv_type(gguf_, id) != GGUF_TYPE_STRING) fail_type(key, "a string");
+    return gguf_get_val_str(gguf_, id);
+}
+
+std::string GgufFile::get_string(const std::string & key, const std::string & fallback) const {
+    return has(key) ? get_string(key) : fallback;
+}
+
+// Reads any scalar numeric value as double; integers up to 2^53 are exact.
+static bool read_number(gguf_context * g, int64_t id, double & out) {
+    switch (gguf_get_kv_type(g, id)) {
+        case GGUF_TYPE_UINT8: out = gguf_get_val_u8(g, id); return true;
+        case GGUF_TYPE_INT8: out = gguf_get_val_i8(g, id); return true;
+        case GGUF_TYPE_UINT16: out = gguf_get_val_u16(g, id); return true;
+        case GGUF_TYPE_INT16: out = gguf_get_val_i16(g, id); return true;
+        case GGUF_TYPE_UINT32: out = gguf_get_val_u32(g, id); return true;
+        case GGUF_TYPE_INT32: out = gguf_get_val_i32(g, id); return true;
+        case GGUF_TYPE_UINT64: out = static_cast<double>(gguf_get_val_u64(g, id)); return true;
+        case GGUF_TYPE_INT64: out = static_cast<double>(gguf_get_val_i64(g, id)); return true;
+        case GGUF_TYPE_FLOAT32: out = gguf_get_val_f32(g, id); return true;
+        case GGUF_TYPE_FLOAT64: out = gguf_get_val_f64(g, id); return true;
+        case GGUF_TYPE_BOOL: out = gguf_get_val_bool(g, id) ? 1 : 0; return true;
+        default: return false;
+    }
+}
+
+uint32_t GgufFile::get_u32(const std::string & key) const {
+    const int64_t id = require(key);
+    double v;
+    if (!read_number(gguf_, id, v) || gguf_get_kv_type(gguf_, id) == GGUF_TYPE_FLOAT32 || gguf_get_kv_type(gguf_, id) == GGUF_TYPE_FLOAT64) {
+        fail_type(key, "an integer");
+    }
+    if (v < 0 || v > std::numeric_limits<uint32_t>::max()) {
+        throw Error(codes::INVALID_GGUF, path_ + ": metadata key '" + key + "' is out of range (" + std::to_string(v) + ")");
+    }
+    return static_cast<uint32_t>(v);
+}
+
+uint32_t GgufFile::get_u32(const std::string & key, uint32_t fallback) const { return has(key) ? get_u32(key) : fallback; }
+
+float GgufFile::get_f32(const std::string & key, float fallback) const {
+    if (!has(key)) return fallback;
+    double v;
+    if (!read_number(gguf_, find(key), v)) fail_type(key, "a number");
+    return static_cast<float>(v);
+}
+
+bool GgufFile::get_bool(const std::string & key, bool fallback) const {
+    if (!has(key)) return fallback;
+    const int64_t id = find(key);
+    if (gguf_get_kv_type(gguf_, id) != GGUF_TYPE_BOOL) fail_type(key, "a bool");
+    return gguf_get_val_bool(gguf_, id);
+}
+
+std::vector<std::string> GgufFile::get_string_array(const std::string & key) const {
+    const int64_t id = require(key);
+    if (gguf_get_kv_type(gguf_, id) != GGUF_TYPE_ARRAY || gguf_get_arr_type(gguf_, id) != GGUF_TYPE_STRING) {
+        fail_type(key, "an array of strings");
+    }
+    const size_t n = gguf_get_arr_n(gguf_, id);
+    std::vector<std::string> out;
+    out.reserve(n);
+    for (size_t i = 0; i < n; i++) out.emplace_back(gguf_get_arr_str(gguf_, id, i));
+    return out;
+}
+
+template <typename Out>
+static bool read_numeric_array(gguf_context * g, int64_t id, std::vector<Out> & out) {
+    if (gguf_get_kv_type(g, id) != GGUF_TYPE_ARRAY) return false;
+    const size_t n = gguf_get_arr_n(g, id);
+    const void * data = gguf_get_arr_data(g, id);
+    out.resize(n);
+    auto copy = [&](auto * typed) {
+        for (size_t i = 0; i < n; i++) out[i] = static_cast<Out>(typed[i]);
+    };
+    switch (gguf_get_arr_type(g, id)) {
+        case GGUF_TYPE_UINT8: copy(static_cast<const uint8_t *>(data)); return true;
+        case GGUF_TYPE_INT8: copy(static_cast<const int8_t *>(data)); return true;
+        case GGUF_TYPE_UINT16: copy(static_cast<const uint16_t *>(data)); return true;
+        case GGUF_TYPE_INT16: copy(static_cast<const int16_t *>(data)); return true;
+        case GGUF_TYPE_UINT32: copy(static_cast<const uint32_t *>(data)); return true;
+        case GGUF_TYPE_INT32: copy(static_cast<const int32_t *>(data)); return true;
+        case GGUF_TYPE_UINT64: copy(static_cast<const uint64_t *>(data)); return true;
+        case GGUF_TYPE_INT64: copy(static_cast<const int64_t *>(data)); return true;
+        case GGUF_TYPE_FLOAT32: copy(static_cast<const float *>(data)); return true;
+        case GGUF_TYPE_FLOAT64: copy(static_cast<const double *>(data)); return true;
+        default: return false;
+    }
+}
+
+std::vector<float> GgufFile::get_f32_array(const std::string & key) const {
+    std::vector<float> out;
+    if (!read_numeric_array(gguf_, require(key), out)) fail_type(key, "a numeric array");
+    return out;
+}
+
+std::vector<int32_t> GgufFile::get_i32_array(const std::string & key) const {
+    std::vector<int32_t> out;
+    if (!read_numeric_array(gguf_, require(key), out)) fail_type(key, "a numeric array");
+    return out;
+}
+
+}  // namespace fathom

@@ -1,0 +1,100 @@
+// See graph.h.
+#include "graph.h"
+
+#include <cmath>
+
+#include "kv-cache.h"
+#include "model.h"
+
+namespace fathom {
+
+GraphBuilder::GraphBuilder(ggml_context * ctx, ggml_cgraph * graph, const Model & model, KvCache & cache, uint32_t n_past, uint32_t n_tokens)
+    : model(model), hp(model.hparams()), ctx(ctx), graph(graph), n_past(n_past), n_tokens(n_tokens), n_kv(n_past + n_tokens), cache_(cache) {
+    inputs.tokens = ggml_new_tensor_1d(ctx, GGML_TYPE_I32, n_tokens);  // [n_tokens]
+    ggml_set_input(inputs.tokens);
+    ggml_set_name(inputs.tokens, "inp_tokens");
+    inputs.positions = ggml_new_tensor_1d(ctx, GGML_TYPE_I32, n_tokens);  // [n_tokens]
+    ggml_set_input(inputs.positions);
+    ggml_set_name(inputs.positions, "inp_pos");
+    inputs.kq_mask = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, n_kv, n_tokens);  // [n_kv, n_tokens]
+    ggml_set_input(inputs.kq_mask);
+    ggml_set_name(inputs.kq_mask, "inp_kq_mask");
+}
+
+ggml_tensor * GraphBuilder::name(ggml_tensor * t, const char * name, int layer) {
+    if (layer >= 0) ggml_format_name(t, "blk.%d.%s", layer, name);
+    else ggml_set_name(t, name);
+    return t;
+}
+
+ggml_tensor * GraphBuilder::embed_tokens() {
+    return name(ggml_get_rows(ctx, model.weights().tok_embd, inputs.tokens), "inp_embd");  // [n_embd, n_tokens]
+}
+
+ggml_tensor * GraphBuilder::rms_norm(ggml_tensor * x, ggml_tensor * weight, const char * label, int layer) {
+    ggml_tensor * cur = ggml_rms_norm(ctx, x, hp.norm_rms_eps);
+    if (weight) cur = ggml_mul(ctx, cur, weight);
+    return name(cur, label, layer);
+}
+
+ggml_tensor * GraphBuilder::rope(ggml_tensor * x, int mode) {
+    return ggml_rope_ext(ctx, x, inputs.positions, nullptr, hp.n_rot, mode, hp.n_ctx_train, hp.rope_freq_base, hp.rope_freq_scale,
+                         /*ext_factor=*/0.0f, /*attn_factor=*/1.0f, /*beta_fast=*/32.0f, /*beta_slow=*/1.0f);
+}
+
+ggml_tensor * GraphBuilder::attention(int layer, ggml_tensor * q, ggml_tensor * k, ggml_tensor * v) {
+    ggml_tensor * k_cache = cache_.k(layer);
+    ggml_tensor * v_cache = cache_.v(layer);
+    const int64_t n_embd_k_gqa = hp.n_embd_k_gqa(), n_embd_v_gqa = hp.n_embd_v_gqa();
+    const size_t f16 = ggml_element_size(k_cache);
+
+    // Store this batch's keys and values at positions n_past.. (expanded first so they run before the reads).
+    ggml_tensor * k_slot = ggml_view_1d(ctx, k_cache, n_tokens * n_embd_k_gqa, ggml_row_size(k_cache->type, n_embd_k_gqa) * n_past);
+    ggml_build_forward_expand(graph, ggml_cpy(ctx, k, k_slot));
+    ggml_tensor * v_slot = ggml_view_2d(ctx, v_cache, n_tokens, n_embd_v_gqa, v_cache->nb[1], n_past * f16);  // [n_tokens, n_embd_v_gqa]
+    ggml_build_forward_expand(graph, ggml_cpy(ctx, ggml_transpose(ctx, v), v_slot));
+
+    // All cached keys/values up to this batch's last position.
+    ggml_tensor * keys = ggml_view_3d(ctx, k_cache, hp.n_embd_head_k, hp.n_head_kv, n_kv, ggml_row_size(k_cache->type, hp.n_embd_head_k),
+                                      ggml_row_size(k_cache->type, n_embd_k_gqa), 0);     // [head_dim, n_head_kv, n_kv]
+    keys = ggml_permute(ctx, keys, 0, 2, 1, 3);                                           // [head_dim, n_kv, n_head_kv]
+    ggml_tensor * values = ggml_view_3d(ctx, v_cache, n_kv, hp.n_embd_head_v, hp.n_head_kv, v_cache->nb[1],
+                                        v_cache->nb[1] * hp.n_embd_head_v, 0);            // [n_kv, head_dim_v, n_head_kv]
+    ggml_tensor * queries = ggml_permute(ctx, q, 0, 2, 1, 3);                            // [head_dim, n_tokens, n_head]
+
+    // Each group of n_head/n_head_kv query heads shares one KV head (ggml broadcasts dim 2).
+    ggml_tensor * kq = name(ggml_mul_mat(ctx, keys, queries), "kq", layer);              // [n_kv, n_tokens, n_head]
+    kq = ggml_soft_max_ext(ctx, kq, inputs.kq_mask, 1.0f / std::sqrt(static_cast<float>(hp.n_embd_head_k)), 0.0f);
+    name(kq, "kq_soft_max", layer);
+    ggml_tensor * kqv = ggml_mul_mat(ctx, values, kq);                                   // [head_dim_v, n_tokens, n_head]
+    kqv = ggml_permute(ctx, kqv, 0, 2, 1, 3);                                            // [head_dim_v, n_head, n_tokens]
+    ggml_tensor * merged = ggml_cont_2d(ctx, kqv, hp.n_embd_head_v * hp.n_head, n_tokens);  // [n_embd_head_v*n_head, n_tokens]
+    return name(merged, "kqv_out", layer);
+}
+
+ggml_tensor * GraphBuilder::self_attention(int layer, const LayerWeights & w, ggml_tensor * x, int rope_mode) {
+    ggml_tensor * q = name(ggml_mul_mat(ctx, w.wq, x), "q", layer);  // [n_embd_head_k*n_head, n_tokens]
+    ggml_tensor * k = name(ggml_mul_mat(ctx, w.wk, x), "k", layer);  // [n_embd_k_gqa, n_tokens]
+    ggml_tensor * v = name(ggml_mul_mat(ctx, w.wv, x), "v", layer);  // [n_embd_v_gqa, n_tokens]
+    q = ggml_reshape_3d(ctx, q, hp.n_embd_head_k, hp.n_head, n_tokens);     // [head_dim, n_head, n_tokens]
+    k = ggml_reshape_3d(ctx, k, hp.n_embd_head_k, hp.n_head_kv, n_tokens);  // [head_dim, n_head_kv, n_tokens]
+    q = name(rope(q, rope_mode), "q_rope", layer);
+    k = name(rope(k, rope_mode), "k_rope", layer);
+    ggml_tensor * out = attention(layer, q, k, v);
+    return name(ggml_mul_mat(ctx, w.wo, out), "attn_out", layer);  // [n_embd, n_tokens]
+}
+
+ggml_tensor * GraphBuilder::ffn_swiglu(int layer, const LayerWeights & w, ggml_tensor * x) {
+    ggml_tensor * gate = name(ggml_mul_mat(ctx, w.ffn_gate, x), "ffn_gate", layer);  // [n_ff, n_tokens]
+    ggml_tensor * up = name(ggml_mul_mat(ctx, w.ffn_up, x), "ffn_up", layer);        // [n_ff, n_tokens]
+    ggml_tensor * act = name(ggml_swiglu_split(ctx, gate, up), "ffn_swiglu", layer);  // [n_ff, n_tokens]
+    return name(ggml_mul_mat(ctx, w.ffn_down, act), "ffn_out", layer);               // [n_embd, n_tokens]
+}
+
+ggml_tensor * GraphBuilder::output_head(ggml_tensor * x) {
+    ggml_tensor * last = ggml_view_2d(ctx, x, x->ne[0], 1, x->nb[1], (n_tokens - 1) * x->nb[1]);  // [n_embd, 1]
+    ggml_tensor * cur = rms_norm(last, model.weights().output_norm, "result_norm", -1);
+    return name(ggml_mul_mat(ctx, model.weights().output, cur), "result_output");  // [n_vocab, 1]
+}
+
+}  // namespace fathom

@@ -1,0 +1,61 @@
+// Builds one forward pass as a ggml graph: the inputs (token ids, positions,
+// causal mask) and the blocks every decoder architecture is made of (norms, RoPE,
+// attention over the KV cache, gated FFN, output head). Architecture files wire
+// these blocks; they never touch ggml_backend or the scheduler.
+// Every intermediate tensor gets a stable name ("blk.3.attn_out"): the
+// introspection API reads tensors by these names, so they are a public contract.
+#pragma once
+
+#include <cstdint>
+
+#include "ggml.h"
+
+namespace fathom {
+
+class Model;
+class KvCache;
+struct Hparams;
+struct LayerWeights;
+
+struct GraphInputs {
+    ggml_tensor * tokens = nullptr;     // I32 [n_tokens]
+    ggml_tensor * positions = nullptr;  // I32 [n_tokens]
+    ggml_tensor * kq_mask = nullptr;    // F32 [n_kv, n_tokens], 0 or -inf
+};
+
+class GraphBuilder {
+public:
+    // n_past: cache positions already filled; the batch occupies n_past..n_past+n_tokens-1.
+    GraphBuilder(ggml_context * ctx, ggml_cgraph * graph, const Model & model, KvCache & cache, uint32_t n_past, uint32_t n_tokens);
+
+    const Model & model;
+    const Hparams & hp;
+    ggml_context * const ctx;
+    ggml_cgraph * const graph;
+    const uint32_t n_past, n_tokens, n_kv;
+    GraphInputs inputs;
+
+    // [n_embd, n_tokens] rows of the token embedding matrix.
+    ggml_tensor * embed_tokens();
+    ggml_tensor * rms_norm(ggml_tensor * x, ggml_tensor * weight, const char * name, int layer);
+    // x: [head_dim, n_heads, n_tokens], rotated in place of the first n_rot dims per head.
+    ggml_tensor * rope(ggml_tensor * x, int mode);
+    // Multi-head attention with grouped KV heads; stores k/v in the cache.
+    // q: [head_dim_k, n_head, n_tokens], k: [head_dim_k, n_head_kv, n_tokens], v: [n_embd_v_gqa, n_tokens].
+    // Returns [n_embd_head_v * n_head, n_tokens], before the output projection.
+    ggml_tensor * attention(int layer, ggml_tensor * q, ggml_tensor * k, ggml_tensor * v);
+    // The attention sub-block of a llama-style layer: projections, RoPE, attention, output projection.
+    ggml_tensor * self_attention(int layer, const LayerWeights & w, ggml_tensor * x, int rope_mode);
+    // SwiGLU feed-forward: down(silu(gate(x)) * up(x)).
+    ggml_tensor * ffn_swiglu(int layer, const LayerWeights & w, ggml_tensor * x);
+    // Keeps only the last token's row (the only one that needs logits), then norm and head.
+    // Returns [n_vocab, 1] named "result_output".
+    ggml_tensor * output_head(ggml_tensor * x);
+
+    ggml_tensor * name(ggml_tensor * t, const char * name, int layer = -1);
+
+private:
+    KvCache & cache_;
+};
+
+}  // namespace fathom

@@ -1,0 +1,36 @@
+// Hyperparameters of a decoder model, read from "<arch>.*" GGUF keys with the
+// defaults llama.cpp applies when a key is absent. Shapes are validated here so
+// that graph building never meets an impossible size.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace fathom {
+
+class GgufFile;
+
+struct Hparams {
+    std::string architecture;
+    uint32_t n_ctx_train = 0;   // context length the model was trained with
+    uint32_t n_embd = 0;        // residual stream width
+    uint32_t n_layer = 0;
+    uint32_t n_ff = 0;          // FFN hidden width
+    uint32_t n_head = 0;
+    uint32_t n_head_kv = 0;     // < n_head for grouped-query attention
+    uint32_t n_embd_head_k = 0; // per-head key/query width
+    uint32_t n_embd_head_v = 0; // per-head value width
+    uint32_t n_rot = 0;         // rotated dimensions per head
+    uint32_t n_vocab = 0;
+    float rope_freq_base = 10000.0f;
+    float rope_freq_scale = 1.0f;
+    float norm_rms_eps = 1e-5f;
+
+    uint32_t n_embd_k_gqa() const { return n_embd_head_k * n_head_kv; }
+    uint32_t n_embd_v_gqa() const { return n_embd_head_v * n_head_kv; }
+};
+
+// Throws Error(INVALID_GGUF) naming the key at fault.
+Hparams load_hparams(const GgufFile & file, const std::string & architecture, uint32_t n_vocab);
+
+}  // namespace fathom

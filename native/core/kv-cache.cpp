@@ -1,0 +1,39 @@
+// See kv-cache.h.
+#include "kv-cache.h"
+
+#include "error.h"
+#include "ggml-alloc.h"
+#include "ggml-cpu.h"
+#include "hparams.h"
+
+namespace fathom {
+
+KvCache::KvCache(const Hparams & hp, uint32_t size) : size_(size) {
+    ggml_init_params params = {/*mem_size=*/2 * hp.n_layer * ggml_tensor_overhead(), /*mem_buffer=*/nullptr, /*no_alloc=*/true};
+    ctx_ = ggml_init(params);
+    if (!ctx_) throw Error(codes::OUT_OF_MEMORY, "cannot create the KV cache context");
+    for (uint32_t il = 0; il < hp.n_layer; il++) {
+        ggml_tensor * k = ggml_new_tensor_2d(ctx_, GGML_TYPE_F16, hp.n_embd_k_gqa(), size);  // [n_embd_k_gqa, size]
+        ggml_tensor * v = ggml_new_tensor_2d(ctx_, GGML_TYPE_F16, size, hp.n_embd_v_gqa());  // [size, n_embd_v_gqa]
+        ggml_format_name(k, "cache_k_l%u", il);
+        ggml_format_name(v, "cache_v_l%u", il);
+        k_.push_back(k);
+        v_.push_back(v);
+    }
+    buffer_ = ggml_backend_alloc_ctx_tensors_from_buft(ctx_, ggml_backend_cpu_buffer_type());
+    if (!buffer_) {
+        ggml_free(ctx_);
+        throw Error(codes::OUT_OF_MEMORY, "cannot allocate a KV cache of " + std::to_string(size) + " positions");
+    }
+    // Unwritten cells are masked out, but zeros keep NaN patterns out of the products.
+    ggml_backend_buffer_clear(buffer_, 0);
+}
+
+KvCache::~KvCache() {
+    if (buffer_) ggml_backend_buffer_free(buffer_);
+    if (ctx_) ggml_free(ctx_);
+}
+
+size_t KvCache::bytes() const { return ggml_backend_buffer_get_size(buffer_); }
+
+}  // namespace fathom

@@ -1,0 +1,85 @@
+// A loaded model: hyperparameters, vocabulary and weights. Weights stay in the
+// memory-mapped GGUF file and are handed to ggml in place. A Model is immutable
+// after load and shared (shared_ptr) by every Context that runs it.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "ggml-backend.h"
+#include "ggml.h"
+#include "gguf-file.h"
+#include "hparams.h"
+#include "vocab.h"
+
+namespace fathom {
+
+struct Architecture;
+
+// Weights of one transformer block; an architecture fills the ones it uses.
+struct LayerWeights {
+    ggml_tensor * attn_norm = nullptr;
+    ggml_tensor * wq = nullptr;
+    ggml_tensor * wk = nullptr;
+    ggml_tensor * wv = nullptr;
+    ggml_tensor * wo = nullptr;
+    ggml_tensor * ffn_norm = nullptr;
+    ggml_tensor * ffn_gate = nullptr;
+    ggml_tensor * ffn_up = nullptr;
+    ggml_tensor * ffn_down = nullptr;
+};
+
+struct ModelWeights {
+    ggml_tensor * tok_embd = nullptr;
+    ggml_tensor * output_norm = nullptr;
+    ggml_tensor * output = nullptr;
+    std::vector<LayerWeights> layers;
+};
+
+// Looks up weight tensors by GGUF name and checks their shapes, so that a
+// malformed file fails here with a clear error rather than in a ggml assert.
+class WeightLoader {
+public:
+    explicit WeightLoader(const GgufFile & file) : file_(file) {}
+    // ne: expected dimensions, innermost first, e.g. {n_embd, n_vocab}.
+    ggml_tensor * require(const std::string & name, std::vector<int64_t> ne) const;
+    ggml_tensor * optional(const std::string & name, std::vector<int64_t> ne) const;
+    static std::string block(int layer, const char * suffix) { return "blk." + std::to_string(layer) + "." + suffix; }
+
+private:
+    const GgufFile & file_;
+};
+
+struct ModelParams {
+    bool vocab_only = false;
+};
+
+class Model {
+public:
+    // Throws Error(FILE_NOT_FOUND | INVALID_GGUF | UNSUPPORTED_ARCHITECTURE).
+    static std::shared_ptr<Model> load(const std::string & path, const ModelParams & params);
+    ~Model();
+
+    const GgufFile & file() const { return *file_; }
+    const Hparams & hparams() const { return hparams_; }
+    const Vocab & vocab() const { return *vocab_; }
+    const ModelWeights & weights() const { return weights_; }
+    const Architecture & architecture() const { return *architecture_; }
+    bool vocab_only() const { return vocab_only_; }
+    size_t weight_bytes() const { return weight_bytes_; }
+
+private:
+    Model() = default;
+
+    std::unique_ptr<GgufFile> file_;
+    std::unique_ptr<Vocab> vocab_;
+    Hparams hparams_;
+    ModelWeights weights_;
+    const Architecture * architecture_ = nullptr;
+    ggml_backend_buffer_t weight_buffer_ = nullptr;
+    size_t weight_bytes_ = 0;
+    bool vocab_only_ = false;
+};
+
+}  // namespace fathom

@@ -1,0 +1,25 @@
+// See architectures.h.
+#include "architectures.h"
+
+#include "ggml.h"
+
+namespace fathom {
+
+static const Architecture ARCHITECTURES[] = {
+    {"llama", load_llama_weights, build_llama_graph},
+};
+
+const Architecture * find_architecture(const std::string & name) {
+    for (const Architecture & a : ARCHITECTURES) {
+        if (name == a.name) return &a;
+    }
+    return nullptr;
+}
+
+std::string supported_architectures() {
+    std::string out;
+    for (const Architecture & a : ARCHITECTURES) out += (out.empty() ? "" : ", ") + std::string(a.name);
+    return out;
+}
+
+}  // namespace fathom

@@ -1,0 +1,30 @@
+// The table of supported architectures. Adding one means one file in this
+// folder (weights + graph wiring of the shared blocks in graph.h) and one row.
+#pragma once
+
+#include <string>
+
+#include "ggml.h"
+
+namespace fathom {
+
+class GraphBuilder;
+class WeightLoader;
+struct Hparams;
+struct ModelWeights;
+
+struct Architecture {
+    const char * name;  // general.architecture
+    void (*load_weights)(const WeightLoader & loader, const Hparams & hp, ModelWeights & weights);
+    // Builds the forward pass and returns the logits tensor [n_vocab, 1].
+    ggml_tensor * (*build_graph)(GraphBuilder & g);
+};
+
+const Architecture * find_architecture(const std::string & name);
+std::string supported_architectures();
+
+// One pair per architecture file.
+void load_llama_weights(const WeightLoader & loader, const Hparams & hp, ModelWeights & weights);
+ggml_tensor * build_llama_graph(GraphBuilder & g);
+
+}  // namespace fathom

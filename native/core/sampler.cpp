@@ -1,0 +1,74 @@
+// See sampler.h. Filter order follows llama.cpp's default chain:
+// top-k -> top-p -> min-p -> temperature -> draw.
+#include "sampler.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "error.h"
+
+namespace fathom {
+
+void validate_sampler_params(const SamplerParams & p) {
+    const auto bad = [](const std::string & what) { return Error(codes::INVALID_ARGUMENT, what); };
+    if (!std::isfinite(p.temperature) || p.temperature < 0) throw bad("temperature must be a finite number >= 0, got " + std::to_string(p.temperature));
+    if (p.top_k < 0) throw bad("topK must be >= 0, got " + std::to_string(p.top_k));
+    if (!(p.top_p > 0 && p.top_p <= 1)) throw bad("topP must be in (0, 1], got " + std::to_string(p.top_p));
+    if (!(p.min_p >= 0 && p.min_p <= 1)) throw bad("minP must be in [0, 1], got " + std::to_string(p.min_p));
+}
+
+Sampler::Sampler(const SamplerParams & params) : params_(params), rng_(params.seed) { validate_sampler_params(params); }
+
+Token Sampler::sample(const std::vector<float> & logits) {
+    if (params_.temperature <= 0) {
+        // Greedy: the first of the highest logits, as llama.cpp's greedy sampler.
+        return static_cast<Token>(std::max_element(logits.begin(), logits.end()) - logits.begin());
+    }
+
+    candidates_.resize(logits.size());
+    for (size_t i = 0; i < logits.size(); i++) candidates_[i] = Candidate{static_cast<Token>(i), logits[i], 0.0f};
+    const auto by_logit = [](const Candidate & a, const Candidate & b) { return a.logit > b.logit; };
+
+    size_t keep = candidates_.size();
+    if (params_.top_k > 0 && static_cast<size_t>(params_.top_k) < keep) {
+        keep = params_.top_k;
+        std::partial_sort(candidates_.begin(), candidates_.begin() + keep, candidates_.end(), by_logit);
+        candidates_.resize(keep);
+    } else {
+        std::sort(candidates_.begin(), candidates_.end(), by_logit);
+    }
+
+    // Probabilities of the remaining candidates at temperature 1 drive top-p and min-p.
+    const auto normalize = [&](float temperature) {
+        const float max_logit = candidates_.front().logit;
+        double sum = 0;
+        for (Candidate & c : candidates_) sum += (c.p = std::exp((c.logit - max_logit) / temperature));
+        for (Candidate & c : candidates_) c.p = static_cast<float>(c.p / sum);
+    };
+    normalize(1.0f);
+    if (params_.top_p < 1.0f) {
+        double cumulative = 0;
+        size_t n = 0;
+        while (n < candidates_.size()) {
+            cumulative += candidates_[n++].p;
+            if (cumulative >= params_.top_p) break;
+        }
+        candidates_.resize(std::max<size_t>(n, 1));
+    }
+    if (params_.min_p > 0.0f) {
+        const float threshold = candidates_.front().p * params_.min_p;
+        size_t n = 1;
+        while (n < candidates_.size() && candidates_[n].p >= threshold) n++;
+        candidates_.resize(n);
+    }
+
+    normalize(params_.temperature);
+    std::uniform_real_distribution<double> uniform(0.0, 1.0);
+    double r = uniform(rng_);
+    for (const Candidate & c : candidates_) {
+        if ((r -= c.p) <= 0) return c.id;
+    }
+    return candidates_.back().id;
+}
+
+}  // namespace fathom
