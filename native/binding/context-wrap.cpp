@@ -13,7 +13,7 @@ Napi::Function ContextWrap::define(Napi::Env env) {
                        {
                            InstanceMethod<&ContextWrap::evaluate>("evaluate"),
                            InstanceMethod<&ContextWrap::abort>("abort"),
-                           InstanceMethod<&ContextWrap::clear>("clear"),
+                           InstanceMethod<&ContextWrap::truncate>("truncate"),
                            InstanceMethod<&ContextWrap::state>("state"),
                            InstanceMethod<&ContextWrap::dispose>("dispose"),
                        });
@@ -65,9 +65,12 @@ Napi::Value ContextWrap::abort(const Napi::CallbackInfo & info) {
     return info.Env().Undefined();
 }
 
-Napi::Value ContextWrap::clear(const Napi::CallbackInfo & info) {
-    context(info.Env())->clear();
-    return info.Env().Undefined();
+Napi::Value ContextWrap::truncate(const Napi::CallbackInfo & info) {
+    Napi::Env env = info.Env();
+    auto ctx = context(env);
+    FATHOM_REQUIRE(env, info.Length() >= 1 && info[0].IsNumber() && info[0].As<Napi::Number>().DoubleValue() >= 0, "truncate(n: number >= 0)");
+    ctx->truncate(static_cast<uint32_t>(std::min(info[0].As<Napi::Number>().DoubleValue(), 4294967295.0)));
+    return env.Undefined();
 }
 
 Napi::Value ContextWrap::state(const Napi::CallbackInfo & info) {

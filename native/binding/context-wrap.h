@@ -20,7 +20,7 @@ private:
     // evaluate(tokens: Int32Array, sampler: NativeSampler | null): Promise<number> — the sampled id, or -1.
     Napi::Value evaluate(const Napi::CallbackInfo & info);
     Napi::Value abort(const Napi::CallbackInfo & info);
-    Napi::Value clear(const Napi::CallbackInfo & info);
+    Napi::Value truncate(const Napi::CallbackInfo & info);
     Napi::Value state(const Napi::CallbackInfo & info);
     Napi::Value dispose(const Napi::CallbackInfo & info);
     std::shared_ptr<fathom::Context> context(Napi::Env env) const;

@@ -3,6 +3,7 @@
 // logits of the last one. One Context is used by one thread at a time.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <memory>
 #include <vector>
@@ -32,8 +33,8 @@ public:
     // Evaluates `tokens` at positions n_past().. and returns the last token's logits [n_vocab].
     // Throws Error(INVALID_ARGUMENT | CONTEXT_FULL | COMPUTE_FAILED); `abort` (if set) stops compute early.
     const std::vector<float> & decode(const std::vector<Token> & tokens, const std::atomic<bool> * abort = nullptr);
-    // Forgets the cached sequence.
-    void clear() { cache_.set_used(0); }
+    // Keeps the first n cached positions (a shared prefix) and forgets the rest.
+    void truncate(uint32_t n) { cache_.set_used(std::min(n, cache_.used())); }
     uint32_t n_past() const { return cache_.used(); }
     uint32_t n_ctx() const { return cache_.size(); }
     void set_threads(int n_threads);

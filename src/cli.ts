@@ -1,0 +1,147 @@
+#!/usr/bin/env node
+// The `fathom` command: inspect GGUF files, generate text, build the addon.
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+
+import { FathomError } from './errors.js';
+import type { GgufInfo, GgufValue } from './gguf/gguf-info.js';
+import { readGguf } from './gguf/read-gguf.js';
+import { loadModel } from './model.js';
+import { packageRoot } from './native/load-addon.js';
+
+const USAGE = `Usage:
+  fathom inspect <file.gguf> [--json]
+  fathom generate <file.gguf> -p "<prompt>" [-n N] [--temperature T] [--seed S] [--top-k K] [--top-p P] [--min-p P] [--threads N] [--ctx N]
+  fathom build [cmake-js options]      build the native addon from source
+`;
+
+function usageError(message: string): never {
+  throw new FathomError('INVALID_ARGUMENT', `${message}\n\n${USAGE}`);
+}
+
+function jsonReplacer(_key: string, value: unknown): unknown {
+  return typeof value === 'bigint' ? value.toString() : value;
+}
+
+function formatValue(value: GgufValue): string {
+  if (Array.isArray(value)) {
+    const head = value.slice(0, 6).map((v) => formatValue(v)).join(', ');
+    return `[${head}${value.length > 6 ? `, … (${value.length} items)` : ''}]`;
+  }
+  if (typeof value === 'string') return JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value);
+  return String(value);
+}
+
+function formatCount(n: number): string {
+  if (n >= 1e9) return `${(n / 1e9).toFixed(2)} B`;
+  if (n >= 1e6) return `${(n / 1e6).toFixed(2)} M`;
+  if (n >= 1e3) return `${(n / 1e3).toFixed(1)} K`;
+  return String(n);
+}
+
+function printSummary(info: GgufInfo): void {
+  const types = new Map<string, number>();
+  for (const t of info.tensors) types.set(t.type, (types.get(t.type) ?? 0) + 1);
+  const rows: Array<[string, string | number | undefined]> = [
+    ['file', `${info.path} (${formatCount(info.fileSize)}B, GGUF v${info.version})`],
+    ['name', info.name],
+    ['architecture', info.architecture],
+    ['parameters', formatCount(info.parameterCount)],
+    ['context length', info.contextLength],
+    ['embedding length', info.embeddingLength],
+    ['blocks', info.blockCount],
+    ['feed-forward length', info.feedForwardLength],
+    ['heads / KV heads', info.headCount !== undefined ? `${info.headCount} / ${info.headCountKv}` : undefined],
+    ['vocabulary', info.vocabSize],
+    ['tensor types', [...types].map(([t, n]) => `${t} ×${n}`).join(', ')],
+  ];
+  for (const [label, value] of rows) if (value !== undefined && value !== '') console.log(`${label.padEnd(20)} ${value}`);
+  console.log(`\nmetadata (${Object.keys(info.metadata).length} keys)`);
+  for (const [key, value] of Object.entries(info.metadata)) console.log(`  ${key.padEnd(44)} ${formatValue(value)}`);
+  console.log(`\ntensors (${info.tensors.length})`);
+  for (const t of info.tensors) console.log(`  ${t.name.padEnd(32)} ${t.type.padEnd(6)} [${t.shape.join(', ')}]`);
+}
+
+function numberOption(values: Record<string, unknown>, name: string): number | undefined {
+  const raw = values[name];
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!Number.isFinite(n)) usageError(`--${name} expects a number, got "${String(raw)}"`);
+  return n;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === '--help' || command === '-h') {
+    process.stdout.write(USAGE);
+    return command ? 0 : 1;
+  }
+  if (command === 'build') {
+    const script = path.join(packageRoot(), 'scripts', 'build-native.mjs');
+    return spawnSync(process.execPath, [script, ...rest], { stdio: 'inherit' }).status ?? 1;
+  }
+  if (command === 'inspect') {
+    const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { json: { type: 'boolean' } } });
+    if (positionals.length !== 1) usageError('inspect takes exactly one file');
+    const info = await readGguf(positionals[0]);
+    if (values.json) console.log(JSON.stringify(info, jsonReplacer, 2));
+    else printSummary(info);
+    return 0;
+  }
+  if (command === 'generate') {
+    const { values, positionals } = parseArgs({
+      args: rest,
+      allowPositionals: true,
+      options: {
+        prompt: { type: 'string', short: 'p' },
+        'n-predict': { type: 'string', short: 'n' },
+        temperature: { type: 'string' },
+        seed: { type: 'string' },
+        'top-k': { type: 'string' },
+        'top-p': { type: 'string' },
+        'min-p': { type: 'string' },
+        threads: { type: 'string', short: 't' },
+        ctx: { type: 'string', short: 'c' },
+      },
+    });
+    if (positionals.length !== 1) usageError('generate takes exactly one model file');
+    if (values.prompt === undefined) usageError('generate needs a prompt: -p "<text>"');
+    const model = await loadModel(positionals[0], { threads: numberOption(values, 'threads'), contextSize: numberOption(values, 'ctx') });
+    const controller = new AbortController();
+    process.once('SIGINT', () => controller.abort());
+    try {
+      process.stdout.write(values.prompt);
+      const stream = model.generate(values.prompt, {
+        maxTokens: numberOption(values, 'n-predict'),
+        temperature: numberOption(values, 'temperature'),
+        seed: numberOption(values, 'seed'),
+        topK: numberOption(values, 'top-k'),
+        topP: numberOption(values, 'top-p'),
+        minP: numberOption(values, 'min-p'),
+        signal: controller.signal,
+      });
+      for await (const chunk of stream) process.stdout.write(chunk.text);
+      process.stdout.write('\n');
+    } catch (error) {
+      if (!(error instanceof FathomError && error.code === 'ABORTED')) throw error;
+      process.stdout.write('\n');
+    } finally {
+      await model.dispose();
+    }
+    return 0;
+  }
+  usageError(`unknown command "${command}"`);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (error instanceof FathomError) console.error(`fathom: ${error.message} [${error.code}]`);
+    else if (error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) console.error(`fathom: ${error.message}\n\n${USAGE}`);
+    else console.error(error);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,31 @@
+// The one error type of the public API. Native failures arrive already as
+// FathomError (the class is handed to the addon at load), so callers can
+// always branch on `error.code`.
+
+export type FathomErrorCode =
+  | 'FILE_NOT_FOUND'
+  | 'INVALID_GGUF'
+  | 'UNSUPPORTED_ARCHITECTURE'
+  | 'INVALID_ARGUMENT'
+  | 'CONTEXT_FULL'
+  | 'ABORTED'
+  | 'DISPOSED'
+  | 'BUSY'
+  | 'OUT_OF_MEMORY'
+  | 'COMPUTE_FAILED'
+  | 'NATIVE_LOAD_FAILED'
+  | 'INTERNAL';
+
+export class FathomError extends Error {
+  readonly code: FathomErrorCode;
+
+  constructor(code: FathomErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'FathomError';
+    this.code = code;
+  }
+}
+
+export function invalidArgument(message: string): FathomError {
+  return new FathomError('INVALID_ARGUMENT', message);
+}

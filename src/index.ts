@@ -1,0 +1,23 @@
+// Public entry point of fathom-llm.
+import type { GgufInfo } from './gguf/gguf-info.js';
+import { readGguf } from './gguf/read-gguf.js';
+
+export { FathomError, type FathomErrorCode } from './errors.js';
+export type { GgufInfo, GgufTensorInfo, GgufValue } from './gguf/gguf-info.js';
+export {
+  loadModel,
+  Model,
+  type CompletionResult,
+  type DetokenizeOptions,
+  type FinishReason,
+  type GenerationChunk,
+  type LoadModelOptions,
+  type Prompt,
+  type TokenizeOptions,
+} from './model.js';
+export type { GenerateOptions } from './sampling-options.js';
+
+/** Reads a GGUF file's metadata and tensor list without loading weights. */
+export function inspectGguf(path: string): Promise<GgufInfo> {
+  return readGguf(path);
+}

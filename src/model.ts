@@ -1,0 +1,306 @@
+// The public Model: tokenization, streaming generation and disposal on top of
+// the native model and its default context. The generation loop lives here as
+// an async generator — one native promise per token — so abort, backpressure
+// and `for await` stay natural, and the JS thread never blocks on compute.
+import { availableParallelism } from 'node:os';
+
+import { AsyncLock } from './async-lock.js';
+import { FathomError, invalidArgument } from './errors.js';
+import type { GgufInfo } from './gguf/gguf-info.js';
+import { readGguf } from './gguf/read-gguf.js';
+import type { NativeContext, NativeModel, NativeVocabInfo } from './native/contract.js';
+import { loadAddon } from './native/load-addon.js';
+import { resolveGenerateOptions, type GenerateOptions, type ResolvedGenerateOptions } from './sampling-options.js';
+import { TextStream } from './text-stream.js';
+
+export interface LoadModelOptions {
+  /** CPU threads for compute. Default: all available cores, at most 4. */
+  threads?: number;
+  /** KV cache positions. Default: min(model's training context, 4096). */
+  contextSize?: number;
+  /** Longest prompt slice evaluated as one graph. Default: 512. */
+  batchSize?: number;
+  /** Load only the tokenizer: tokenize/detokenize work, generation does not. */
+  vocabOnly?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface TokenizeOptions {
+  /** Prepend BOS. Default: as the vocabulary says (tokenizer.ggml.add_bos_token). */
+  addBos?: boolean;
+  /** Parse control-token text (e.g. "<s>") into its id. Default: false (plain text). */
+  special?: boolean;
+}
+
+export interface DetokenizeOptions {
+  /** Render control tokens (BOS, EOS, ...) as their text. Default: false. */
+  special?: boolean;
+}
+
+export type Prompt = string | readonly number[];
+
+export interface GenerationChunk {
+  /** Text that became complete with this chunk (whole characters, never part of a stop string). */
+  text: string;
+  /** Tokens generated since the previous chunk. */
+  tokens: number[];
+}
+
+export type FinishReason = 'eos' | 'length' | 'stop' | 'abort';
+
+export interface CompletionResult {
+  text: string;
+  /** Every generated token (an end-of-generation token is not included). */
+  tokens: number[];
+  finishReason: FinishReason;
+  promptTokens: number;
+}
+
+const DEFAULT_CONTEXT_SIZE = 4096;
+const MAX_DEFAULT_THREADS = 4;
+
+function checkPositiveInteger(name: string, value: unknown): void {
+  if (value !== undefined && !(typeof value === 'number' && Number.isSafeInteger(value) && value > 0)) {
+    throw invalidArgument(`${name} must be a positive integer, got ${String(value)}`);
+  }
+}
+
+function abortedError(): FathomError {
+  return new FathomError('ABORTED', 'the operation was aborted');
+}
+
+export async function loadModel(path: string, options: LoadModelOptions = {}): Promise<Model> {
+  if (typeof options !== 'object' || options === null) throw invalidArgument('options must be an object');
+  const { threads, contextSize, batchSize, vocabOnly = false, signal } = options;
+  checkPositiveInteger('threads', threads);
+  checkPositiveInteger('contextSize', contextSize);
+  checkPositiveInteger('batchSize', batchSize);
+  if (signal?.aborted) throw abortedError();
+  const addon = loadAddon();
+  // The TS reader validates the header first: cheap, and its errors name the key at fault.
+  const info = await readGguf(path);
+  const native = await addon.loadModel(path, { vocabOnly });
+  let context: NativeContext | null = null;
+  try {
+    if (signal?.aborted) throw abortedError();
+    if (!vocabOnly) {
+      context = await native.createContext({
+        contextSize: contextSize ?? Math.min(info.contextLength || DEFAULT_CONTEXT_SIZE, DEFAULT_CONTEXT_SIZE),
+        batchSize: batchSize ?? 512,
+        threads: threads ?? Math.min(availableParallelism(), MAX_DEFAULT_THREADS),
+      });
+    }
+    if (signal?.aborted) throw abortedError();
+  } catch (error) {
+    context?.dispose();
+    native.dispose();
+    throw error;
+  }
+  return new Model(info, native, context);
+}
+
+export class Model {
+  readonly info: GgufInfo;
+  #native: NativeModel | null;
+  #context: NativeContext | null;
+  readonly #vocab: NativeVocabInfo;
+  readonly #eog: ReadonlySet<number>;
+  readonly #lock = new AsyncLock();
+  /** Tokens whose keys/values are in the context's cache, in order. */
+  #cached: number[] = [];
+  /** The native step running now, so dispose() can wait for it. */
+  #inFlight: Promise<unknown> | null = null;
+  #disposing = false;
+  #disposed: Promise<void> | undefined;
+
+  /** @internal Use loadModel(). */
+  constructor(info: GgufInfo, native: NativeModel, context: NativeContext | null) {
+    this.info = info;
+    this.#native = native;
+    this.#context = context;
+    this.#vocab = native.vocabInfo();
+    this.#eog = new Set(this.#vocab.eog);
+  }
+
+  get disposed(): boolean {
+    return this.#native === null;
+  }
+
+  /** Special token ids and tokenizer flags of this model's vocabulary. */
+  get vocabulary(): Readonly<NativeVocabInfo> {
+    return this.#vocab;
+  }
+
+  /** Size of the KV cache in tokens. */
+  get contextSize(): number {
+    return this.#requireContext().state().contextSize;
+  }
+
+  #requireNative(): NativeModel {
+    if (!this.#native || this.#disposing) throw new FathomError('DISPOSED', 'the model has been disposed');
+    return this.#native;
+  }
+
+  #requireContext(): NativeContext {
+    this.#requireNative();
+    if (!this.#context) throw new FathomError('INVALID_ARGUMENT', 'this model was loaded with vocabOnly: true and cannot generate');
+    return this.#context;
+  }
+
+  tokenize(text: string, options: TokenizeOptions = {}): number[] {
+    if (typeof text !== 'string') throw invalidArgument('text must be a string');
+    const { addBos = this.#vocab.addBos, special = false } = options;
+    const native = this.#requireNative();
+    const tokens = Array.from(native.tokenize(text, false, special));
+    if (addBos) {
+      if (this.#vocab.bos === null) throw invalidArgument('this vocabulary has no BOS token');
+      tokens.unshift(this.#vocab.bos);
+    }
+    if (addBos && this.#vocab.addEos && this.#vocab.eos !== null) tokens.push(this.#vocab.eos);
+    return tokens;
+  }
+
+  detokenize(tokens: readonly number[], options: DetokenizeOptions = {}): string {
+    const native = this.#requireNative();
+    return new TextDecoder().decode(native.detokenize(this.#toTokenArray(tokens), options.special ?? false));
+  }
+
+  #toTokenArray(tokens: readonly number[]): Int32Array {
+    if (!Array.isArray(tokens)) throw invalidArgument('tokens must be an array of token ids');
+    for (const t of tokens) {
+      if (!Number.isInteger(t) || t < 0 || t >= this.#vocab.size) {
+        throw invalidArgument(`token id ${String(t)} is out of range (vocabulary has ${this.#vocab.size} tokens)`);
+      }
+    }
+    return Int32Array.from(tokens);
+  }
+
+  #promptTokens(prompt: Prompt): number[] {
+    if (typeof prompt === 'string') return this.tokenize(prompt);
+    const tokens = Array.from(this.#toTokenArray(prompt as number[]));
+    if (tokens.length === 0) throw invalidArgument('prompt must not be an empty token array');
+    return tokens;
+  }
+
+  /**
+   * Streams generated text. Each chunk carries whole characters only; stop strings
+   * are never emitted. Rejects with ABORTED when `signal` aborts.
+   */
+  async *generate(prompt: Prompt, options: GenerateOptions = {}): AsyncGenerator<GenerationChunk, FinishReason, undefined> {
+    const opts = resolveGenerateOptions(options);
+    const tokens = this.#promptTokens(prompt);
+    this.#requireContext();
+    const release = await this.#lock.acquire();
+    try {
+      return yield* this.#run(tokens, opts);
+    } finally {
+      release();
+    }
+  }
+
+  async *#run(prompt: number[], opts: ResolvedGenerateOptions): AsyncGenerator<GenerationChunk, FinishReason, undefined> {
+    const context = this.#requireContext();
+    const native = this.#requireNative();
+    const { contextSize } = context.state();
+    if (prompt.length > contextSize) {
+      throw new FathomError('CONTEXT_FULL', `the prompt has ${prompt.length} tokens but the context holds ${contextSize}; load the model with a larger contextSize`);
+    }
+    if (opts.maxTokens === 0) return 'length';
+    const { signal } = opts;
+    if (signal?.aborted) throw abortedError();
+
+    // Reuse the cached prefix shared with this prompt; at least one token must be evaluated for logits.
+    let keep = 0;
+    while (keep < prompt.length - 1 && keep < this.#cached.length && this.#cached[keep] === prompt[keep]) keep++;
+    context.truncate(keep);
+    this.#cached.length = keep;
+
+    const sampler = new (loadAddon().NativeSampler)(opts.sampler);
+    const stream = new TextStream(opts.stop);
+    const onAbort = () => context.abort();
+    signal?.addEventListener('abort', onAbort);
+    let pending: number[] = [];
+    let generated = 0;
+    let input = prompt.slice(keep);
+    try {
+      for (;;) {
+        if (generated >= opts.maxTokens || this.#cached.length + input.length > contextSize) break;
+        if (this.#disposing) throw new FathomError('DISPOSED', 'the model was disposed during generation');
+        let token: number;
+        try {
+          const step = context.evaluate(Int32Array.from(input), sampler);
+          this.#inFlight = step;
+          token = await step;
+        } catch (error) {
+          if (this.#disposing) throw new FathomError('DISPOSED', 'the model was disposed during generation', { cause: error });
+          throw error;
+        } finally {
+          this.#inFlight = null;
+        }
+        this.#cached.push(...input);
+        if (signal?.aborted) throw abortedError();
+        if (!opts.ignoreEos && this.#eog.has(token)) {
+          const tail = stream.flush();
+          if (tail || pending.length) yield { text: tail, tokens: pending };
+          return 'eos';
+        }
+        generated++;
+        pending.push(token);
+        const { text, stopped } = stream.push(native.tokenPiece(token, false));
+        if (stopped) {
+          yield { text, tokens: pending };
+          return 'stop';
+        }
+        if (text) {
+          yield { text, tokens: pending };
+          pending = [];
+        }
+        input = [token];
+      }
+      const tail = stream.flush();
+      if (tail || pending.length) yield { text: tail, tokens: pending };
+      return 'length';
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** Generates to the end and returns the whole text. An abort resolves with finishReason 'abort'. */
+  async complete(prompt: Prompt, options: GenerateOptions = {}): Promise<CompletionResult> {
+    const promptTokens = this.#promptTokens(prompt).length;
+    const iterator = this.generate(prompt, options);
+    let text = '';
+    const tokens: number[] = [];
+    try {
+      for (;;) {
+        const step = await iterator.next();
+        if (step.done) return { text, tokens, finishReason: step.value, promptTokens };
+        text += step.value.text;
+        tokens.push(...step.value.tokens);
+      }
+    } catch (error) {
+      if (error instanceof FathomError && error.code === 'ABORTED' && options.signal?.aborted) {
+        return { text, tokens, finishReason: 'abort', promptTokens };
+      }
+      throw error;
+    }
+  }
+
+  /** Frees weights and KV cache now. A running generation is stopped and rejects with DISPOSED. */
+  dispose(): Promise<void> {
+    this.#disposed ??= (async () => {
+      this.#disposing = true;
+      this.#context?.abort();
+      await this.#inFlight?.catch(() => undefined);
+      this.#context?.dispose();
+      this.#native?.dispose();
+      this.#context = null;
+      this.#native = null;
+    })();
+    return this.#disposed;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.dispose();
+  }
+}
