@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "ggml-backend.h"
+#include "ggml-cpu.h"
 #include "kv-cache.h"
 #include "vocab.h"
 
@@ -47,6 +48,7 @@ private:
     ContextParams params_;
     KvCache cache_;
     ggml_backend_t backend_ = nullptr;
+    ggml_threadpool_t threadpool_ = nullptr;
     ggml_backend_sched_t sched_ = nullptr;
     size_t graph_size_;
     std::vector<uint8_t> graph_meta_;  // tensor/graph descriptors of the graph being built
