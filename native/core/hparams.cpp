@@ -21,6 +21,10 @@ Hparams load_hparams(const GgufFile & file, const std::string & arch, uint32_t n
     hp.n_head = file.get_u32(key("attention.head_count"));
     hp.n_head_kv = file.get_u32(key("attention.head_count_kv"), hp.n_head);
     if (hp.n_embd == 0 || hp.n_layer == 0 || hp.n_ff == 0) throw invalid("embedding_length, block_count and feed_forward_length must be positive");
+    // Each block has several tensors, so a count beyond the tensor table is corrupt (and would size vectors from garbage).
+    if (hp.n_layer > gguf_get_n_tensors(file.gguf())) {
+        throw invalid(key("block_count") + " (" + std::to_string(hp.n_layer) + ") exceeds the number of tensors in the file");
+    }
     if (hp.n_head == 0 || hp.n_head_kv == 0 || hp.n_head % hp.n_head_kv != 0) {
         throw invalid(key("attention.head_count") + " (" + std::to_string(hp.n_head) + ") must be a positive multiple of " +
                       key("attention.head_count_kv") + " (" + std::to_string(hp.n_head_kv) + ")");
@@ -31,8 +35,10 @@ Hparams load_hparams(const GgufFile & file, const std::string & arch, uint32_t n
     hp.n_embd_head_k = file.get_u32(key("attention.key_length"), hp.n_embd / hp.n_head);
     hp.n_embd_head_v = file.get_u32(key("attention.value_length"), hp.n_embd / hp.n_head);
     hp.n_rot = file.get_u32(key("rope.dimension_count"), hp.n_embd_head_k);
-    if (hp.n_embd_head_k == 0 || hp.n_embd_head_v == 0 || hp.n_rot > hp.n_embd_head_k || hp.n_rot % 2 != 0) {
-        throw invalid(key("rope.dimension_count") + " must be even and at most the head width");
+    if (hp.n_embd_head_k == 0 || hp.n_embd_head_v == 0) throw invalid("attention key/value head widths must be positive");
+    if (hp.n_rot == 0 || hp.n_rot > hp.n_embd_head_k || hp.n_rot % 2 != 0) {
+        throw invalid(key("rope.dimension_count") + " (" + std::to_string(hp.n_rot) + ") must be even, positive and at most the head width " +
+                      std::to_string(hp.n_embd_head_k));
     }
     hp.n_vocab = file.get_u32(key("vocab_size"), n_vocab);
     hp.rope_freq_base = file.get_f32(key("rope.freq_base"), 10000.0f);

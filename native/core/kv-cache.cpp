@@ -25,8 +25,8 @@ KvCache::KvCache(const Hparams & hp, uint32_t size) : size_(size) {
         ggml_free(ctx_);
         throw Error(codes::OUT_OF_MEMORY, "cannot allocate a KV cache of " + std::to_string(size) + " positions");
     }
-    // Unwritten cells are masked out, but zeros keep NaN patterns out of the products.
-    ggml_backend_buffer_clear(buffer_, 0);
+    // No clearing: a graph only reads cells 0..n_past+n_tokens-1, and writes this batch's
+    // cells before reading them, so memory is committed only as the sequence grows.
 }
 
 KvCache::~KvCache() {

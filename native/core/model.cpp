@@ -19,8 +19,14 @@ ggml_tensor * WeightLoader::optional(const std::string & name, std::vector<int64
     bool same = true;
     for (int i = 0; i < GGML_MAX_DIMS; i++) same = same && t->ne[i] == (i < (int)ne.size() ? ne[i] : 1);
     if (!same) {
-        throw Error(codes::INVALID_GGUF, file_.path() + ": tensor '" + name + "' has shape " + shape_string(t->ne, GGML_MAX_DIMS) +
+        throw Error(codes::INVALID_GGUF, file_.path() + ": tensor '" + name + "' has shape " + shape_string(t->ne, ggml_n_dims(t)) +
                                              ", expected " + shape_string(ne.data(), (int)ne.size()));
+    }
+    // ggml aborts on element-wise ops with quantized vectors and on matmuls it has no kernel for.
+    const bool usable = ne.size() == 1 ? t->type == GGML_TYPE_F32 : ggml_get_type_traits_cpu(t->type)->vec_dot != nullptr;
+    if (!usable) {
+        throw Error(codes::INVALID_GGUF, file_.path() + ": tensor '" + name + "' has type " + ggml_type_name(t->type) + ", which cannot be used for " +
+                                             (ne.size() == 1 ? "a 1-D weight (F32 expected)" : "a weight matrix"));
     }
     return t;
 }

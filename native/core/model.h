@@ -42,7 +42,8 @@ struct ModelWeights {
 class WeightLoader {
 public:
     explicit WeightLoader(const GgufFile & file) : file_(file) {}
-    // ne: expected dimensions, innermost first, e.g. {n_embd, n_vocab}.
+    // ne: expected dimensions, innermost first, e.g. {n_embd, n_vocab}. 1-D weights
+    // (norms, biases) must be F32; matrices must be a type ggml's CPU can multiply.
     ggml_tensor * require(const std::string & name, std::vector<int64_t> ne) const;
     ggml_tensor * optional(const std::string & name, std::vector<int64_t> ne) const;
     static std::string block(int layer, const char * suffix) { return "blk." + std::to_string(layer) + "." + suffix; }
