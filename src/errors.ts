@@ -16,6 +16,10 @@ export type FathomErrorCode =
   | 'NATIVE_LOAD_FAILED'
   | 'INTERNAL';
 
+// The ESM and CJS builds each define this class, but share one addon; a global
+// brand makes `instanceof FathomError` true for errors made by either copy.
+const BRAND = Symbol.for('fathom-llm.FathomError');
+
 export class FathomError extends Error {
   readonly code: FathomErrorCode;
 
@@ -23,6 +27,11 @@ export class FathomError extends Error {
     super(message, options);
     this.name = 'FathomError';
     this.code = code;
+    Object.defineProperty(this, BRAND, { value: true });
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
   }
 }
 
