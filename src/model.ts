@@ -8,7 +8,7 @@ import { AsyncLock } from './async-lock.js';
 import { FathomError, invalidArgument } from './errors.js';
 import type { GgufInfo } from './gguf/gguf-info.js';
 import { readGguf } from './gguf/read-gguf.js';
-import type { NativeContext, NativeModel, NativeVocabInfo } from './native/contract.js';
+import type { NativeContext, NativeModel, NativeSampler, NativeVocabInfo } from './native/contract.js';
 import { loadAddon } from './native/load-addon.js';
 import { resolveGenerateOptions, type GenerateOptions, type ResolvedGenerateOptions } from './sampling-options.js';
 import { TextStream } from './text-stream.js';
@@ -108,6 +108,8 @@ export class Model {
   readonly #lock = new AsyncLock();
   /** Tokens whose keys/values are in the context's cache, in order. */
   #cached: number[] = [];
+  /** The history array of the generation whose tokens the cache holds exactly (fast path). */
+  #cachedFor: readonly number[] | null = null;
   /** The native step running now, so dispose() can wait for it. */
   #inFlight: Promise<unknown> | null = null;
   #disposing = false;
@@ -185,83 +187,95 @@ export class Model {
   /**
    * Streams generated text. Each chunk carries whole characters only; stop strings
    * are never emitted. Rejects with ABORTED when `signal` aborts.
+   * Several generations may run at once: they take turns on the context one token
+   * at a time, and an abandoned iterator holds nothing.
    */
   async *generate(prompt: Prompt, options: GenerateOptions = {}): AsyncGenerator<GenerationChunk, FinishReason, undefined> {
     const opts = resolveGenerateOptions(options);
     const tokens = this.#promptTokens(prompt);
-    this.#requireContext();
-    const release = await this.#lock.acquire();
-    try {
-      return yield* this.#run(tokens, opts);
-    } finally {
-      release();
+    const { contextSize } = this.#requireContext().state();
+    if (tokens.length > contextSize) {
+      throw new FathomError('CONTEXT_FULL', `the prompt has ${tokens.length} tokens but the context holds ${contextSize}; load the model with a larger contextSize`);
     }
+    return yield* this.#run(tokens, contextSize, opts);
   }
 
-  async *#run(prompt: number[], opts: ResolvedGenerateOptions): AsyncGenerator<GenerationChunk, FinishReason, undefined> {
-    const context = this.#requireContext();
-    const native = this.#requireNative();
-    const { contextSize } = context.state();
-    if (prompt.length > contextSize) {
-      throw new FathomError('CONTEXT_FULL', `the prompt has ${prompt.length} tokens but the context holds ${contextSize}; load the model with a larger contextSize`);
-    }
+  async *#run(prompt: number[], contextSize: number, opts: ResolvedGenerateOptions): AsyncGenerator<GenerationChunk, FinishReason, undefined> {
     if (opts.maxTokens === 0) return 'length';
     const { signal } = opts;
-    if (signal?.aborted) throw abortedError();
-
-    // Reuse the cached prefix shared with this prompt; at least one token must be evaluated for logits.
-    let keep = 0;
-    while (keep < prompt.length - 1 && keep < this.#cached.length && this.#cached[keep] === prompt[keep]) keep++;
-    context.truncate(keep);
-    this.#cached.length = keep;
-
     const sampler = new (loadAddon().NativeSampler)(opts.sampler);
     const stream = new TextStream(opts.stop);
-    const onAbort = () => context.abort();
-    signal?.addEventListener('abort', onAbort);
+    // Everything this generation has evaluated, then the tokens to evaluate next.
+    const history: number[] = [];
+    let input = prompt;
     let pending: number[] = [];
     let generated = 0;
-    let input = prompt.slice(keep);
-    try {
-      for (;;) {
-        if (generated >= opts.maxTokens || this.#cached.length + input.length > contextSize) break;
-        if (this.#disposing) throw new FathomError('DISPOSED', 'the model was disposed during generation');
-        let token: number;
-        try {
-          const step = context.evaluate(Int32Array.from(input), sampler);
-          this.#inFlight = step;
-          token = await step;
-        } catch (error) {
-          if (this.#disposing) throw new FathomError('DISPOSED', 'the model was disposed during generation', { cause: error });
-          throw error;
-        } finally {
-          this.#inFlight = null;
-        }
-        this.#cached.push(...input);
-        if (signal?.aborted) throw abortedError();
-        if (!opts.ignoreEos && this.#eog.has(token)) {
-          const tail = stream.flush();
-          if (tail || pending.length) yield { text: tail, tokens: pending };
-          return 'eos';
-        }
-        generated++;
-        pending.push(token);
-        const { text, stopped } = stream.push(native.tokenPiece(token, false));
-        if (stopped) {
-          yield { text, tokens: pending };
-          return 'stop';
-        }
-        if (text) {
-          yield { text, tokens: pending };
-          pending = [];
-        }
-        input = [token];
+    for (;;) {
+      if (generated >= opts.maxTokens || history.length + input.length > contextSize) break;
+      if (signal?.aborted) throw abortedError();
+      const token = await this.#step(history, input, sampler, signal);
+      history.push(...input);
+      if (!opts.ignoreEos && this.#eog.has(token)) {
+        const tail = stream.flush();
+        if (tail || pending.length) yield { text: tail, tokens: pending };
+        return 'eos';
       }
-      const tail = stream.flush();
-      if (tail || pending.length) yield { text: tail, tokens: pending };
-      return 'length';
+      generated++;
+      pending.push(token);
+      const { text, stopped } = stream.push(this.#requireNative().tokenPiece(token, false));
+      if (stopped) {
+        yield { text, tokens: pending };
+        return 'stop';
+      }
+      if (text) {
+        yield { text, tokens: pending };
+        pending = [];
+      }
+      input = [token];
+    }
+    const tail = stream.flush();
+    if (tail || pending.length) yield { text: tail, tokens: pending };
+    return 'length';
+  }
+
+  /**
+   * Evaluates `input` after `history` and samples the next token. The context's cache
+   * may hold another generation's tokens: the shared prefix is kept and the rest
+   * re-evaluated, so generations can interleave and still be exact.
+   */
+  async #step(history: readonly number[], input: readonly number[], sampler: NativeSampler, signal?: AbortSignal): Promise<number> {
+    const release = await this.#lock.acquire();
+    const onAbort = () => this.#context?.abort();
+    try {
+      if (this.#disposing) throw new FathomError('DISPOSED', 'the model was disposed during generation');
+      if (signal?.aborted) throw abortedError();
+      const context = this.#requireContext();
+      let todo: readonly number[] = input;
+      if (this.#cachedFor !== history || this.#cached.length !== history.length) {
+        const sequence = [...history, ...input];
+        // At least one token must be evaluated to get logits.
+        let keep = 0;
+        while (keep < sequence.length - 1 && keep < this.#cached.length && this.#cached[keep] === sequence[keep]) keep++;
+        context.truncate(keep);
+        this.#cached.length = keep;
+        todo = sequence.slice(keep);
+      }
+      signal?.addEventListener('abort', onAbort);
+      const step = context.evaluate(Int32Array.from(todo), sampler);
+      this.#inFlight = step;
+      const token = await step;
+      this.#cached.push(...todo);
+      this.#cachedFor = history;
+      return token;
+    } catch (error) {
+      if (this.#disposing && !(error instanceof FathomError && error.code === 'DISPOSED')) {
+        throw new FathomError('DISPOSED', 'the model was disposed during generation', { cause: error });
+      }
+      throw error;
     } finally {
       signal?.removeEventListener('abort', onAbort);
+      this.#inFlight = null;
+      release();
     }
   }
 

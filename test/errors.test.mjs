@@ -91,6 +91,8 @@ describe('bad arguments and states', { skip: skipWithoutStories }, () => {
 
   it('rejects bad load options', async () => {
     await rejectsWith(loadModel(STORIES_260K, { threads: 0 }), 'INVALID_ARGUMENT');
+    await rejectsWith(loadModel(STORIES_260K, { threads: 100000 }), 'INVALID_ARGUMENT', /threads/);
+    await rejectsWith(loadModel(STORIES_260K, { contextSize: 2 ** 30 }), 'INVALID_ARGUMENT', /contextSize/);
     await rejectsWith(loadModel(STORIES_260K, { contextSize: 1.5 }), 'INVALID_ARGUMENT');
   });
 
@@ -125,6 +127,13 @@ describe('bad arguments and states', { skip: skipWithoutStories }, () => {
       'ABORTED',
     );
     assert.ok(seen >= 3 && seen <= 4, `saw ${seen} tokens`);
+  });
+
+  it('a vocab-only model cannot create a context', async () => {
+    const { loadAddon } = await import('./helpers/native.mjs');
+    const native = await loadAddon().loadModel(STORIES_260K, { vocabOnly: true });
+    await rejectsWith(native.createContext({ contextSize: 16 }), 'INVALID_ARGUMENT', /vocab-only/);
+    native.dispose();
   });
 
   it('a disposed model rejects with DISPOSED', async () => {

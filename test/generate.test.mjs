@@ -73,6 +73,30 @@ describe('greedy generation matches node-llama-cpp on stories260K', { skip: skip
     assert.deepEqual(extended.tokens, reference.greedy[0].tokens);
   });
 
+  it('two generations at once on one model each give their own greedy tokens', async () => {
+    const [a, b] = await Promise.all([
+      model.complete(PROMPTS[0], { maxTokens: N_TOKENS, ignoreEos: true }),
+      model.complete(PROMPTS[1], { maxTokens: N_TOKENS, ignoreEos: true }),
+    ]);
+    assert.deepEqual(a.tokens, reference.greedy[0].tokens);
+    assert.deepEqual(b.tokens, reference.greedy[1].tokens);
+  });
+
+  it('an abandoned iterator does not block later generations', async () => {
+    const abandoned = model.generate(PROMPTS[2], { maxTokens: N_TOKENS });
+    await abandoned.next();
+    const result = await model.complete(PROMPTS[0], { maxTokens: N_TOKENS, ignoreEos: true });
+    assert.deepEqual(result.tokens, reference.greedy[0].tokens);
+  });
+
+  it('the same seed gives the same sampled text, and sampling is not greedy', async () => {
+    const options = { maxTokens: 48, temperature: 1, topK: 40, topP: 0.95, minP: 0.02, ignoreEos: true };
+    const runs = await Promise.all([7, 7, 8, 9].map((seed) => model.complete(PROMPTS[0], { ...options, seed })));
+    assert.deepEqual(runs[0].tokens, runs[1].tokens);
+    assert.ok(runs.slice(1).some((r) => JSON.stringify(r.tokens) !== JSON.stringify(reference.greedy[0].tokens.slice(0, 48))));
+    assert.ok(JSON.stringify(runs[2].tokens) !== JSON.stringify(runs[3].tokens), 'different seeds differ');
+  });
+
   it('`fathom generate` prints the prompt and the greedy continuation', async () => {
     const { stdout } = await promisify(execFile)(process.execPath, [
       path.join(ROOT, 'dist', 'cli.js'), 'generate', STORIES_260K, '-p', 'Once upon a time', '-n', '50', '--temperature', '0',

@@ -15,6 +15,7 @@
 namespace fathom {
 
 static uint32_t resolve_n_ctx(const Model & model, uint32_t requested) {
+    if (model.vocab_only()) throw Error(codes::INVALID_ARGUMENT, "a vocab-only model cannot run: load it without vocabOnly");
     const uint32_t n = requested ? requested : model.hparams().n_ctx_train;
     if (n == 0 || n > (1u << 24)) throw Error(codes::INVALID_ARGUMENT, "contextSize must be between 1 and 16777216, got " + std::to_string(n));
     return n;
@@ -22,31 +23,37 @@ static uint32_t resolve_n_ctx(const Model & model, uint32_t requested) {
 
 Context::Context(std::shared_ptr<const Model> model, const ContextParams & params)
     : model_(std::move(model)), params_(params), cache_(model_->hparams(), resolve_n_ctx(*model_, params.n_ctx)) {
-    if (model_->vocab_only()) throw Error(codes::INVALID_ARGUMENT, "a vocab-only model cannot run: load it without vocabOnly");
     if (params_.n_batch == 0) throw Error(codes::INVALID_ARGUMENT, "batch size must be positive");
-    backend_ = ggml_backend_cpu_init();
-    if (!backend_) throw Error(codes::OUT_OF_MEMORY, "cannot start the CPU backend");
-    set_threads(params_.n_threads);
-    ggml_backend_cpu_set_abort_callback(
-        backend_, [](void * data) { auto * self = static_cast<Context *>(data); return self->abort_ && self->abort_->load(); }, this);
-    // Room for every node of the largest graph: ~40 per layer, plus the head.
-    graph_size_ = std::max<size_t>(1024, 64 * model_->hparams().n_layer + 64);
-    graph_meta_.resize(ggml_tensor_overhead() * graph_size_ + ggml_graph_overhead_custom(graph_size_, false));
-    sched_ = ggml_backend_sched_new(&backend_, nullptr, 1, graph_size_, false, false);
-    if (!sched_) {
-        ggml_backend_free(backend_);
-        throw Error(codes::OUT_OF_MEMORY, "cannot create the graph scheduler");
+    try {
+        backend_ = ggml_backend_cpu_init();
+        if (!backend_) throw Error(codes::OUT_OF_MEMORY, "cannot start the CPU backend");
+        set_threads(params_.n_threads);
+        ggml_backend_cpu_set_abort_callback(
+            backend_, [](void * data) { auto * self = static_cast<Context *>(data); return self->abort_ && self->abort_->load(); }, this);
+        // Room for every node of the largest graph: ~40 per layer, plus the head.
+        graph_size_ = std::max<size_t>(1024, 64 * model_->hparams().n_layer + 64);
+        graph_meta_.resize(ggml_tensor_overhead() * graph_size_ + ggml_graph_overhead_custom(graph_size_, false));
+        sched_ = ggml_backend_sched_new(&backend_, nullptr, 1, graph_size_, false, false);
+        if (!sched_) throw Error(codes::OUT_OF_MEMORY, "cannot create the graph scheduler");
+    } catch (...) {
+        release();  // a throwing constructor runs no destructor
+        throw;
     }
 }
 
-Context::~Context() {
+Context::~Context() { release(); }
+
+void Context::release() {
     if (sched_) ggml_backend_sched_free(sched_);
     if (backend_) ggml_backend_free(backend_);
     if (threadpool_) ggml_threadpool_free(threadpool_);
+    sched_ = nullptr;
+    backend_ = nullptr;
+    threadpool_ = nullptr;
 }
 
 void Context::set_threads(int n_threads) {
-    if (n_threads < 1 || n_threads > 512) throw Error(codes::INVALID_ARGUMENT, "threads must be between 1 and 512, got " + std::to_string(n_threads));
+    if (n_threads < 1 || n_threads > GGML_MAX_N_THREADS) throw Error(codes::INVALID_ARGUMENT, "threads must be between 1 and " + std::to_string(GGML_MAX_N_THREADS) + ", got " + std::to_string(n_threads));
     params_.n_threads = n_threads;
     ggml_backend_cpu_set_n_threads(backend_, n_threads);
     // A persistent pool: without it ggml starts and joins threads for every graph,

@@ -43,6 +43,7 @@ public:
 
 private:
     void decode_batch(const Token * tokens, uint32_t n_tokens);
+    void release();
 
     std::shared_ptr<const Model> model_;
     ContextParams params_;

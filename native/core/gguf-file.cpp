@@ -30,7 +30,25 @@ GgufFile::GgufFile(const std::string & path) : path_(path) {
         std::string why = ggml_log_take_last_error();
         throw Error(codes::INVALID_GGUF, path + " is not a valid GGUF file" + (why.empty() ? "" : ": " + why));
     }
-    validate_tensors();
+    try {
+        validate_tensors();
+    } catch (...) {
+        ggml_free(meta_);
+        gguf_free(gguf_);
+        throw;
+    }
+}
+
+// Bytes of a tensor, or 0 when the size does not fit in 63 bits (ggml_nbytes would wrap).
+static uint64_t checked_nbytes(const ggml_tensor * t) {
+    const int64_t block = ggml_blck_size(t->type);
+    if (block <= 0 || t->ne[0] % block != 0) return 0;
+    unsigned __int128 bytes = static_cast<unsigned __int128>(t->ne[0] / block) * ggml_type_size(t->type);
+    for (int i = 1; i < GGML_MAX_DIMS; i++) {
+        bytes *= static_cast<uint64_t>(t->ne[i]);
+        if (bytes > (static_cast<unsigned __int128>(1) << 62)) return 0;
+    }
+    return static_cast<uint64_t>(bytes);
 }
 
 GgufFile::~GgufFile() {
@@ -46,7 +64,11 @@ void GgufFile::validate_tensors() {
         ggml_tensor * t = ggml_get_tensor(meta_, name);
         if (!t) throw Error(codes::INVALID_GGUF, path_ + ": tensor '" + name + "' is described but missing");
         const size_t begin = data_offset + gguf_get_tensor_offset(gguf_, i);
-        const size_t bytes = ggml_nbytes(t);
+        const uint64_t bytes = checked_nbytes(t);
+        for (int d = 0; d < GGML_MAX_DIMS; d++) {
+            if (t->ne[d] <= 0) throw Error(codes::INVALID_GGUF, path_ + ": tensor '" + name + "' has a non-positive dimension");
+        }
+        if (bytes == 0) throw Error(codes::INVALID_GGUF, path_ + ": tensor '" + name + "' is impossibly large");
         if (begin > mapping_->size() || bytes > mapping_->size() - begin) {
             throw Error(codes::INVALID_GGUF, path_ + " is truncated: tensor '" + name + "' needs bytes " + std::to_string(begin) + ".." +
                                                  std::to_string(begin + bytes) + " but the file has " + std::to_string(mapping_->size()));
@@ -146,13 +168,15 @@ std::vector<std::string> GgufFile::get_string_array(const std::string & key) con
 template <typename Out>
 static bool read_numeric_array(gguf_context * g, int64_t id, std::vector<Out> & out) {
     if (gguf_get_kv_type(g, id) != GGUF_TYPE_ARRAY) return false;
+    const gguf_type element = gguf_get_arr_type(g, id);
+    if (element == GGUF_TYPE_STRING || element == GGUF_TYPE_ARRAY) return false;  // gguf_get_arr_data asserts on these
     const size_t n = gguf_get_arr_n(g, id);
     const void * data = gguf_get_arr_data(g, id);
     out.resize(n);
     auto copy = [&](auto * typed) {
         for (size_t i = 0; i < n; i++) out[i] = static_cast<Out>(typed[i]);
     };
-    switch (gguf_get_arr_type(g, id)) {
+    switch (element) {
         case GGUF_TYPE_UINT8: copy(static_cast<const uint8_t *>(data)); return true;
         case GGUF_TYPE_INT8: copy(static_cast<const int8_t *>(data)); return true;
         case GGUF_TYPE_UINT16: copy(static_cast<const uint16_t *>(data)); return true;

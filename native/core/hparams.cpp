@@ -35,12 +35,24 @@ Hparams load_hparams(const GgufFile & file, const std::string & arch, uint32_t n
     hp.n_embd_head_k = file.get_u32(key("attention.key_length"), hp.n_embd / hp.n_head);
     hp.n_embd_head_v = file.get_u32(key("attention.value_length"), hp.n_embd / hp.n_head);
     hp.n_rot = file.get_u32(key("rope.dimension_count"), hp.n_embd_head_k);
+    // Caps far above any real model keep every product below in int32 range, so no
+    // ggml shape computation can wrap (ggml asserts on the wrapped shapes).
+    const auto cap = [&](const char * what, uint64_t value, uint64_t limit) {
+        if (value > limit) throw invalid(key(what) + " (" + std::to_string(value) + ") exceeds the supported maximum " + std::to_string(limit));
+    };
+    cap("embedding_length", hp.n_embd, 1u << 20);
+    cap("feed_forward_length", hp.n_ff, 1u << 22);
+    cap("attention.head_count", hp.n_head, 1u << 12);
+    cap("attention.key_length", hp.n_embd_head_k, 1u << 14);
+    cap("attention.value_length", hp.n_embd_head_v, 1u << 14);
+    cap("block_count", hp.n_layer, 1u << 12);
     if (hp.n_embd_head_k == 0 || hp.n_embd_head_v == 0) throw invalid("attention key/value head widths must be positive");
     if (hp.n_rot == 0 || hp.n_rot > hp.n_embd_head_k || hp.n_rot % 2 != 0) {
         throw invalid(key("rope.dimension_count") + " (" + std::to_string(hp.n_rot) + ") must be even, positive and at most the head width " +
                       std::to_string(hp.n_embd_head_k));
     }
     hp.n_vocab = file.get_u32(key("vocab_size"), n_vocab);
+    cap("vocab_size", hp.n_vocab, 1u << 24);
     hp.rope_freq_base = file.get_f32(key("rope.freq_base"), 10000.0f);
     // Linear RoPE scaling is stored as a factor; ggml wants its inverse.
     const float scale = file.get_f32(key("rope.scaling.factor"), file.get_f32(key("rope.scale_linear"), 0.0f));
@@ -48,6 +60,7 @@ Hparams load_hparams(const GgufFile & file, const std::string & arch, uint32_t n
     if (scaling_type != "linear" && scaling_type != "none" && scale != 0.0f && scale != 1.0f) {
         throw Error(codes::UNSUPPORTED_ARCHITECTURE, file.path() + ": RoPE scaling type '" + scaling_type + "' is not supported yet");
     }
+    if (!std::isfinite(scale) || scale < 0) throw invalid(key("rope.scaling.factor") + " must be a finite number >= 0");
     hp.rope_freq_scale = (scale == 0.0f || scaling_type == "none") ? 1.0f : 1.0f / scale;
     hp.norm_rms_eps = file.get_f32(key("attention.layer_norm_rms_epsilon"), 1e-5f);
     if (!(hp.rope_freq_base > 0) || !std::isfinite(hp.rope_freq_base)) throw invalid(key("rope.freq_base") + " must be a positive number");

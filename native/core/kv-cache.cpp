@@ -1,6 +1,8 @@
 // See kv-cache.h.
 #include "kv-cache.h"
 
+#include <algorithm>
+
 #include "error.h"
 #include "ggml-alloc.h"
 #include "ggml-cpu.h"
@@ -9,6 +11,12 @@
 namespace fathom {
 
 KvCache::KvCache(const Hparams & hp, uint32_t size) : size_(size) {
+    // Checked total (K and V, F16): ggml would wrap the sum and abort instead of failing the allocation.
+    const long double total = 2.0L * 2.0L * hp.n_layer * size * std::max(hp.n_embd_k_gqa(), hp.n_embd_v_gqa());
+    if (total > static_cast<long double>(1ull << 46)) {
+        throw Error(codes::OUT_OF_MEMORY, "a KV cache of " + std::to_string(size) + " positions would need " +
+                                              std::to_string(static_cast<unsigned long long>(total / (1ull << 30))) + " GiB; use a smaller contextSize");
+    }
     ggml_init_params params = {/*mem_size=*/2 * hp.n_layer * ggml_tensor_overhead(), /*mem_buffer=*/nullptr, /*no_alloc=*/true};
     ctx_ = ggml_init(params);
     if (!ctx_) throw Error(codes::OUT_OF_MEMORY, "cannot create the KV cache context");

@@ -3,6 +3,7 @@
 // attention's V·softmax product reads it without a copy.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <vector>
 
@@ -31,7 +32,7 @@ public:
 
 private:
     uint32_t size_;
-    uint32_t used_ = 0;
+    std::atomic<uint32_t> used_{0};  // read by the JS thread (state()) while a worker decodes
     ggml_context * ctx_ = nullptr;
     ggml_backend_buffer_t buffer_ = nullptr;
     std::vector<ggml_tensor *> k_, v_;

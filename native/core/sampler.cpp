@@ -20,14 +20,16 @@ void validate_sampler_params(const SamplerParams & p) {
 Sampler::Sampler(const SamplerParams & params) : params_(params), rng_(params.seed) { validate_sampler_params(params); }
 
 Token Sampler::sample(const std::vector<float> & logits) {
+    // NaN (from a broken weight file) would break the strict ordering sort relies on: treat it as -inf.
+    candidates_.resize(logits.size());
+    for (size_t i = 0; i < logits.size(); i++) {
+        candidates_[i] = Candidate{static_cast<Token>(i), std::isnan(logits[i]) ? -INFINITY : logits[i], 0.0f};
+    }
+    const auto by_logit = [](const Candidate & a, const Candidate & b) { return a.logit > b.logit; };
     if (params_.temperature <= 0) {
         // Greedy: the first of the highest logits, as llama.cpp's greedy sampler.
-        return static_cast<Token>(std::max_element(logits.begin(), logits.end()) - logits.begin());
+        return std::min_element(candidates_.begin(), candidates_.end(), by_logit)->id;
     }
-
-    candidates_.resize(logits.size());
-    for (size_t i = 0; i < logits.size(); i++) candidates_[i] = Candidate{static_cast<Token>(i), logits[i], 0.0f};
-    const auto by_logit = [](const Candidate & a, const Candidate & b) { return a.logit > b.logit; };
 
     size_t keep = candidates_.size();
     if (params_.top_k > 0 && static_cast<size_t>(params_.top_k) < keep) {
@@ -37,6 +39,8 @@ Token Sampler::sample(const std::vector<float> & logits) {
     } else {
         std::sort(candidates_.begin(), candidates_.end(), by_logit);
     }
+
+    if (candidates_.front().logit == -INFINITY) return candidates_.front().id;  // nothing is possible; do not divide by zero
 
     // Probabilities of the remaining candidates at temperature 1 drive top-p and min-p.
     const auto normalize = [&](float temperature) {
