@@ -8,13 +8,14 @@ export {
   loadModel,
   Model,
   type CompletionResult,
-  type DetokenizeOptions,
   type FinishReason,
   type GenerationChunk,
   type LoadModelOptions,
   type Prompt,
-  type TokenizeOptions,
+  type VocabularyInfo,
 } from './model.js';
+export { loadTokenizer, Tokenizer, type DetokenizeOptions, type TokenizeOptions } from './tokenizer/tokenizer.js';
+export type { TokenizerKind, Vocabulary } from './tokenizer/vocabulary.js';
 export type { GenerateOptions } from './sampling-options.js';
 
 /** Reads a GGUF file's metadata and tensor list without loading weights. */

@@ -8,10 +8,11 @@ import { AsyncLock } from './async-lock.js';
 import { FathomError, invalidArgument } from './errors.js';
 import type { GgufInfo } from './gguf/gguf-info.js';
 import { readGguf } from './gguf/read-gguf.js';
-import type { NativeContext, NativeModel, NativeSampler, NativeVocabInfo } from './native/contract.js';
+import type { NativeContext, NativeModel, NativeSampler } from './native/contract.js';
 import { loadAddon } from './native/load-addon.js';
 import { resolveGenerateOptions, type GenerateOptions, type ResolvedGenerateOptions } from './sampling-options.js';
 import { TextStream } from './text-stream.js';
+import { Tokenizer, type DetokenizeOptions, type TokenizeOptions } from './tokenizer/tokenizer.js';
 
 export interface LoadModelOptions {
   /** CPU threads for compute. Default: all available cores, at most 4. */
@@ -20,21 +21,23 @@ export interface LoadModelOptions {
   contextSize?: number;
   /** Longest prompt slice evaluated as one graph. Default: 512. */
   batchSize?: number;
-  /** Load only the tokenizer: tokenize/detokenize work, generation does not. */
+  /** Load only the tokenizer (no weights are read): tokenize/detokenize work, generation does not. */
   vocabOnly?: boolean;
   signal?: AbortSignal;
 }
 
-export interface TokenizeOptions {
-  /** Prepend BOS. Default: as the vocabulary says (tokenizer.ggml.add_bos_token). */
-  addBos?: boolean;
-  /** Parse control-token text (e.g. "<s>") into its id. Default: false (plain text). */
-  special?: boolean;
-}
-
-export interface DetokenizeOptions {
-  /** Render control tokens (BOS, EOS, ...) as their text. Default: false. */
-  special?: boolean;
+/** Special token ids and flags of a model's vocabulary. */
+export interface VocabularyInfo {
+  size: number;
+  /** tokenizer.ggml.model: "llama" (SentencePiece), "gpt2" (byte-level BPE), "bert" (WordPiece), "t5" (Unigram), ... */
+  tokenizerModel: string;
+  bos: number | null;
+  eos: number | null;
+  eot: number | null;
+  addBos: boolean;
+  addEos: boolean;
+  /** Ids that end generation. */
+  eog: number[];
 }
 
 export type Prompt = string | readonly number[];
@@ -76,35 +79,33 @@ export async function loadModel(path: string, options: LoadModelOptions = {}): P
   checkPositiveInteger('contextSize', contextSize);
   checkPositiveInteger('batchSize', batchSize);
   if (signal?.aborted) throw abortedError();
-  const addon = loadAddon();
   // The TS reader validates the header first: cheap, and its errors name the key at fault.
   const info = await readGguf(path);
-  const native = await addon.loadModel(path, { vocabOnly });
+  const tokenizer = new Tokenizer(info);
+  if (vocabOnly) return new Model(info, tokenizer, null, null);
+  const native = await loadAddon().loadModel(path);
   let context: NativeContext | null = null;
   try {
     if (signal?.aborted) throw abortedError();
-    if (!vocabOnly) {
-      context = await native.createContext({
-        contextSize: contextSize ?? Math.min(info.contextLength || DEFAULT_CONTEXT_SIZE, DEFAULT_CONTEXT_SIZE),
-        batchSize: batchSize ?? 512,
-        threads: threads ?? Math.min(availableParallelism(), MAX_DEFAULT_THREADS),
-      });
-    }
+    context = await native.createContext({
+      contextSize: contextSize ?? Math.min(info.contextLength || DEFAULT_CONTEXT_SIZE, DEFAULT_CONTEXT_SIZE),
+      batchSize: batchSize ?? 512,
+      threads: threads ?? Math.min(availableParallelism(), MAX_DEFAULT_THREADS),
+    });
     if (signal?.aborted) throw abortedError();
   } catch (error) {
     context?.dispose();
     native.dispose();
     throw error;
   }
-  return new Model(info, native, context);
+  return new Model(info, tokenizer, native, context);
 }
 
 export class Model {
   readonly info: GgufInfo;
+  readonly tokenizer: Tokenizer;
   #native: NativeModel | null;
   #context: NativeContext | null;
-  readonly #vocab: NativeVocabInfo;
-  readonly #eog: ReadonlySet<number>;
   readonly #lock = new AsyncLock();
   /** Tokens whose keys/values are in the context's cache, in order. */
   #cached: number[] = [];
@@ -116,21 +117,24 @@ export class Model {
   #disposed: Promise<void> | undefined;
 
   /** @internal Use loadModel(). */
-  constructor(info: GgufInfo, native: NativeModel, context: NativeContext | null) {
+  constructor(info: GgufInfo, tokenizer: Tokenizer, native: NativeModel | null, context: NativeContext | null) {
     this.info = info;
+    this.tokenizer = tokenizer;
     this.#native = native;
     this.#context = context;
-    this.#vocab = native.vocabInfo();
-    this.#eog = new Set(this.#vocab.eog);
   }
 
   get disposed(): boolean {
-    return this.#native === null;
+    return this.#disposing;
   }
 
   /** Special token ids and tokenizer flags of this model's vocabulary. */
-  get vocabulary(): Readonly<NativeVocabInfo> {
-    return this.#vocab;
+  get vocabulary(): VocabularyInfo {
+    const v = this.tokenizer.vocabulary;
+    return {
+      size: v.texts.length, tokenizerModel: v.model, bos: v.special.bos, eos: v.special.eos, eot: v.special.eot,
+      addBos: v.addBos, addEos: v.addEos, eog: [...v.eog],
+    };
   }
 
   /** Size of the KV cache in tokens. */
@@ -138,50 +142,35 @@ export class Model {
     return this.#requireContext().state().contextSize;
   }
 
-  #requireNative(): NativeModel {
-    if (!this.#native || this.#disposing) throw new FathomError('DISPOSED', 'the model has been disposed');
-    return this.#native;
+  #checkNotDisposed(): void {
+    if (this.#disposing) throw new FathomError('DISPOSED', 'the model has been disposed');
   }
 
   #requireContext(): NativeContext {
-    this.#requireNative();
+    this.#checkNotDisposed();
     if (!this.#context) throw new FathomError('INVALID_ARGUMENT', 'this model was loaded with vocabOnly: true and cannot generate');
     return this.#context;
   }
 
+  /** Text -> token ids, as llama.cpp tokenizes for this vocabulary (BOS/EOS as the vocabulary asks by default). */
   tokenize(text: string, options: TokenizeOptions = {}): number[] {
-    if (typeof text !== 'string') throw invalidArgument('text must be a string');
-    const { addBos = this.#vocab.addBos, special = false } = options;
-    const native = this.#requireNative();
-    const tokens = Array.from(native.tokenize(text, false, special));
-    if (addBos) {
-      if (this.#vocab.bos === null) throw invalidArgument('this vocabulary has no BOS token');
-      tokens.unshift(this.#vocab.bos);
-    }
-    if (addBos && this.#vocab.addEos && this.#vocab.eos !== null) tokens.push(this.#vocab.eos);
-    return tokens;
+    this.#checkNotDisposed();
+    return this.tokenizer.tokenize(text, options);
   }
 
+  /** Token ids -> text, as llama.cpp's detokenizer gives it. */
   detokenize(tokens: readonly number[], options: DetokenizeOptions = {}): string {
-    const native = this.#requireNative();
-    return new TextDecoder().decode(native.detokenize(this.#toTokenArray(tokens), options.special ?? false));
-  }
-
-  #toTokenArray(tokens: readonly number[]): Int32Array {
-    if (!Array.isArray(tokens)) throw invalidArgument('tokens must be an array of token ids');
-    for (const t of tokens) {
-      if (!Number.isInteger(t) || t < 0 || t >= this.#vocab.size) {
-        throw invalidArgument(`token id ${String(t)} is out of range (vocabulary has ${this.#vocab.size} tokens)`);
-      }
-    }
-    return Int32Array.from(tokens);
+    this.#checkNotDisposed();
+    return this.tokenizer.detokenize(tokens, options);
   }
 
   #promptTokens(prompt: Prompt): number[] {
-    if (typeof prompt === 'string') return this.tokenize(prompt);
-    const tokens = Array.from(this.#toTokenArray(prompt as number[]));
-    if (tokens.length === 0) throw invalidArgument('prompt must not be an empty token array');
-    return tokens;
+    // A prompt is the start of a sequence: BOS as the vocabulary asks, never a closing EOS.
+    if (typeof prompt === 'string') return this.tokenize(prompt, { addEos: false });
+    if (!Array.isArray(prompt)) throw invalidArgument('prompt must be a string or an array of token ids');
+    for (const t of prompt) this.tokenizer.piece(t); // range check with a clear error
+    if (prompt.length === 0) throw invalidArgument('prompt must not be an empty token array');
+    return [...prompt];
   }
 
   /**
@@ -215,14 +204,14 @@ export class Model {
       if (signal?.aborted) throw abortedError();
       const token = await this.#step(history, input, sampler, signal);
       history.push(...input);
-      if (!opts.ignoreEos && this.#eog.has(token)) {
+      if (!opts.ignoreEos && this.tokenizer.isEog(token)) {
         const tail = stream.flush();
         if (tail || pending.length) yield { text: tail, tokens: pending };
         return 'eos';
       }
       generated++;
       pending.push(token);
-      const { text, stopped } = stream.push(this.#requireNative().tokenPiece(token, false));
+      const { text, stopped } = stream.push(this.tokenizer.piece(token));
       if (stopped) {
         yield { text, tokens: pending };
         return 'stop';

@@ -30,7 +30,7 @@ async function loadsOrRejectsTyped(file) {
       }
     },
     async () => {
-      const model = await loadAddon().loadModel(file, {});
+      const model = await loadAddon().loadModel(file);
       try {
         const context = await model.createContext({ contextSize: 16, threads: 1 });
         await context.evaluate(Int32Array.of(1, 2, 3), null);

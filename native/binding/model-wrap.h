@@ -1,5 +1,5 @@
-// JS class NativeModel: owns a shared fathom::Model. Tokenization and metadata
-// calls are synchronous (microseconds); loading and context creation are async.
+// JS class NativeModel: owns a shared fathom::Model (weights). Loading and context
+// creation run on worker threads.
 #pragma once
 
 #include <napi.h>
@@ -13,17 +13,14 @@ namespace fathom_binding {
 class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
 public:
     static Napi::Function define(Napi::Env env);
-    // loadModel(path: string, options: { vocabOnly?: boolean }): Promise<NativeModel>
+    // loadModel(path: string): Promise<NativeModel>
     static Napi::Value load(const Napi::CallbackInfo & info);
 
     explicit ModelWrap(const Napi::CallbackInfo & info);
     std::shared_ptr<const fathom::Model> model(Napi::Env env) const;
 
 private:
-    Napi::Value tokenize(const Napi::CallbackInfo & info);
-    Napi::Value detokenize(const Napi::CallbackInfo & info);
-    Napi::Value token_piece(const Napi::CallbackInfo & info);
-    Napi::Value vocab_info(const Napi::CallbackInfo & info);
+    Napi::Value info(const Napi::CallbackInfo & info);
     Napi::Value create_context(const Napi::CallbackInfo & info);
     Napi::Value dispose(const Napi::CallbackInfo & info);
 

@@ -15,7 +15,6 @@
 namespace fathom {
 
 static uint32_t resolve_n_ctx(const Model & model, uint32_t requested) {
-    if (model.vocab_only()) throw Error(codes::INVALID_ARGUMENT, "a vocab-only model cannot run: load it without vocabOnly");
     const uint32_t n = requested ? requested : model.hparams().n_ctx_train;
     if (n == 0 || n > (1u << 24)) throw Error(codes::INVALID_ARGUMENT, "contextSize must be between 1 and 16777216, got " + std::to_string(n));
     return n;
@@ -69,10 +68,10 @@ void Context::set_threads(int n_threads) {
 
 const std::vector<float> & Context::decode(const std::vector<Token> & tokens, const std::atomic<bool> * abort) {
     if (tokens.empty()) throw Error(codes::INVALID_ARGUMENT, "cannot decode an empty token list");
-    const Vocab & vocab = model_->vocab();
+    const uint32_t n_vocab = model_->hparams().n_vocab;
     for (Token t : tokens) {
-        if (!vocab.valid(t)) {
-            throw Error(codes::INVALID_ARGUMENT, "token id " + std::to_string(t) + " is out of range (vocabulary has " + std::to_string(vocab.size()) + " tokens)");
+        if (t < 0 || static_cast<uint32_t>(t) >= n_vocab) {
+            throw Error(codes::INVALID_ARGUMENT, "token id " + std::to_string(t) + " is out of range (vocabulary has " + std::to_string(n_vocab) + " tokens)");
         }
     }
     if (tokens.size() > cache_.size() - cache_.used()) {

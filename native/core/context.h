@@ -11,7 +11,7 @@
 #include "ggml-backend.h"
 #include "ggml-cpu.h"
 #include "kv-cache.h"
-#include "vocab.h"
+#include "token.h"
 
 namespace fathom {
 

@@ -153,6 +153,14 @@ bool GgufFile::get_bool(const std::string & key, bool fallback) const {
     return gguf_get_val_bool(gguf_, id);
 }
 
+uint32_t GgufFile::array_length(const std::string & key) const {
+    const int64_t id = require(key);
+    if (gguf_get_kv_type(gguf_, id) != GGUF_TYPE_ARRAY) fail_type(key, "an array");
+    const size_t n = gguf_get_arr_n(gguf_, id);
+    if (n > UINT32_MAX) throw Error(codes::INVALID_GGUF, path_ + ": " + key + " has too many elements");
+    return static_cast<uint32_t>(n);
+}
+
 std::vector<std::string> GgufFile::get_string_array(const std::string & key) const {
     const int64_t id = require(key);
     if (gguf_get_kv_type(gguf_, id) != GGUF_TYPE_ARRAY || gguf_get_arr_type(gguf_, id) != GGUF_TYPE_STRING) {

@@ -8,7 +8,7 @@
 
 namespace fathom {
 
-Hparams load_hparams(const GgufFile & file, const std::string & arch, uint32_t n_vocab) {
+Hparams load_hparams(const GgufFile & file, const std::string & arch) {
     const auto key = [&](const char * suffix) { return arch + "." + suffix; };
     const auto invalid = [&](const std::string & what) { return Error(codes::INVALID_GGUF, file.path() + ": " + what); };
 
@@ -51,7 +51,9 @@ Hparams load_hparams(const GgufFile & file, const std::string & arch, uint32_t n
         throw invalid(key("rope.dimension_count") + " (" + std::to_string(hp.n_rot) + ") must be even, positive and at most the head width " +
                       std::to_string(hp.n_embd_head_k));
     }
-    hp.n_vocab = file.get_u32(key("vocab_size"), n_vocab);
+    // The vocabulary size: explicit, or the length of the token list.
+    hp.n_vocab = file.has(key("vocab_size")) ? file.get_u32(key("vocab_size")) : file.array_length("tokenizer.ggml.tokens");
+    if (hp.n_vocab == 0) throw invalid("the vocabulary is empty");
     cap("vocab_size", hp.n_vocab, 1u << 24);
     hp.rope_freq_base = file.get_f32(key("rope.freq_base"), 10000.0f);
     // Linear RoPE scaling is stored as a factor; ggml wants its inverse.

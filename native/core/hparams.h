@@ -31,6 +31,6 @@ struct Hparams {
 };
 
 // Throws Error(INVALID_GGUF) naming the key at fault.
-Hparams load_hparams(const GgufFile & file, const std::string & architecture, uint32_t n_vocab);
+Hparams load_hparams(const GgufFile & file, const std::string & architecture);
 
 }  // namespace fathom

@@ -37,24 +37,16 @@ ggml_tensor * WeightLoader::require(const std::string & name, std::vector<int64_
     return t;
 }
 
-std::shared_ptr<Model> Model::load(const std::string & path, const ModelParams & params) {
+std::shared_ptr<Model> Model::load(const std::string & path) {
     std::shared_ptr<Model> model(new Model());
     model->file_ = std::make_unique<GgufFile>(path);
     const GgufFile & file = *model->file_;
-    model->vocab_ = std::make_unique<Vocab>(file);
-    model->vocab_only_ = params.vocab_only;
-    if (params.vocab_only) return model;
-
     const std::string arch = file.get_string("general.architecture");
     model->architecture_ = find_architecture(arch);
     if (!model->architecture_) {
         throw Error(codes::UNSUPPORTED_ARCHITECTURE, path + ": architecture '" + arch + "' is not supported (supported: " + supported_architectures() + ")");
     }
-    model->hparams_ = load_hparams(file, arch, static_cast<uint32_t>(model->vocab_->size()));
-    if (model->hparams_.n_vocab != model->vocab_->size()) {
-        throw Error(codes::INVALID_GGUF, path + ": vocab_size " + std::to_string(model->hparams_.n_vocab) + " does not match the " +
-                                             std::to_string(model->vocab_->size()) + " tokens of the tokenizer");
-    }
+    model->hparams_ = load_hparams(file, arch);
     WeightLoader loader(file);
     model->architecture_->load_weights(loader, model->hparams_, model->weights_);
 

@@ -1,4 +1,4 @@
-// A loaded model: hyperparameters, vocabulary and weights. Weights stay in the
+// A loaded model: hyperparameters and weights (the tokenizer is TypeScript's). Weights stay in the
 // memory-mapped GGUF file and are handed to ggml in place. A Model is immutable
 // after load and shared (shared_ptr) by every Context that runs it.
 #pragma once
@@ -11,7 +11,6 @@
 #include "ggml.h"
 #include "gguf-file.h"
 #include "hparams.h"
-#include "vocab.h"
 
 namespace fathom {
 
@@ -52,35 +51,27 @@ private:
     const GgufFile & file_;
 };
 
-struct ModelParams {
-    bool vocab_only = false;
-};
-
 class Model {
 public:
     // Throws Error(FILE_NOT_FOUND | INVALID_GGUF | UNSUPPORTED_ARCHITECTURE).
-    static std::shared_ptr<Model> load(const std::string & path, const ModelParams & params);
+    static std::shared_ptr<Model> load(const std::string & path);
     ~Model();
 
     const GgufFile & file() const { return *file_; }
     const Hparams & hparams() const { return hparams_; }
-    const Vocab & vocab() const { return *vocab_; }
     const ModelWeights & weights() const { return weights_; }
     const Architecture & architecture() const { return *architecture_; }
-    bool vocab_only() const { return vocab_only_; }
     size_t weight_bytes() const { return weight_bytes_; }
 
 private:
     Model() = default;
 
     std::unique_ptr<GgufFile> file_;
-    std::unique_ptr<Vocab> vocab_;
     Hparams hparams_;
     ModelWeights weights_;
     const Architecture * architecture_ = nullptr;
     ggml_backend_buffer_t weight_buffer_ = nullptr;
     size_t weight_bytes_ = 0;
-    bool vocab_only_ = false;
 };
 
 }  // namespace fathom

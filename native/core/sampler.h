@@ -7,7 +7,7 @@
 #include <random>
 #include <vector>
 
-#include "vocab.h"
+#include "token.h"
 
 namespace fathom {
 

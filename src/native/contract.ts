@@ -1,18 +1,6 @@
 // The typed contract of the native addon: the only description of what
 // build/Release/fathom.node exports. Nothing outside src/native/ touches the addon.
 
-export interface NativeVocabInfo {
-  size: number;
-  tokenizerModel: string;
-  bos: number | null;
-  eos: number | null;
-  eot: number | null;
-  addBos: boolean;
-  addEos: boolean;
-  /** Ids that end generation (EOS, EOT, EOM). */
-  eog: number[];
-}
-
 export interface NativeContextOptions {
   contextSize?: number;
   batchSize?: number;
@@ -27,13 +15,13 @@ export interface NativeSamplerOptions {
   seed: number;
 }
 
+export interface NativeModelInfo {
+  vocabSize: number;
+  weightBytes: number;
+}
+
 export interface NativeModel {
-  tokenize(text: string, addSpecial: boolean, parseSpecial: boolean): Int32Array;
-  /** UTF-8 bytes of the whole text. */
-  detokenize(tokens: Int32Array, special: boolean): Uint8Array;
-  /** UTF-8 bytes of one token; may end inside a character. */
-  tokenPiece(token: number, special: boolean): Uint8Array;
-  vocabInfo(): NativeVocabInfo;
+  info(): NativeModelInfo;
   createContext(options: NativeContextOptions): Promise<NativeContext>;
   dispose(): void;
 }
@@ -59,7 +47,7 @@ export interface NativeContext {
 export interface NativeSampler {}
 
 export interface NativeAddon {
-  loadModel(path: string, options: { vocabOnly?: boolean }): Promise<NativeModel>;
+  loadModel(path: string): Promise<NativeModel>;
   NativeSampler: new (options: NativeSamplerOptions) => NativeSampler;
   setErrorClass(cls: unknown): void;
 }
