@@ -1,7 +1,7 @@
 // npm run bench:tokenize — tokenizer throughput, fathom vs node-llama-cpp 3.21.1,
 // on the same ~1 MB mixed text (English prose, source code, Chinese, emoji) and
 // the same vocab files, runs alternating ours/theirs. Prints MB/s and the ratio.
-// Options: --vocab NAME (repeatable; default llama-spm, llama-bpe, qwen2), --runs N (default 5), --json.
+// Options: --vocab NAME (repeatable; default: one vocab per tokenizer family), --runs N (default 5), --json.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
@@ -15,7 +15,7 @@ import { execFileSync } from 'node:child_process';
 const { values } = parseArgs({
   options: { vocab: { type: 'string', multiple: true }, runs: { type: 'string', default: '5' }, json: { type: 'boolean' } },
 });
-const vocabs = values.vocab ?? ['llama-spm', 'llama-bpe', 'qwen2'];
+const vocabs = values.vocab ?? ['llama-spm', 'llama-bpe', 'qwen2', 'gemma-4', 'bert-bge', 'nomic-bert-moe'];
 const runs = Number(values.runs);
 
 /** A seeded PRNG so the text is the same on every run and machine. */

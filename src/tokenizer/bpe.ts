@@ -5,6 +5,7 @@ import { PriorityQueue } from './priority-queue.js';
 import { byteEncode } from './unicode.js';
 import { preTokenize } from './pre-tokenizers.js';
 import type { Vocabulary } from './vocabulary.js';
+import { WordCache } from './word-cache.js';
 
 interface Pair {
   left: number;
@@ -14,31 +15,26 @@ interface Pair {
   length: number;
 }
 
-const WORD_CACHE_LIMIT = 1 << 16;
 
 export class BpeTokenizer {
-  private readonly cache = new Map<string, number[]>();
+  private readonly cache = new WordCache();
 
   constructor(private readonly vocab: Vocabulary) {}
 
   tokenize(text: string, out: number[]): void {
     const pre = this.vocab.preTokenizer!;
     for (const word of preTokenize(text, pre.regexes)) {
-      const spelled = pre.byteEncode ? byteEncode(word) : word;
-      let tokens = this.cache.get(spelled);
-      if (!tokens) {
-        tokens = this.encodeWord(spelled);
-        if (this.cache.size >= WORD_CACHE_LIMIT) this.cache.clear();
-        this.cache.set(spelled, tokens);
-      }
-      for (const t of tokens) out.push(t);
+      this.cache.append(pre.byteEncode ? byteEncode(word) : word, out, (spelled, tokens) => this.encodeWord(spelled, tokens));
     }
   }
 
-  private encodeWord(word: string): number[] {
+  private encodeWord(word: string, out: number[]): void {
     const { ids, merges } = this.vocab;
     const whole = ids.get(word);
-    if (whole !== undefined && (this.vocab.ignoreMerges || (this.vocab.preTokenizer!.name === 'gemma4' && /^\n+$/.test(word)))) return [whole];
+    if (whole !== undefined && (this.vocab.ignoreMerges || (this.vocab.preTokenizer!.name === 'gemma4' && /^\n+$/.test(word)))) {
+      out.push(whole);
+      return;
+    }
 
     // Symbols: one per code point, linked so merged neighbours can be skipped.
     const starts: number[] = [];
@@ -73,7 +69,6 @@ export class BpeTokenizer {
       consider(left, next[left]);
     }
 
-    const out: number[] = [];
     for (let i = 0; i !== -1 && i < n; i = next[i]) {
       const piece = text(i);
       const id = ids.get(piece);
@@ -89,6 +84,5 @@ export class BpeTokenizer {
         if (fallback !== undefined) out.push(fallback);
       }
     }
-    return out;
   }
 }

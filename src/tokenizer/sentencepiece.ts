@@ -8,6 +8,7 @@
 // characters that never occur next to each other inside a token, so the text is cut
 // there into independent segments (about words), each merged on its own and cached.
 import type { Vocabulary } from './vocabulary.js';
+import { WordCache } from './word-cache.js';
 
 const NO_ID = -1;
 
@@ -21,7 +22,7 @@ export class SentencePieceTokenizer {
   private readonly byteTokens: Array<number | undefined>;
   /** Code point pairs (a * 0x110000 + b) that occur adjacent inside some token. */
   private readonly joined = new Set<number>();
-  private readonly cache = new Map<string, number[]>();
+  private readonly cache = new WordCache();
 
   constructor(private readonly vocab: Vocabulary) {
     const { texts, ids } = vocab;
@@ -82,14 +83,7 @@ export class SentencePieceTokenizer {
   }
 
   private segment(text: string, out: number[]): void {
-    let tokens = this.cache.get(text);
-    if (!tokens) {
-      tokens = [];
-      this.merge(text, tokens);
-      if (this.cache.size >= 1 << 16) this.cache.clear();
-      this.cache.set(text, tokens);
-    }
-    for (const t of tokens) out.push(t);
+    this.cache.append(text, out, (segment, tokens) => this.merge(segment, tokens));
   }
 
   private merge(text: string, out: number[]): void {

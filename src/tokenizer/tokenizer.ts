@@ -39,6 +39,9 @@ export class Tokenizer {
   readonly #engine: Engine;
   readonly #pieces: Array<Uint8Array | undefined>;
   readonly #decoder = new TextDecoder();
+  /** A trie over special-token texts (UTF-16 units), to find which occur in a text in one pass. */
+  readonly #specialTrie: TrieNode = { next: new Map(), ids: [] };
+  readonly #startsSpecial = new Uint8Array(0x10000);
 
   constructor(info: GgufInfo) {
     this.vocabulary = readVocabulary(info);
@@ -49,6 +52,32 @@ export class Tokenizer {
       : v.kind === 'wpm' ? new WordPieceTokenizer(v)
       : new UnigramTokenizer(v);
     this.#pieces = new Array(v.texts.length);
+    for (const id of v.specialByLength) {
+      this.#startsSpecial[v.texts[id].charCodeAt(0)] = 1;
+      let node = this.#specialTrie;
+      for (let i = 0; i < v.texts[id].length; i++) {
+        const unit = v.texts[id].charCodeAt(i);
+        let child = node.next.get(unit);
+        if (!child) node.next.set(unit, (child = { next: new Map(), ids: [] }));
+        node = child;
+      }
+      node.ids.push(id);
+    }
+  }
+
+  /** The special tokens whose text occurs in `text`. */
+  #specialsIn(text: string, parseSpecial: boolean): Set<number> {
+    const found = new Set<number>();
+    const v = this.vocabulary;
+    for (let i = 0; i < text.length; i++) {
+      if (!this.#startsSpecial[text.charCodeAt(i)]) continue;
+      let node = this.#specialTrie.next.get(text.charCodeAt(i));
+      for (let j = i + 1; node; j++) {
+        for (const id of node.ids) if (parseSpecial || !(v.attrs[id] & (TokenAttr.CONTROL | TokenAttr.UNKNOWN))) found.add(id);
+        node = j < text.length ? node.next.get(text.charCodeAt(j)) : undefined;
+      }
+    }
+    return found;
   }
 
   get size(): number {
@@ -99,12 +128,14 @@ export class Tokenizer {
   #splitSpecial(text: string, parseSpecial: boolean): Array<string | number> {
     const v = this.vocabulary;
     let fragments: Array<string | number> = text ? [text] : [];
+    // Without `special`, control and unknown tokens stay text; user-defined tokens are always matched.
+    const present = this.#specialsIn(text, parseSpecial);
+    if (present.size === 0) return fragments;
+    // Longest first, each splitting every fragment the previous ones left, as llama.cpp does.
     for (const id of v.specialByLength) {
+      if (!present.has(id)) continue;
       const attr = v.attrs[id];
-      // Without `special`, control and unknown tokens stay text; user-defined tokens are always matched.
-      if (!parseSpecial && attr & (TokenAttr.CONTROL | TokenAttr.UNKNOWN)) continue;
       const needle = v.texts[id];
-      if (!fragments.some((f) => typeof f === 'string' && f.includes(needle))) continue;
       const next: Array<string | number> = [];
       for (const fragment of fragments) {
         if (typeof fragment === 'number') {
@@ -182,6 +213,12 @@ export class Tokenizer {
 }
 
 const EMPTY = new Uint8Array(0);
+
+interface TrieNode {
+  next: Map<number, TrieNode>;
+  /** Tokens whose text ends here. */
+  ids: number[];
+}
 
 /** Byte-level BPE token text -> bytes (characters outside the byte map are spelled out as llama.cpp does). */
 function byteDecode(text: string): Uint8Array {

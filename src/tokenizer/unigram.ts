@@ -32,6 +32,12 @@ class Charsmap {
     return ((n >>> 10) << ((n & (1 << 9)) >>> 6)) >>> 0;
   }
 
+  /** Whether some replacement starts with byte `c` (false: `c` always stays as it is). */
+  startsWith(c: number): boolean {
+    const index = (this.base(0) ^ c) >>> 0;
+    return index < this.trie.length && (this.trie[index] & ((1 << 31) | 0xff)) >>> 0 === c;
+  }
+
   /** The longest input prefix with a replacement: [consumed bytes, replacement bytes], or null. */
   match(input: Uint8Array, offset: number): [number, Uint8Array] | null {
     let index = this.base(0);
@@ -71,25 +77,62 @@ function buildByteTrie(words: string[]): Map<number, number> {
   return edges;
 }
 
+/**
+ * First index in sorted `texts[lo, hi)` — which all share their first k units — whose unit at k
+ * is >= `unit` (a text of length k, having no unit there, sorts first).
+ */
+function lowerBound(texts: string[], lo: number, hi: number, k: number, unit: number): number {
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    const t = texts[mid];
+    if (t.length <= k || t.charCodeAt(k) < unit) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 export class UnigramTokenizer {
   private readonly charsmap: Charsmap | null;
   private readonly userDefined: Map<number, number>;
-  /** Tokens Viterbi may use (normal, user-defined, unused), by text. */
-  private readonly candidates = new Map<string, number>();
+  /** Tokens Viterbi may use (normal, user-defined, unused), sorted by text, to walk prefixes like a trie. */
+  private readonly sortedTexts: string[];
+  private readonly sortedIds: Int32Array;
+  /** Ranges of sortedTexts by first unit, and by first two units (lo * 2^21 + hi): skips the widest searches. */
+  private readonly firstLo = new Int32Array(0x10000);
+  private readonly firstHi = new Int32Array(0x10000);
+  private readonly pairRanges = new Map<number, number>();
   private readonly unknownScore: number;
   private readonly decoder = new TextDecoder();
+  /** ASCII bytes that normalization leaves alone (no replacement or user-defined token starts with them). */
+  private readonly asciiUnchanged = new Uint8Array(0x80);
 
   constructor(private readonly vocab: Vocabulary) {
     this.charsmap = vocab.precompiledCharsmap ? new Charsmap(vocab.precompiledCharsmap) : null;
     let minScore = Infinity;
     const userDefined: string[] = [];
+    const candidates = new Map<string, number>();
     vocab.texts.forEach((text, id) => {
       const attr = vocab.attrs[id];
       if (attr & TokenAttr.NORMAL) minScore = Math.min(minScore, vocab.scores[id]);
-      if (attr & (TokenAttr.NORMAL | TokenAttr.USER_DEFINED | TokenAttr.UNUSED) && !this.candidates.has(text)) this.candidates.set(text, id);
+      if (attr & (TokenAttr.NORMAL | TokenAttr.USER_DEFINED | TokenAttr.UNUSED)) candidates.set(text, id); // later duplicates win
       if (attr & TokenAttr.USER_DEFINED) userDefined.push(text);
     });
+    this.sortedTexts = [...candidates.keys()].sort();
+    this.sortedIds = Int32Array.from(this.sortedTexts, (t) => candidates.get(t)!);
+    this.sortedTexts.forEach((t, i) => {
+      const u0 = t.charCodeAt(0);
+      if (this.firstHi[u0] === 0) this.firstLo[u0] = i;
+      this.firstHi[u0] = i + 1;
+      if (t.length >= 2) {
+        const key = u0 * 0x10000 + t.charCodeAt(1);
+        const range = this.pairRanges.get(key);
+        this.pairRanges.set(key, range === undefined ? i * 2 ** 21 + i + 1 : Math.floor(range / 2 ** 21) * 2 ** 21 + i + 1);
+      }
+    });
     this.userDefined = buildByteTrie(userDefined);
+    for (let c = 1; c < 0x80; c++) {
+      this.asciiUnchanged[c] = !this.userDefined.has(c) && !this.charsmap?.startsWith(c) ? 1 : 0;
+    }
     this.unknownScore = (minScore === Infinity ? 3.4028234663852886e38 : minScore) - UNKNOWN_PENALTY;
   }
 
@@ -102,6 +145,20 @@ export class UnigramTokenizer {
     let spacePrepended = false;
     let inWord = false;
     for (let offset = 0; offset < input.length; ) {
+      const c = input[offset];
+      if (c !== SPACE && c < 0x80 && this.asciiUnchanged[c]) {
+        // Fast path for the common case, same effect as the general one below.
+        if (!inWord) {
+          inWord = true;
+          if ((v.addSpacePrefix && !spacePrepended) || mergeSpaces) {
+            out.push(...space);
+            spacePrepended = true;
+          }
+        }
+        out.push(c);
+        offset++;
+        continue;
+      }
       const [consumed, replacement] = this.normalizePrefix(input, offset);
       for (const c of replacement) {
         if (c !== SPACE) {
@@ -152,13 +209,31 @@ export class UnigramTokenizer {
     const token = new Int32Array(n + 1).fill(unk);
     const from = new Int32Array(n + 1);
     score[0] = 0;
-    const maxLength = v.maxTokenLength;
+    const texts = this.sortedTexts;
     for (let i = 0; i < n; ) {
       const charLength = normalized.codePointAt(i)! > 0xffff ? 2 : 1;
       let singleCharToken = false;
-      for (let end = i + 1; end <= Math.min(n, i + maxLength); end++) {
-        const id = this.candidates.get(normalized.slice(i, end));
-        if (id === undefined) continue;
+      // [lo, hi): the sorted texts that start with normalized[i, end); shrink it one unit at a time.
+      let lo = 0;
+      let hi = texts.length;
+      for (let end = i + 1; end <= n && lo < hi; end++) {
+        const k = end - i - 1; // index of the unit being matched
+        const unit = normalized.charCodeAt(end - 1);
+        if (k === 0) {
+          lo = this.firstLo[unit];
+          hi = this.firstHi[unit];
+        } else if (k === 1) {
+          // Texts of length 1 sort before the two-unit range, so it is exact.
+          const range = this.pairRanges.get(normalized.charCodeAt(i) * 0x10000 + unit);
+          if (range === undefined) break;
+          lo = Math.floor(range / 2 ** 21);
+          hi = range % 2 ** 21;
+        } else {
+          lo = lowerBound(texts, lo, hi, k, unit);
+          hi = lowerBound(texts, lo, hi, k, unit + 1);
+        }
+        if (lo === hi || texts[lo].length !== k + 1) continue;
+        const id = this.sortedIds[lo];
         if (end - i === charLength) singleCharToken = true;
         const candidate = score[i] + (v.attrs[id] & TokenAttr.USER_DEFINED ? 0 : v.scores[id]);
         if (candidate > score[end]) {
