@@ -7,6 +7,7 @@
 #include "errors.h"
 #include "ggml-log.h"
 #include "model-wrap.h"
+#include "quantize-binding.h"
 #include "sampler-wrap.h"
 
 namespace fathom_binding {
@@ -31,6 +32,7 @@ static Napi::Object init(Napi::Env env, Napi::Object exports) {
     exports.Set("NativeSampler", sampler);
     exports.Set("loadModel", Napi::Function::New<ModelWrap::load>(env, "loadModel"));
     exports.Set("setErrorClass", Napi::Function::New<set_error_class>(env, "setErrorClass"));
+    exports.Set("quantize", Napi::Function::New<quantize>(env, "quantize"));
     return exports;
 }
 

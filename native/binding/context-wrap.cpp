@@ -5,6 +5,7 @@
 #include "errors.h"
 #include "promise-worker.h"
 #include "sampler-wrap.h"
+#include "sampler.h"
 
 namespace fathom_binding {
 
@@ -43,21 +44,44 @@ Napi::Value ContextWrap::evaluate(const Napi::CallbackInfo & info) {
                        "sampler must be a NativeSampler or null");
         sampler = SamplerWrap::Unwrap(info[1].As<Napi::Object>())->sampler();
     }
+    size_t top_k = 0;
+    if (info.Length() >= 3 && !info[2].IsUndefined()) {
+        FATHOM_REQUIRE(env, info[2].IsNumber() && info[2].As<Napi::Number>().DoubleValue() >= 0, "topK must be a non-negative number");
+        top_k = static_cast<size_t>(std::min(info[2].As<Napi::Number>().DoubleValue(), 1e9));
+    }
     abort_->store(false);
     busy_->store(true);
     auto abort = abort_;
     auto busy = busy_;
-    return PromiseWorker<fathom::Token>::run(
+    struct Step {
+        fathom::Token token = fathom::NO_TOKEN;
+        fathom::TopTokens top;
+    };
+    return PromiseWorker<Step>::run(
         env, "fathom.evaluate",
-        [ctx, tokens = std::move(tokens), sampler, abort, busy]() {
+        [ctx, tokens = std::move(tokens), sampler, abort, busy, top_k]() {
             struct Release {
                 std::shared_ptr<std::atomic<bool>> flag;
                 ~Release() { flag->store(false); }
             } release{busy};
             const std::vector<float> & logits = ctx->decode(tokens, abort.get());
-            return sampler ? sampler->sample(logits) : fathom::NO_TOKEN;
+            Step step;
+            step.top = fathom::top_logprobs(logits, top_k);
+            step.token = sampler ? sampler->sample(logits) : fathom::NO_TOKEN;
+            return step;
         },
-        [](Napi::Env env, fathom::Token & token) -> Napi::Value { return Napi::Number::New(env, token); });
+        [top_k](Napi::Env env, Step & step) -> Napi::Value {
+            if (top_k == 0) return Napi::Number::New(env, step.token);
+            Napi::Object out = Napi::Object::New(env);
+            out.Set("token", Napi::Number::New(env, step.token));
+            Napi::Int32Array ids = Napi::Int32Array::New(env, step.top.ids.size());
+            Napi::Float32Array logprobs = Napi::Float32Array::New(env, step.top.logprobs.size());
+            std::copy(step.top.ids.begin(), step.top.ids.end(), ids.Data());
+            std::copy(step.top.logprobs.begin(), step.top.logprobs.end(), logprobs.Data());
+            out.Set("ids", ids);
+            out.Set("logprobs", logprobs);
+            return out;
+        });
 }
 
 Napi::Value ContextWrap::abort(const Napi::CallbackInfo & info) {

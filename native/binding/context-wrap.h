@@ -17,7 +17,9 @@ public:
     explicit ContextWrap(const Napi::CallbackInfo & info);
 
 private:
-    // evaluate(tokens: Int32Array, sampler: NativeSampler | null): Promise<number> — the sampled id, or -1.
+    // evaluate(tokens: Int32Array, sampler: NativeSampler | null, topK?: number):
+    //   Promise<number> — the sampled id, or -1 without a sampler; with topK > 0,
+    //   Promise<{ token, ids: Int32Array, logprobs: Float32Array }> with the topK most likely next tokens.
     Napi::Value evaluate(const Napi::CallbackInfo & info);
     Napi::Value abort(const Napi::CallbackInfo & info);
     Napi::Value truncate(const Napi::CallbackInfo & info);

@@ -21,7 +21,7 @@ static uint32_t resolve_n_ctx(const Model & model, uint32_t requested) {
 }
 
 Context::Context(std::shared_ptr<const Model> model, const ContextParams & params)
-    : model_(std::move(model)), params_(params), cache_(model_->hparams(), resolve_n_ctx(*model_, params.n_ctx)) {
+    : model_(std::move(model)), params_(params), cache_(model_->hparams(), resolve_n_ctx(*model_, params.n_ctx), !params.flash_attn) {
     if (params_.n_batch == 0) throw Error(codes::INVALID_ARGUMENT, "batch size must be positive");
     try {
         backend_ = ggml_backend_cpu_init();
@@ -117,7 +117,13 @@ void Context::decode_batch(const Token * tokens, uint32_t n_tokens) {
     const uint32_t n_kv = builder.n_kv;
     mask_.assign(size_t(n_kv) * n_tokens, -std::numeric_limits<float>::infinity());
     for (uint32_t i = 0; i < n_tokens; i++) std::fill_n(mask_.begin() + size_t(i) * n_kv, n_past + i + 1, 0.0f);
-    ggml_backend_tensor_set(builder.inputs.kq_mask, mask_.data(), 0, mask_.size() * sizeof(float));
+    if (builder.inputs.kq_mask->type == GGML_TYPE_F16) {
+        mask_f16_.resize(mask_.size());
+        ggml_fp32_to_fp16_row(mask_.data(), mask_f16_.data(), static_cast<int64_t>(mask_.size()));
+        ggml_backend_tensor_set(builder.inputs.kq_mask, mask_f16_.data(), 0, mask_f16_.size() * sizeof(ggml_fp16_t));
+    } else {
+        ggml_backend_tensor_set(builder.inputs.kq_mask, mask_.data(), 0, mask_.size() * sizeof(float));
+    }
 
     const ggml_status status = ggml_backend_sched_graph_compute(sched_, graph);
     if (status != GGML_STATUS_SUCCESS) {

@@ -21,6 +21,9 @@ struct ContextParams {
     uint32_t n_ctx = 0;      // 0: the model's training context length
     uint32_t n_batch = 512;  // longest single graph; longer prompts are split
     int n_threads = 1;
+    // Fused attention kernel (what llama.cpp uses on CPU by default); off gives the plain
+    // softmax(QK)·V path whose attention probabilities are graph tensors.
+    bool flash_attn = true;
 };
 
 class Context {
@@ -55,6 +58,7 @@ private:
     std::vector<uint8_t> graph_meta_;  // tensor/graph descriptors of the graph being built
     std::vector<float> logits_;
     std::vector<float> mask_;
+    std::vector<ggml_fp16_t> mask_f16_;
     std::vector<int32_t> positions_;
     const std::atomic<bool> * abort_ = nullptr;
 };

@@ -16,7 +16,8 @@ GraphBuilder::GraphBuilder(ggml_context * ctx, ggml_cgraph * graph, const Model 
     inputs.positions = ggml_new_tensor_1d(ctx, GGML_TYPE_I32, n_tokens);  // [n_tokens]
     ggml_set_input(inputs.positions);
     ggml_set_name(inputs.positions, "inp_pos");
-    inputs.kq_mask = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, n_kv, n_tokens);  // [n_kv, n_tokens]
+    // Flash attention takes an F16 mask.
+    inputs.kq_mask = ggml_new_tensor_2d(ctx, cache.v_transposed() ? GGML_TYPE_F32 : GGML_TYPE_F16, n_kv, n_tokens);  // [n_kv, n_tokens]
     ggml_set_input(inputs.kq_mask);
     ggml_set_name(inputs.kq_mask, "inp_kq_mask");
 }
@@ -51,20 +52,36 @@ ggml_tensor * GraphBuilder::attention(int layer, ggml_tensor * q, ggml_tensor * 
     // Store this batch's keys and values at positions n_past.. (expanded first so they run before the reads).
     ggml_tensor * k_slot = ggml_view_1d(ctx, k_cache, n_tokens * n_embd_k_gqa, ggml_row_size(k_cache->type, n_embd_k_gqa) * n_past);
     ggml_build_forward_expand(graph, ggml_cpy(ctx, k, k_slot));
-    ggml_tensor * v_slot = ggml_view_2d(ctx, v_cache, n_tokens, n_embd_v_gqa, v_cache->nb[1], n_past * f16);  // [n_tokens, n_embd_v_gqa]
-    ggml_build_forward_expand(graph, ggml_cpy(ctx, ggml_transpose(ctx, v), v_slot));
+    if (cache_.v_transposed()) {
+        ggml_tensor * v_slot = ggml_view_2d(ctx, v_cache, n_tokens, n_embd_v_gqa, v_cache->nb[1], n_past * f16);  // [n_tokens, n_embd_v_gqa]
+        ggml_build_forward_expand(graph, ggml_cpy(ctx, ggml_transpose(ctx, v), v_slot));
+    } else {
+        ggml_tensor * v_slot = ggml_view_1d(ctx, v_cache, n_tokens * n_embd_v_gqa, ggml_row_size(v_cache->type, n_embd_v_gqa) * n_past);
+        ggml_build_forward_expand(graph, ggml_cpy(ctx, v, v_slot));
+    }
 
     // All cached keys/values up to this batch's last position.
     ggml_tensor * keys = ggml_view_3d(ctx, k_cache, hp.n_embd_head_k, hp.n_head_kv, n_kv, ggml_row_size(k_cache->type, hp.n_embd_head_k),
                                       ggml_row_size(k_cache->type, n_embd_k_gqa), 0);     // [head_dim, n_head_kv, n_kv]
     keys = ggml_permute(ctx, keys, 0, 2, 1, 3);                                           // [head_dim, n_kv, n_head_kv]
+    ggml_tensor * queries = ggml_permute(ctx, q, 0, 2, 1, 3);                            // [head_dim, n_tokens, n_head]
+    const float scale = 1.0f / std::sqrt(static_cast<float>(hp.n_embd_head_k));
+
+    if (!cache_.v_transposed()) {
+        ggml_tensor * values = ggml_view_3d(ctx, v_cache, hp.n_embd_head_v, hp.n_head_kv, n_kv, ggml_row_size(v_cache->type, hp.n_embd_head_v),
+                                            ggml_row_size(v_cache->type, n_embd_v_gqa), 0);  // [head_dim_v, n_head_kv, n_kv]
+        values = ggml_permute(ctx, values, 0, 2, 1, 3);                                      // [head_dim_v, n_kv, n_head_kv]
+        ggml_tensor * out = ggml_flash_attn_ext(ctx, queries, keys, values, inputs.kq_mask, scale, 0.0f, 0.0f);  // [head_dim_v, n_head, n_tokens]
+        ggml_flash_attn_ext_set_prec(out, GGML_PREC_F32);
+        return name(ggml_reshape_2d(ctx, out, hp.n_embd_head_v * hp.n_head, n_tokens), "kqv_out", layer);  // [n_embd_head_v*n_head, n_tokens]
+    }
+
     ggml_tensor * values = ggml_view_3d(ctx, v_cache, n_kv, hp.n_embd_head_v, hp.n_head_kv, v_cache->nb[1],
                                         v_cache->nb[1] * hp.n_embd_head_v, 0);            // [n_kv, head_dim_v, n_head_kv]
-    ggml_tensor * queries = ggml_permute(ctx, q, 0, 2, 1, 3);                            // [head_dim, n_tokens, n_head]
 
     // Each group of n_head/n_head_kv query heads shares one KV head (ggml broadcasts dim 2).
     ggml_tensor * kq = name(ggml_mul_mat(ctx, keys, queries), "kq", layer);              // [n_kv, n_tokens, n_head]
-    kq = ggml_soft_max_ext(ctx, kq, inputs.kq_mask, 1.0f / std::sqrt(static_cast<float>(hp.n_embd_head_k)), 0.0f);
+    kq = ggml_soft_max_ext(ctx, kq, inputs.kq_mask, scale, 0.0f);
     name(kq, "kq_soft_max", layer);
     ggml_tensor * kqv = ggml_mul_mat(ctx, values, kq);                                   // [head_dim_v, n_tokens, n_head]
     kqv = ggml_permute(ctx, kqv, 0, 2, 1, 3);                                            // [head_dim_v, n_head, n_tokens]

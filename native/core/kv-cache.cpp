@@ -10,7 +10,7 @@
 
 namespace fathom {
 
-KvCache::KvCache(const Hparams & hp, uint32_t size) : size_(size) {
+KvCache::KvCache(const Hparams & hp, uint32_t size, bool v_transposed) : size_(size), v_transposed_(v_transposed) {
     // Checked total (K and V, F16): ggml would wrap the sum and abort instead of failing the allocation.
     const long double total = 2.0L * 2.0L * hp.n_layer * size * std::max(hp.n_embd_k_gqa(), hp.n_embd_v_gqa());
     if (total > static_cast<long double>(1ull << 46)) {
@@ -22,7 +22,8 @@ KvCache::KvCache(const Hparams & hp, uint32_t size) : size_(size) {
     if (!ctx_) throw Error(codes::OUT_OF_MEMORY, "cannot create the KV cache context");
     for (uint32_t il = 0; il < hp.n_layer; il++) {
         ggml_tensor * k = ggml_new_tensor_2d(ctx_, GGML_TYPE_F16, hp.n_embd_k_gqa(), size);  // [n_embd_k_gqa, size]
-        ggml_tensor * v = ggml_new_tensor_2d(ctx_, GGML_TYPE_F16, size, hp.n_embd_v_gqa());  // [size, n_embd_v_gqa]
+        ggml_tensor * v = v_transposed ? ggml_new_tensor_2d(ctx_, GGML_TYPE_F16, size, hp.n_embd_v_gqa())   // [size, n_embd_v_gqa]
+                                       : ggml_new_tensor_2d(ctx_, GGML_TYPE_F16, hp.n_embd_v_gqa(), size);  // [n_embd_v_gqa, size]
         ggml_format_name(k, "cache_k_l%u", il);
         ggml_format_name(v, "cache_v_l%u", il);
         k_.push_back(k);

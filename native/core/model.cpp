@@ -2,6 +2,7 @@
 #include "model.h"
 
 #include "error.h"
+#include "ggml-alloc.h"
 #include "ggml-cpu.h"
 #include "models/architectures.h"
 
@@ -37,6 +38,61 @@ ggml_tensor * WeightLoader::require(const std::string & name, std::vector<int64_
     return t;
 }
 
+std::vector<ggml_tensor **> ModelWeights::matmul_weights() {
+    std::vector<ggml_tensor **> out;
+    if (output != tok_embd) out.push_back(&output);  // a tied head also serves get_rows: keep it where it is
+    for (LayerWeights & l : layers) {
+        for (ggml_tensor ** w : {&l.wq, &l.wk, &l.wv, &l.wo, &l.ffn_gate, &l.ffn_up, &l.ffn_down}) {
+            if (*w) out.push_back(w);
+        }
+    }
+    return out;
+}
+
+// Whether ggml's CPU device can run a matmul with `w` stored in `buft` (asked the way ggml wants:
+// through a dummy op whose weight sits in an empty buffer of that type).
+static bool matmul_supported_in(ggml_tensor * w, ggml_backend_buffer_type_t buft, ggml_backend_dev_t dev) {
+    ggml_init_params params = {ggml_tensor_overhead() * 4, nullptr, /*no_alloc=*/true};
+    ggml_context * ctx = ggml_init(params);
+    if (!ctx) return false;
+    ggml_tensor * input = ggml_new_tensor_4d(ctx, GGML_TYPE_F32, w->ne[0], 512, w->ne[2], w->ne[3]);  // [n_in, 512 tokens]
+    ggml_tensor * op = ggml_mul_mat(ctx, w, input);
+    w->buffer = ggml_backend_buft_alloc_buffer(buft, 0);
+    const bool supported = w->buffer && ggml_backend_dev_supports_op(dev, op);
+    if (w->buffer) ggml_backend_buffer_free(w->buffer);
+    w->buffer = nullptr;
+    ggml_free(ctx);
+    return supported;
+}
+
+void Model::repack_weights() {
+    ggml_backend_dev_t cpu = ggml_backend_dev_by_type(GGML_BACKEND_DEVICE_TYPE_CPU);
+    if (!cpu) return;
+    auto get_extra = reinterpret_cast<ggml_backend_dev_get_extra_bufts_t>(
+        ggml_backend_reg_get_proc_address(ggml_backend_dev_backend_reg(cpu), "ggml_backend_dev_get_extra_bufts"));
+    ggml_backend_buffer_type_t * extra = get_extra ? get_extra(cpu) : nullptr;
+    if (!extra || !*extra) return;
+    ggml_backend_buffer_type_t buft = *extra;  // the CPU backend has one: weights repacked for its GEMM kernels
+
+    std::vector<std::pair<ggml_tensor **, ggml_tensor *>> moved;  // (slot, original in the mapping)
+    for (ggml_tensor ** slot : weights_.matmul_weights()) {
+        if (matmul_supported_in(*slot, buft, cpu)) moved.emplace_back(slot, *slot);
+    }
+    if (moved.empty()) return;
+    ggml_init_params params = {ggml_tensor_overhead() * moved.size(), nullptr, /*no_alloc=*/true};
+    repack_ctx_ = ggml_init(params);
+    if (!repack_ctx_) throw Error(codes::OUT_OF_MEMORY, "cannot create the repacked weight context");
+    for (auto & [slot, original] : moved) {
+        *slot = ggml_dup_tensor(repack_ctx_, original);
+        ggml_set_name(*slot, ggml_get_name(original));
+    }
+    repack_buffer_ = ggml_backend_alloc_ctx_tensors_from_buft(repack_ctx_, buft);
+    if (!repack_buffer_) throw Error(codes::OUT_OF_MEMORY, file_->path() + ": cannot allocate memory for the repacked weights");
+    ggml_backend_buffer_set_usage(repack_buffer_, GGML_BACKEND_BUFFER_USAGE_WEIGHTS);
+    // Setting the data is what repacks it.
+    for (auto & [slot, original] : moved) ggml_backend_tensor_set(*slot, file_->tensor_data(original), 0, ggml_nbytes(original));
+}
+
 std::shared_ptr<Model> Model::load(const std::string & path) {
     std::shared_ptr<Model> model(new Model());
     model->file_ = std::make_unique<GgufFile>(path);
@@ -55,6 +111,7 @@ std::shared_ptr<Model> Model::load(const std::string & path) {
     model->weight_buffer_ = ggml_backend_cpu_buffer_from_ptr(const_cast<uint8_t *>(mapping.data()), mapping.size());
     if (!model->weight_buffer_) throw Error(codes::OUT_OF_MEMORY, path + ": cannot create a weight buffer");
     ggml_backend_buffer_set_usage(model->weight_buffer_, GGML_BACKEND_BUFFER_USAGE_WEIGHTS);
+    model->repack_weights();
     for (ggml_tensor * t = ggml_get_first_tensor(file.meta()); t; t = ggml_get_next_tensor(file.meta(), t)) {
         ggml_backend_tensor_alloc(model->weight_buffer_, t, const_cast<uint8_t *>(file.tensor_data(t)));
         model->weight_bytes_ += ggml_nbytes(t);
@@ -63,6 +120,8 @@ std::shared_ptr<Model> Model::load(const std::string & path) {
 }
 
 Model::~Model() {
+    if (repack_buffer_) ggml_backend_buffer_free(repack_buffer_);
+    if (repack_ctx_) ggml_free(repack_ctx_);
     if (weight_buffer_) ggml_backend_buffer_free(weight_buffer_);
 }
 

@@ -34,6 +34,9 @@ struct ModelWeights {
     ggml_tensor * output_norm = nullptr;
     ggml_tensor * output = nullptr;
     std::vector<LayerWeights> layers;
+
+    // Every weight used as the left side of a matrix multiplication (candidates for repacking).
+    std::vector<ggml_tensor **> matmul_weights();
 };
 
 // Looks up weight tensors by GGUF name and checks their shapes, so that a
@@ -70,7 +73,12 @@ private:
     Hparams hparams_;
     ModelWeights weights_;
     const Architecture * architecture_ = nullptr;
+    // Moves matmul weights ggml can repack for its SIMD GEMM into the CPU's extra buffer type.
+    void repack_weights();
+
     ggml_backend_buffer_t weight_buffer_ = nullptr;
+    ggml_context * repack_ctx_ = nullptr;
+    ggml_backend_buffer_t repack_buffer_ = nullptr;
     size_t weight_bytes_ = 0;
 };
 

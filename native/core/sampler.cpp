@@ -19,6 +19,26 @@ void validate_sampler_params(const SamplerParams & p) {
 
 Sampler::Sampler(const SamplerParams & params) : params_(params), rng_(params.seed) { validate_sampler_params(params); }
 
+TopTokens top_logprobs(const std::vector<float> & logits, size_t k) {
+    TopTokens top;
+    if (logits.empty() || k == 0) return top;
+    k = std::min(k, logits.size());
+    std::vector<Token> order(logits.size());
+    for (size_t i = 0; i < order.size(); i++) order[i] = static_cast<Token>(i);
+    const auto logit = [&](Token t) { return std::isnan(logits[t]) ? -INFINITY : logits[t]; };
+    std::partial_sort(order.begin(), order.begin() + k, order.end(), [&](Token a, Token b) { return logit(a) > logit(b); });
+    // log softmax = logit - (max + log sum exp(logit - max)), summed in double.
+    const float max_logit = logit(order[0]);
+    double sum = 0;
+    for (size_t i = 0; i < logits.size(); i++) sum += std::exp(static_cast<double>(logit(static_cast<Token>(i))) - max_logit);
+    const double log_norm = max_logit + std::log(sum);
+    for (size_t i = 0; i < k; i++) {
+        top.ids.push_back(order[i]);
+        top.logprobs.push_back(static_cast<float>(logit(order[i]) - log_norm));
+    }
+    return top;
+}
+
 Token Sampler::sample(const std::vector<float> & logits) {
     // NaN (from a broken weight file) would break the strict ordering sort relies on: treat it as -inf.
     candidates_.resize(logits.size());

@@ -22,6 +22,13 @@ struct SamplerParams {
 // Throws Error(INVALID_ARGUMENT) naming the option when a value is out of range.
 void validate_sampler_params(const SamplerParams & params);
 
+// The k most likely tokens under softmax(logits), most likely first, with natural-log probabilities.
+struct TopTokens {
+    std::vector<Token> ids;
+    std::vector<float> logprobs;
+};
+TopTokens top_logprobs(const std::vector<float> & logits, size_t k);
+
 class Sampler {
 public:
     explicit Sampler(const SamplerParams & params);

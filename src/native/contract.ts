@@ -50,4 +50,6 @@ export interface NativeAddon {
   loadModel(path: string): Promise<NativeModel>;
   NativeSampler: new (options: NativeSamplerOptions) => NativeSampler;
   setErrorClass(cls: unknown): void;
+  /** F32 rows -> `type` (ggml name, any case) with ggml's quantizers. */
+  quantize(type: string, data: Float32Array, rowLength: number): Promise<Uint8Array>;
 }

@@ -1,0 +1,135 @@
+// Synthesizes random-weight models in real architectures and shapes, with a real
+// vocabulary copied from another GGUF file, quantized with ggml's own quantizers.
+// Speed does not depend on weight values, and tests compare two engines on the
+// same file, so random weights are enough; their scale is chosen so that the next
+// token distribution is peaked (greedy choices are clear, not coin flips).
+import { invalidArgument } from '../errors.js';
+import { loadAddon } from '../native/load-addon.js';
+import type { GgufInfo } from './gguf-info.js';
+import { readGguf } from './read-gguf.js';
+import { gguf, writeGguf, type GgufTensorToWrite, type GgufWritableValue } from './write-gguf.js';
+
+export interface ModelShape {
+  embedding: number;
+  layers: number;
+  heads: number;
+  kvHeads: number;
+  feedForward: number;
+  contextLength: number;
+  ropeBase?: number;
+}
+
+/** Real shapes for benchmarks, and small ones for tests (row lengths multiples of 256 so K-quants apply). */
+export const SHAPES: Record<string, ModelShape> = {
+  tiny: { embedding: 256, layers: 2, heads: 4, kvHeads: 2, feedForward: 512, contextLength: 512 },
+  'tinyllama-1.1b': { embedding: 2048, layers: 22, heads: 32, kvHeads: 4, feedForward: 5632, contextLength: 2048 },
+};
+
+export interface SynthesizeOptions {
+  architecture?: 'llama';
+  shape: ModelShape;
+  /** A GGUF file whose tokenizer.* metadata (the vocabulary) is copied. */
+  vocabularyFrom: string;
+  /** ggml type of the weight matrices ("F32", "F16", "Q8_0", "Q4_K", ...); norms stay F32. */
+  type?: string;
+  seed?: number;
+}
+
+/** mulberry32: a small, fast, seeded PRNG. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** n samples of N(mean, std) (sum of four uniforms: close enough to normal, and fast). */
+function gaussian(random: () => number, n: number, std: number, mean = 0): Float32Array {
+  const out = new Float32Array(n);
+  const scale = std * Math.sqrt(3); // four U(0,1) have variance 1/3
+  for (let i = 0; i < n; i++) out[i] = mean + (random() + random() + random() + random() - 2) * scale;
+  return out;
+}
+
+function vocabularyMetadata(info: GgufInfo): Record<string, GgufWritableValue> {
+  const out: Record<string, GgufWritableValue> = {};
+  for (const [key, value] of Object.entries(info.metadata)) {
+    if (!key.startsWith('tokenizer.')) continue;
+    if (key === 'tokenizer.ggml.token_type') out[key] = gguf.array('i32', value as number[]);
+    else if (key === 'tokenizer.ggml.scores') out[key] = gguf.array('f32', value as number[]);
+    else if (key.endsWith('_token_id')) out[key] = gguf.u32(Number(value));
+    else if (key === 'tokenizer.ggml.precompiled_charsmap') out[key] = gguf.array('u8', value as number[]);
+    else out[key] = value as GgufWritableValue;
+  }
+  return out;
+}
+
+/** Writes a random-weight model to `path`. */
+export async function synthesizeModel(path: string, options: SynthesizeOptions): Promise<void> {
+  const { shape, type = 'F32', seed = 1, architecture = 'llama' } = options;
+  if (architecture !== 'llama') throw invalidArgument(`cannot synthesize architecture '${architecture}' yet`);
+  const vocabInfo = await readGguf(options.vocabularyFrom);
+  const tokens = vocabInfo.metadata['tokenizer.ggml.tokens'];
+  if (!Array.isArray(tokens)) throw invalidArgument(`${options.vocabularyFrom} has no vocabulary`);
+  const nVocab = tokens.length;
+  const { embedding: E, heads, kvHeads, feedForward: F } = shape;
+  const headDim = E / heads;
+  const random = prng(seed);
+  const addon = loadAddon();
+
+  const matrix = (name: string, cols: number, rows: number, std: number): GgufTensorToWrite => ({
+    name,
+    type,
+    shape: [cols, rows],
+    data: async () => {
+      const floats = gaussian(random, cols * rows, std);
+      return type === 'F32' ? new Uint8Array(floats.buffer) : addon.quantize(type, floats, cols);
+    },
+  });
+  const norm = (name: string): GgufTensorToWrite => ({
+    name,
+    type: 'F32',
+    shape: [E],
+    data: () => new Uint8Array(gaussian(random, E, 0.1, 1).buffer),
+  });
+
+  const tensors: GgufTensorToWrite[] = [matrix('token_embd.weight', E, nVocab, 1)];
+  for (let l = 0; l < shape.layers; l++) {
+    const blk = (s: string) => `blk.${l}.${s}`;
+    tensors.push(
+      norm(blk('attn_norm.weight')),
+      matrix(blk('attn_q.weight'), E, E, 1 / Math.sqrt(E)),
+      matrix(blk('attn_k.weight'), E, kvHeads * headDim, 1 / Math.sqrt(E)),
+      matrix(blk('attn_v.weight'), E, kvHeads * headDim, 1 / Math.sqrt(E)),
+      matrix(blk('attn_output.weight'), E, E, 1 / Math.sqrt(E)),
+      norm(blk('ffn_norm.weight')),
+      matrix(blk('ffn_gate.weight'), E, F, 1 / Math.sqrt(E)),
+      matrix(blk('ffn_up.weight'), E, F, 1 / Math.sqrt(E)),
+      matrix(blk('ffn_down.weight'), F, E, 1 / Math.sqrt(F)),
+    );
+  }
+  tensors.push(norm('output_norm.weight'), matrix('output.weight', E, nVocab, 3 / Math.sqrt(E)));
+
+  const arch = architecture;
+  await writeGguf(path, {
+    metadata: {
+      'general.architecture': arch,
+      'general.name': `fathom synthetic ${arch} ${E}x${shape.layers} ${type}`,
+      [`${arch}.context_length`]: gguf.u32(shape.contextLength),
+      [`${arch}.embedding_length`]: gguf.u32(E),
+      [`${arch}.block_count`]: gguf.u32(shape.layers),
+      [`${arch}.feed_forward_length`]: gguf.u32(F),
+      [`${arch}.attention.head_count`]: gguf.u32(heads),
+      [`${arch}.attention.head_count_kv`]: gguf.u32(kvHeads),
+      [`${arch}.rope.dimension_count`]: gguf.u32(headDim),
+      [`${arch}.rope.freq_base`]: gguf.f32(shape.ropeBase ?? 10000),
+      [`${arch}.attention.layer_norm_rms_epsilon`]: gguf.f32(1e-5),
+      ...vocabularyMetadata(vocabInfo),
+    },
+    tensors,
+  });
+}

@@ -1,0 +1,20 @@
+// Synthetic random-weight models for tests, cached in the OS temp dir (never in ../shared).
+import { existsSync, mkdirSync, renameSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+import { SHAPES, synthesizeModel } from '../../dist/internal.js';
+import { bundleFile } from './bundle.mjs';
+
+const CACHE = path.join(os.tmpdir(), 'fathom-llm-models');
+
+/** Path of a tiny synthetic model of `architecture` in weight type `type`, made once and reused. */
+export async function syntheticModel({ architecture = 'llama', type = 'F32', vocab = 'llama-spm', seed = 7 } = {}) {
+  const file = path.join(CACHE, `${architecture}-tiny-${vocab}-${type}-s${seed}-v1.gguf`);
+  if (existsSync(file)) return file;
+  mkdirSync(CACHE, { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  await synthesizeModel(tmp, { architecture, shape: SHAPES.tiny, vocabularyFrom: await bundleFile(`models/ggml-vocab-${vocab}.gguf`), type, seed });
+  renameSync(tmp, file);
+  return file;
+}
