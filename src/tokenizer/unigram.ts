@@ -144,37 +144,31 @@ export class UnigramTokenizer {
     const out: number[] = [];
     let spacePrepended = false;
     let inWord = false;
+    // Spaces become U+2581 (or are merged); a word start may get the SentencePiece space prefix.
+    const emit = (c: number) => {
+      if (c === SPACE) {
+        inWord = false;
+        if (!mergeSpaces) out.push(...space);
+        return;
+      }
+      if (!inWord) {
+        inWord = true;
+        if ((v.addSpacePrefix && !spacePrepended) || mergeSpaces) {
+          out.push(...space);
+          spacePrepended = true;
+        }
+      }
+      out.push(c);
+    };
     for (let offset = 0; offset < input.length; ) {
       const c = input[offset];
-      if (c !== SPACE && c < 0x80 && this.asciiUnchanged[c]) {
-        // Fast path for the common case, same effect as the general one below.
-        if (!inWord) {
-          inWord = true;
-          if ((v.addSpacePrefix && !spacePrepended) || mergeSpaces) {
-            out.push(...space);
-            spacePrepended = true;
-          }
-        }
-        out.push(c);
+      if (c < 0x80 && this.asciiUnchanged[c]) {
+        emit(c); // the common case, without the prefix lookups
         offset++;
         continue;
       }
       const [consumed, replacement] = this.normalizePrefix(input, offset);
-      for (const c of replacement) {
-        if (c !== SPACE) {
-          if (!inWord) {
-            inWord = true;
-            if ((v.addSpacePrefix && !spacePrepended) || mergeSpaces) {
-              out.push(...space);
-              spacePrepended = true;
-            }
-          }
-          out.push(c);
-        } else {
-          inWord = false;
-          if (!mergeSpaces) out.push(...space);
-        }
-      }
+      for (const r of replacement) emit(r);
       offset += consumed;
     }
     return this.decoder.decode(Uint8Array.from(out));
