@@ -48,10 +48,16 @@ async function ours(model, promptTokens, forced) {
   return { probabilities, generated };
 }
 
-describe('llama architecture, synthetic tiny model, against node-llama-cpp', () => {
-  for (const [type, tolerance] of Object.entries(TYPES)) {
-    it(`${type}: top-5 probabilities within ${tolerance} at each of ${STEPS} steps, same greedy tokens`, async (t) => {
-      const model = await syntheticModel({ type });
+const CASES = [
+  ...Object.keys(TYPES).map((type) => ({ architecture: 'llama', type })),
+  ...['qwen2', 'qwen3'].flatMap((architecture) => ['F32', 'Q8_0', 'Q4_K'].map((type) => ({ architecture, type }))),
+];
+
+describe('synthetic tiny models against node-llama-cpp', () => {
+  for (const { architecture, type } of CASES) {
+    const tolerance = TYPES[type];
+    it(`${architecture} ${type}: top-5 probabilities within ${tolerance} at each of ${STEPS} steps, same greedy tokens`, async (t) => {
+      const model = await syntheticModel({ architecture, type });
       const ref = await reference(model);
       const tokenizer = await loadTokenizer(model);
       assert.deepEqual(tokenizer.tokenize(PROMPT, { addEos: false }), ref.promptTokens);

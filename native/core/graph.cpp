@@ -89,16 +89,38 @@ ggml_tensor * GraphBuilder::attention(int layer, ggml_tensor * q, ggml_tensor * 
     return name(merged, "kqv_out", layer);
 }
 
+// Matrix product plus an optional bias.
+static ggml_tensor * linear(ggml_context * ctx, ggml_tensor * w, ggml_tensor * b, ggml_tensor * x) {
+    ggml_tensor * y = ggml_mul_mat(ctx, w, x);
+    return b ? ggml_add(ctx, y, b) : y;
+}
+
 ggml_tensor * GraphBuilder::self_attention(int layer, const LayerWeights & w, ggml_tensor * x, int rope_mode) {
-    ggml_tensor * q = name(ggml_mul_mat(ctx, w.wq, x), "q", layer);  // [n_embd_head_k*n_head, n_tokens]
-    ggml_tensor * k = name(ggml_mul_mat(ctx, w.wk, x), "k", layer);  // [n_embd_k_gqa, n_tokens]
-    ggml_tensor * v = name(ggml_mul_mat(ctx, w.wv, x), "v", layer);  // [n_embd_v_gqa, n_tokens]
+    ggml_tensor * q = name(linear(ctx, w.wq, w.bq, x), "q", layer);  // [n_embd_head_k*n_head, n_tokens]
+    ggml_tensor * k = name(linear(ctx, w.wk, w.bk, x), "k", layer);  // [n_embd_k_gqa, n_tokens]
+    ggml_tensor * v = name(linear(ctx, w.wv, w.bv, x), "v", layer);  // [n_embd_v_gqa, n_tokens]
     q = ggml_reshape_3d(ctx, q, hp.n_embd_head_k, hp.n_head, n_tokens);     // [head_dim, n_head, n_tokens]
     k = ggml_reshape_3d(ctx, k, hp.n_embd_head_k, hp.n_head_kv, n_tokens);  // [head_dim, n_head_kv, n_tokens]
+    if (w.attn_q_norm) q = rms_norm(q, w.attn_q_norm, "q_norm", layer);
+    if (w.attn_k_norm) k = rms_norm(k, w.attn_k_norm, "k_norm", layer);
     q = name(rope(q, rope_mode), "q_rope", layer);
     k = name(rope(k, rope_mode), "k_rope", layer);
     ggml_tensor * out = attention(layer, q, k, v);
-    return name(ggml_mul_mat(ctx, w.wo, out), "attn_out", layer);  // [n_embd, n_tokens]
+    return name(linear(ctx, w.wo, w.bo, out), "attn_out", layer);  // [n_embd, n_tokens]
+}
+
+ggml_tensor * GraphBuilder::decoder_layers(ggml_tensor * x, int rope_mode) {
+    for (uint32_t il = 0; il < hp.n_layer; il++) {
+        const int i = static_cast<int>(il);
+        const LayerWeights & w = model.weights().layers[il];
+        ggml_tensor * h = rms_norm(x, w.attn_norm, "attn_norm", i);
+        h = self_attention(i, w, h, rope_mode);
+        x = name(ggml_add(ctx, x, h), "ffn_inp", i);  // [n_embd, n_tokens]
+        h = rms_norm(x, w.ffn_norm, "ffn_norm", i);
+        h = ffn_swiglu(i, w, h);
+        x = name(ggml_add(ctx, x, h), "l_out", i);  // [n_embd, n_tokens]
+    }
+    return x;
 }
 
 ggml_tensor * GraphBuilder::ffn_swiglu(int layer, const LayerWeights & w, ggml_tensor * x) {

@@ -44,8 +44,11 @@ public:
     // q: [head_dim_k, n_head, n_tokens], k: [head_dim_k, n_head_kv, n_tokens], v: [n_embd_v_gqa, n_tokens].
     // Returns [n_embd_head_v * n_head, n_tokens], before the output projection.
     ggml_tensor * attention(int layer, ggml_tensor * q, ggml_tensor * k, ggml_tensor * v);
-    // The attention sub-block of a llama-style layer: projections, RoPE, attention, output projection.
+    // The attention sub-block of a llama-style layer: projections (+ biases), optional per-head
+    // Q/K norms, RoPE, attention, output projection (+ bias).
     ggml_tensor * self_attention(int layer, const LayerWeights & w, ggml_tensor * x, int rope_mode);
+    // A pre-norm decoder stack: x + attention(norm(x)), then + gated FFN(norm(.)), per layer.
+    ggml_tensor * decoder_layers(ggml_tensor * x, int rope_mode);
     // SwiGLU feed-forward: down(silu(gate(x)) * up(x)).
     ggml_tensor * ffn_swiglu(int layer, const LayerWeights & w, ggml_tensor * x);
     // Keeps only the last token's row (the only one that needs logits), then norm and head.

@@ -23,6 +23,12 @@ struct LayerWeights {
     ggml_tensor * wk = nullptr;
     ggml_tensor * wv = nullptr;
     ggml_tensor * wo = nullptr;
+    ggml_tensor * bq = nullptr;  // optional biases (Qwen2)
+    ggml_tensor * bk = nullptr;
+    ggml_tensor * bv = nullptr;
+    ggml_tensor * bo = nullptr;
+    ggml_tensor * attn_q_norm = nullptr;  // per-head RMSNorm of queries and keys (Qwen3)
+    ggml_tensor * attn_k_norm = nullptr;
     ggml_tensor * ffn_norm = nullptr;
     ggml_tensor * ffn_gate = nullptr;
     ggml_tensor * ffn_up = nullptr;
@@ -49,6 +55,14 @@ public:
     ggml_tensor * require(const std::string & name, std::vector<int64_t> ne) const;
     ggml_tensor * optional(const std::string & name, std::vector<int64_t> ne) const;
     static std::string block(int layer, const char * suffix) { return "blk." + std::to_string(layer) + "." + suffix; }
+
+    // Shared groups of weights that architecture files combine.
+    // Token embeddings, final norm and output head (tied to the embeddings when output.weight is absent).
+    void load_head(const Hparams & hp, ModelWeights & w) const;
+    // Attention: norm, Q/K/V/output projections with optional biases; Q/K norms when `qk_norm`.
+    void load_attention(const Hparams & hp, int layer, LayerWeights & l, bool qk_norm) const;
+    // Gated FFN: norm, gate, up, down.
+    void load_gated_ffn(const Hparams & hp, int layer, LayerWeights & l) const;
 
 private:
     const GgufFile & file_;

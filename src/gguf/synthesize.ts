@@ -25,8 +25,11 @@ export const SHAPES: Record<string, ModelShape> = {
   'tinyllama-1.1b': { embedding: 2048, layers: 22, heads: 32, kvHeads: 4, feedForward: 5632, contextLength: 2048 },
 };
 
+/** Architectures the synthesizer can write: the llama block, plus Qwen2's Q/K/V biases or Qwen3's Q/K norms. */
+export type SyntheticArchitecture = 'llama' | 'qwen2' | 'qwen3';
+
 export interface SynthesizeOptions {
-  architecture?: 'llama';
+  architecture?: SyntheticArchitecture;
   shape: ModelShape;
   /** A GGUF file whose tokenizer.* metadata (the vocabulary) is copied. */
   vocabularyFrom: string;
@@ -71,7 +74,7 @@ function vocabularyMetadata(info: GgufInfo): Record<string, GgufWritableValue> {
 /** Writes a random-weight model to `path`. */
 export async function synthesizeModel(path: string, options: SynthesizeOptions): Promise<void> {
   const { shape, type = 'F32', seed = 1, architecture = 'llama' } = options;
-  if (architecture !== 'llama') throw invalidArgument(`cannot synthesize architecture '${architecture}' yet`);
+  if (!['llama', 'qwen2', 'qwen3'].includes(architecture)) throw invalidArgument(`cannot synthesize architecture '${architecture}' yet`);
   const vocabInfo = await readGguf(options.vocabularyFrom);
   const tokens = vocabInfo.metadata['tokenizer.ggml.tokens'];
   if (!Array.isArray(tokens)) throw invalidArgument(`${options.vocabularyFrom} has no vocabulary`);
@@ -90,12 +93,13 @@ export async function synthesizeModel(path: string, options: SynthesizeOptions):
       return type === 'F32' ? new Uint8Array(floats.buffer) : addon.quantize(type, floats, cols);
     },
   });
-  const norm = (name: string): GgufTensorToWrite => ({
+  const vector = (name: string, n: number, std: number, mean: number): GgufTensorToWrite => ({
     name,
     type: 'F32',
-    shape: [E],
-    data: () => new Uint8Array(gaussian(random, E, 0.1, 1).buffer),
+    shape: [n],
+    data: () => new Uint8Array(gaussian(random, n, std, mean).buffer),
   });
+  const norm = (name: string) => vector(name, E, 0.1, 1);
 
   const tensors: GgufTensorToWrite[] = [matrix('token_embd.weight', E, nVocab, 1)];
   for (let l = 0; l < shape.layers; l++) {
@@ -106,6 +110,10 @@ export async function synthesizeModel(path: string, options: SynthesizeOptions):
       matrix(blk('attn_k.weight'), E, kvHeads * headDim, 1 / Math.sqrt(E)),
       matrix(blk('attn_v.weight'), E, kvHeads * headDim, 1 / Math.sqrt(E)),
       matrix(blk('attn_output.weight'), E, E, 1 / Math.sqrt(E)),
+      ...(architecture === 'qwen2'
+        ? [vector(blk('attn_q.bias'), E, 0.1, 0), vector(blk('attn_k.bias'), kvHeads * headDim, 0.1, 0), vector(blk('attn_v.bias'), kvHeads * headDim, 0.1, 0)]
+        : []),
+      ...(architecture === 'qwen3' ? [vector(blk('attn_q_norm.weight'), headDim, 0.1, 1), vector(blk('attn_k_norm.weight'), headDim, 0.1, 1)] : []),
       norm(blk('ffn_norm.weight')),
       matrix(blk('ffn_gate.weight'), E, F, 1 / Math.sqrt(E)),
       matrix(blk('ffn_up.weight'), E, F, 1 / Math.sqrt(E)),

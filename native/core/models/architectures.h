@@ -26,5 +26,9 @@ std::string supported_architectures();
 // One pair per architecture file.
 void load_llama_weights(const WeightLoader & loader, const Hparams & hp, ModelWeights & weights);
 ggml_tensor * build_llama_graph(GraphBuilder & g);
+void load_qwen2_weights(const WeightLoader & loader, const Hparams & hp, ModelWeights & weights);
+ggml_tensor * build_qwen2_graph(GraphBuilder & g);
+void load_qwen3_weights(const WeightLoader & loader, const Hparams & hp, ModelWeights & weights);
+ggml_tensor * build_qwen3_graph(GraphBuilder & g);
 
 }  // namespace fathom
