@@ -50,14 +50,17 @@ async function ours(model, promptTokens, forced) {
 
 const CASES = [
   ...Object.keys(TYPES).map((type) => ({ architecture: 'llama', type })),
-  ...['qwen2', 'qwen3'].flatMap((architecture) => ['F32', 'Q8_0', 'Q4_K'].map((type) => ({ architecture, type }))),
+  ...['qwen2', 'qwen3', 'phi3'].flatMap((architecture) => ['F32', 'Q8_0', 'Q4_K'].map((type) => ({ architecture, type }))),
+  { architecture: 'llama', type: 'F32', ropeFactors: true },
 ];
 
 describe('synthetic tiny models against node-llama-cpp', () => {
-  for (const { architecture, type } of CASES) {
+  for (const { architecture, type, ropeFactors = false } of CASES) {
     const tolerance = TYPES[type];
-    it(`${architecture} ${type}: top-5 probabilities within ${tolerance} at each of ${STEPS} steps, same greedy tokens`, async (t) => {
-      const model = await syntheticModel({ architecture, type });
+    const label = `${architecture}${ropeFactors ? ' (RoPE frequency factors)' : ''} ${type}`;
+    it(`${label}: top-5 probabilities within ${tolerance} at each of ${STEPS} steps, same greedy tokens`, async (t) => {
+      // Phi-3 files get llama.cpp's Phi-3 special-token rules, which need the Phi-3 vocabulary.
+      const model = await syntheticModel({ architecture, type, ropeFactors, vocab: architecture === 'phi3' ? 'phi-3' : 'llama-spm' });
       const ref = await reference(model);
       const tokenizer = await loadTokenizer(model);
       assert.deepEqual(tokenizer.tokenize(PROMPT, { addEos: false }), ref.promptTokens);

@@ -39,7 +39,9 @@ ggml_tensor * GraphBuilder::rms_norm(ggml_tensor * x, ggml_tensor * weight, cons
 }
 
 ggml_tensor * GraphBuilder::rope(ggml_tensor * x, int mode) {
-    return ggml_rope_ext(ctx, x, inputs.positions, nullptr, hp.n_rot, mode, hp.n_ctx_train, hp.rope_freq_base, hp.rope_freq_scale,
+    const ModelWeights & w = model.weights();
+    ggml_tensor * factors = w.rope_freqs ? w.rope_freqs : (cache_.size() > hp.n_ctx_orig ? w.rope_long : w.rope_short);
+    return ggml_rope_ext(ctx, x, inputs.positions, factors, hp.n_rot, mode, hp.n_ctx_orig, hp.rope_freq_base, hp.rope_freq_scale,
                          /*ext_factor=*/0.0f, /*attn_factor=*/1.0f, /*beta_fast=*/32.0f, /*beta_slow=*/1.0f);
 }
 
@@ -65,7 +67,7 @@ ggml_tensor * GraphBuilder::attention(int layer, ggml_tensor * q, ggml_tensor * 
                                       ggml_row_size(k_cache->type, n_embd_k_gqa), 0);     // [head_dim, n_head_kv, n_kv]
     keys = ggml_permute(ctx, keys, 0, 2, 1, 3);                                           // [head_dim, n_kv, n_head_kv]
     ggml_tensor * queries = ggml_permute(ctx, q, 0, 2, 1, 3);                            // [head_dim, n_tokens, n_head]
-    const float scale = 1.0f / std::sqrt(static_cast<float>(hp.n_embd_head_k));
+    const float scale = prescale_queries ? 1.0f : 1.0f / std::sqrt(static_cast<float>(hp.n_embd_head_k));
 
     if (!cache_.v_transposed()) {
         ggml_tensor * values = ggml_view_3d(ctx, v_cache, hp.n_embd_head_v, hp.n_head_kv, n_kv, ggml_row_size(v_cache->type, hp.n_embd_head_v),
@@ -96,15 +98,27 @@ static ggml_tensor * linear(ggml_context * ctx, ggml_tensor * w, ggml_tensor * b
 }
 
 ggml_tensor * GraphBuilder::self_attention(int layer, const LayerWeights & w, ggml_tensor * x, int rope_mode) {
-    ggml_tensor * q = name(linear(ctx, w.wq, w.bq, x), "q", layer);  // [n_embd_head_k*n_head, n_tokens]
-    ggml_tensor * k = name(linear(ctx, w.wk, w.bk, x), "k", layer);  // [n_embd_k_gqa, n_tokens]
-    ggml_tensor * v = name(linear(ctx, w.wv, w.bv, x), "v", layer);  // [n_embd_v_gqa, n_tokens]
-    q = ggml_reshape_3d(ctx, q, hp.n_embd_head_k, hp.n_head, n_tokens);     // [head_dim, n_head, n_tokens]
-    k = ggml_reshape_3d(ctx, k, hp.n_embd_head_k, hp.n_head_kv, n_tokens);  // [head_dim, n_head_kv, n_tokens]
+    const int64_t head = hp.n_embd_head_k, n_q = head * hp.n_head, n_kv = int64_t(hp.n_embd_k_gqa());
+    ggml_tensor *q, *k, *v;
+    if (w.wqkv) {
+        ggml_tensor * qkv = name(linear(ctx, w.wqkv, w.bqkv, x), "qkv", layer);  // [n_q + 2*n_kv, n_tokens]
+        const size_t f32 = ggml_element_size(qkv);
+        q = ggml_view_3d(ctx, qkv, head, hp.n_head, n_tokens, head * f32, qkv->nb[1], 0);                // [head_dim, n_head, n_tokens]
+        k = ggml_view_3d(ctx, qkv, head, hp.n_head_kv, n_tokens, head * f32, qkv->nb[1], n_q * f32);     // [head_dim, n_head_kv, n_tokens]
+        v = ggml_view_2d(ctx, qkv, hp.n_embd_v_gqa(), n_tokens, qkv->nb[1], (n_q + n_kv) * f32);        // [n_embd_v_gqa, n_tokens]
+        v = name(ggml_cont(ctx, v), "v", layer);
+    } else {
+        q = name(linear(ctx, w.wq, w.bq, x), "q", layer);  // [n_embd_head_k*n_head, n_tokens]
+        k = name(linear(ctx, w.wk, w.bk, x), "k", layer);  // [n_embd_k_gqa, n_tokens]
+        v = name(linear(ctx, w.wv, w.bv, x), "v", layer);  // [n_embd_v_gqa, n_tokens]
+        q = ggml_reshape_3d(ctx, q, head, hp.n_head, n_tokens);     // [head_dim, n_head, n_tokens]
+        k = ggml_reshape_3d(ctx, k, head, hp.n_head_kv, n_tokens);  // [head_dim, n_head_kv, n_tokens]
+    }
     if (w.attn_q_norm) q = rms_norm(q, w.attn_q_norm, "q_norm", layer);
     if (w.attn_k_norm) k = rms_norm(k, w.attn_k_norm, "k_norm", layer);
     q = name(rope(q, rope_mode), "q_rope", layer);
     k = name(rope(k, rope_mode), "k_rope", layer);
+    if (prescale_queries) q = ggml_scale(ctx, q, 1.0f / std::sqrt(static_cast<float>(head)));
     ggml_tensor * out = attention(layer, q, k, v);
     return name(linear(ctx, w.wo, w.bo, out), "attn_out", layer);  // [n_embd, n_tokens]
 }
@@ -124,9 +138,15 @@ ggml_tensor * GraphBuilder::decoder_layers(ggml_tensor * x, int rope_mode) {
 }
 
 ggml_tensor * GraphBuilder::ffn_swiglu(int layer, const LayerWeights & w, ggml_tensor * x) {
-    ggml_tensor * gate = name(ggml_mul_mat(ctx, w.ffn_gate, x), "ffn_gate", layer);  // [n_ff, n_tokens]
-    ggml_tensor * up = name(ggml_mul_mat(ctx, w.ffn_up, x), "ffn_up", layer);        // [n_ff, n_tokens]
-    ggml_tensor * act = name(ggml_swiglu_split(ctx, gate, up), "ffn_swiglu", layer);  // [n_ff, n_tokens]
+    ggml_tensor * act;
+    if (w.ffn_gate) {
+        ggml_tensor * gate = name(ggml_mul_mat(ctx, w.ffn_gate, x), "ffn_gate", layer);  // [n_ff, n_tokens]
+        ggml_tensor * up = name(ggml_mul_mat(ctx, w.ffn_up, x), "ffn_up", layer);        // [n_ff, n_tokens]
+        act = name(ggml_swiglu_split(ctx, gate, up), "ffn_swiglu", layer);              // [n_ff, n_tokens]
+    } else {
+        ggml_tensor * gate_up = name(ggml_mul_mat(ctx, w.ffn_up, x), "ffn_up", layer);  // [2*n_ff, n_tokens]: gate, then up
+        act = name(ggml_swiglu(ctx, gate_up), "ffn_swiglu", layer);                     // [n_ff, n_tokens]
+    }
     return name(ggml_mul_mat(ctx, w.ffn_down, act), "ffn_out", layer);               // [n_embd, n_tokens]
 }
 

@@ -34,6 +34,8 @@ public:
     ggml_cgraph * const graph;
     const uint32_t n_past, n_tokens, n_kv;
     GraphInputs inputs;
+    // Scale queries by 1/sqrt(head_dim) before attention instead of inside it (Phi-3 does; the rounding differs).
+    bool prescale_queries = false;
 
     // [n_embd, n_tokens] rows of the token embedding matrix.
     ggml_tensor * embed_tokens();

@@ -65,6 +65,7 @@ Hparams load_hparams(const GgufFile & file, const std::string & arch) {
     if (!std::isfinite(scale) || scale < 0) throw invalid(key("rope.scaling.factor") + " must be a finite number >= 0");
     hp.rope_freq_scale = (scale == 0.0f || scaling_type == "none") ? 1.0f : 1.0f / scale;
     hp.norm_rms_eps = file.get_f32(key("attention.layer_norm_rms_epsilon"), 1e-5f);
+    hp.n_ctx_orig = file.get_u32(key("rope.scaling.original_context_length"), hp.n_ctx_train);
     if (!(hp.rope_freq_base > 0) || !std::isfinite(hp.rope_freq_base)) throw invalid(key("rope.freq_base") + " must be a positive number");
     if (!(hp.norm_rms_eps > 0) || !std::isfinite(hp.norm_rms_eps)) throw invalid(key("attention.layer_norm_rms_epsilon") + " must be positive");
     return hp;

@@ -24,6 +24,7 @@ struct Hparams {
     uint32_t n_vocab = 0;
     float rope_freq_base = 10000.0f;
     float rope_freq_scale = 1.0f;
+    uint32_t n_ctx_orig = 0;  // context length RoPE scaling was designed around (selects Phi-3's long/short factors)
     float norm_rms_eps = 1e-5f;
 
     uint32_t n_embd_k_gqa() const { return n_embd_head_k * n_head_kv; }

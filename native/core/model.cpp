@@ -50,13 +50,18 @@ void WeightLoader::load_attention(const Hparams & hp, int i, LayerWeights & l, b
     const int64_t n_embd = hp.n_embd, n_q = int64_t(hp.n_embd_head_k) * hp.n_head;
     const int64_t n_k = hp.n_embd_k_gqa(), n_v = hp.n_embd_v_gqa(), n_out = int64_t(hp.n_embd_head_v) * hp.n_head;
     l.attn_norm = require(block(i, "attn_norm.weight"), {n_embd});
-    l.wq = require(block(i, "attn_q.weight"), {n_embd, n_q});
-    l.wk = require(block(i, "attn_k.weight"), {n_embd, n_k});
-    l.wv = require(block(i, "attn_v.weight"), {n_embd, n_v});
+    l.wqkv = optional(block(i, "attn_qkv.weight"), {n_embd, n_q + n_k + n_v});
+    if (l.wqkv) {
+        l.bqkv = optional(block(i, "attn_qkv.bias"), {n_q + n_k + n_v});
+    } else {
+        l.wq = require(block(i, "attn_q.weight"), {n_embd, n_q});
+        l.wk = require(block(i, "attn_k.weight"), {n_embd, n_k});
+        l.wv = require(block(i, "attn_v.weight"), {n_embd, n_v});
+        l.bq = optional(block(i, "attn_q.bias"), {n_q});
+        l.bk = optional(block(i, "attn_k.bias"), {n_k});
+        l.bv = optional(block(i, "attn_v.bias"), {n_v});
+    }
     l.wo = require(block(i, "attn_output.weight"), {n_out, n_embd});
-    l.bq = optional(block(i, "attn_q.bias"), {n_q});
-    l.bk = optional(block(i, "attn_k.bias"), {n_k});
-    l.bv = optional(block(i, "attn_v.bias"), {n_v});
     l.bo = optional(block(i, "attn_output.bias"), {n_embd});
     if (qk_norm) {
         l.attn_q_norm = require(block(i, "attn_q_norm.weight"), {int64_t(hp.n_embd_head_k)});
@@ -67,16 +72,23 @@ void WeightLoader::load_attention(const Hparams & hp, int i, LayerWeights & l, b
 void WeightLoader::load_gated_ffn(const Hparams & hp, int i, LayerWeights & l) const {
     const int64_t n_embd = hp.n_embd, n_ff = hp.n_ff;
     l.ffn_norm = require(block(i, "ffn_norm.weight"), {n_embd});
-    l.ffn_gate = require(block(i, "ffn_gate.weight"), {n_embd, n_ff});
-    l.ffn_up = require(block(i, "ffn_up.weight"), {n_embd, n_ff});
+    l.ffn_gate = optional(block(i, "ffn_gate.weight"), {n_embd, n_ff});
+    l.ffn_up = require(block(i, "ffn_up.weight"), {n_embd, l.ffn_gate ? n_ff : 2 * n_ff});
     l.ffn_down = require(block(i, "ffn_down.weight"), {n_ff, n_embd});
+}
+
+void WeightLoader::load_rope_factors(const Hparams & hp, ModelWeights & w) const {
+    const int64_t n = hp.n_rot / 2;
+    w.rope_freqs = optional("rope_freqs.weight", {n});
+    w.rope_short = optional("rope_factors_short.weight", {n});
+    w.rope_long = optional("rope_factors_long.weight", {n});
 }
 
 std::vector<ggml_tensor **> ModelWeights::matmul_weights() {
     std::vector<ggml_tensor **> out;
     if (output != tok_embd) out.push_back(&output);  // a tied head also serves get_rows: keep it where it is
     for (LayerWeights & l : layers) {
-        for (ggml_tensor ** w : {&l.wq, &l.wk, &l.wv, &l.wo, &l.ffn_gate, &l.ffn_up, &l.ffn_down}) {
+        for (ggml_tensor ** w : {&l.wq, &l.wk, &l.wv, &l.wqkv, &l.wo, &l.ffn_gate, &l.ffn_up, &l.ffn_down}) {
             if (*w) out.push_back(w);
         }
     }

@@ -22,6 +22,8 @@ struct LayerWeights {
     ggml_tensor * wq = nullptr;
     ggml_tensor * wk = nullptr;
     ggml_tensor * wv = nullptr;
+    ggml_tensor * wqkv = nullptr;  // Q, K and V fused in one matrix (Phi-3), instead of wq/wk/wv
+    ggml_tensor * bqkv = nullptr;
     ggml_tensor * wo = nullptr;
     ggml_tensor * bq = nullptr;  // optional biases (Qwen2)
     ggml_tensor * bk = nullptr;
@@ -30,7 +32,7 @@ struct LayerWeights {
     ggml_tensor * attn_q_norm = nullptr;  // per-head RMSNorm of queries and keys (Qwen3)
     ggml_tensor * attn_k_norm = nullptr;
     ggml_tensor * ffn_norm = nullptr;
-    ggml_tensor * ffn_gate = nullptr;
+    ggml_tensor * ffn_gate = nullptr;  // absent when ffn_up holds gate and up side by side (Phi-3)
     ggml_tensor * ffn_up = nullptr;
     ggml_tensor * ffn_down = nullptr;
 };
@@ -39,6 +41,10 @@ struct ModelWeights {
     ggml_tensor * tok_embd = nullptr;
     ggml_tensor * output_norm = nullptr;
     ggml_tensor * output = nullptr;
+    // RoPE frequency factors: one set (Llama 3.1+ scaling), or short/long sets chosen by context size (Phi-3 LongRoPE).
+    ggml_tensor * rope_freqs = nullptr;
+    ggml_tensor * rope_short = nullptr;
+    ggml_tensor * rope_long = nullptr;
     std::vector<LayerWeights> layers;
 
     // Every weight used as the left side of a matrix multiplication (candidates for repacking).
@@ -59,10 +65,13 @@ public:
     // Shared groups of weights that architecture files combine.
     // Token embeddings, final norm and output head (tied to the embeddings when output.weight is absent).
     void load_head(const Hparams & hp, ModelWeights & w) const;
-    // Attention: norm, Q/K/V/output projections with optional biases; Q/K norms when `qk_norm`.
+    // Attention: norm, Q/K/V (separate or fused) and output projections with optional biases;
+    // Q/K norms when `qk_norm`.
     void load_attention(const Hparams & hp, int layer, LayerWeights & l, bool qk_norm) const;
-    // Gated FFN: norm, gate, up, down.
+    // Gated FFN: norm, gate and up (separate or fused), down.
     void load_gated_ffn(const Hparams & hp, int layer, LayerWeights & l) const;
+    // Optional RoPE frequency factors.
+    void load_rope_factors(const Hparams & hp, ModelWeights & w) const;
 
 private:
     const GgufFile & file_;

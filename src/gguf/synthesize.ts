@@ -25,8 +25,11 @@ export const SHAPES: Record<string, ModelShape> = {
   'tinyllama-1.1b': { embedding: 2048, layers: 22, heads: 32, kvHeads: 4, feedForward: 5632, contextLength: 2048 },
 };
 
-/** Architectures the synthesizer can write: the llama block, plus Qwen2's Q/K/V biases or Qwen3's Q/K norms. */
-export type SyntheticArchitecture = 'llama' | 'qwen2' | 'qwen3';
+/**
+ * Architectures the synthesizer can write: the llama block, plus Qwen2's Q/K/V biases, Qwen3's
+ * Q/K norms, or Phi-3's fused QKV and gate/up matrices.
+ */
+export type SyntheticArchitecture = 'llama' | 'qwen2' | 'qwen3' | 'phi3';
 
 export interface SynthesizeOptions {
   architecture?: SyntheticArchitecture;
@@ -36,6 +39,8 @@ export interface SynthesizeOptions {
   /** ggml type of the weight matrices ("F32", "F16", "Q8_0", "Q4_K", ...); norms stay F32. */
   type?: string;
   seed?: number;
+  /** Add RoPE frequency factors (rope_freqs.weight), as Llama 3.1+ files carry. */
+  ropeFactors?: boolean;
 }
 
 /** mulberry32: a small, fast, seeded PRNG. */
@@ -74,7 +79,7 @@ function vocabularyMetadata(info: GgufInfo): Record<string, GgufWritableValue> {
 /** Writes a random-weight model to `path`. */
 export async function synthesizeModel(path: string, options: SynthesizeOptions): Promise<void> {
   const { shape, type = 'F32', seed = 1, architecture = 'llama' } = options;
-  if (!['llama', 'qwen2', 'qwen3'].includes(architecture)) throw invalidArgument(`cannot synthesize architecture '${architecture}' yet`);
+  if (!['llama', 'qwen2', 'qwen3', 'phi3'].includes(architecture)) throw invalidArgument(`cannot synthesize architecture '${architecture}' yet`);
   const vocabInfo = await readGguf(options.vocabularyFrom);
   const tokens = vocabInfo.metadata['tokenizer.ggml.tokens'];
   if (!Array.isArray(tokens)) throw invalidArgument(`${options.vocabularyFrom} has no vocabulary`);
@@ -102,21 +107,26 @@ export async function synthesizeModel(path: string, options: SynthesizeOptions):
   const norm = (name: string) => vector(name, E, 0.1, 1);
 
   const tensors: GgufTensorToWrite[] = [matrix('token_embd.weight', E, nVocab, 1)];
+  // Llama-3-style factors: 1 for high frequencies rising to 8 for the lowest.
+  if (options.ropeFactors) tensors.push({ name: 'rope_freqs.weight', type: 'F32', shape: [headDim / 2], data: () => new Uint8Array(Float32Array.from({ length: headDim / 2 }, (_, i) => 1 + (7 * i) / (headDim / 2 - 1)).buffer) });
+  const fused = architecture === 'phi3';
+  const kv = kvHeads * headDim;
   for (let l = 0; l < shape.layers; l++) {
     const blk = (s: string) => `blk.${l}.${s}`;
     tensors.push(
       norm(blk('attn_norm.weight')),
-      matrix(blk('attn_q.weight'), E, E, 1 / Math.sqrt(E)),
-      matrix(blk('attn_k.weight'), E, kvHeads * headDim, 1 / Math.sqrt(E)),
-      matrix(blk('attn_v.weight'), E, kvHeads * headDim, 1 / Math.sqrt(E)),
+      ...(fused
+        ? [matrix(blk('attn_qkv.weight'), E, E + 2 * kv, 1 / Math.sqrt(E))]
+        : [matrix(blk('attn_q.weight'), E, E, 1 / Math.sqrt(E)), matrix(blk('attn_k.weight'), E, kv, 1 / Math.sqrt(E)), matrix(blk('attn_v.weight'), E, kv, 1 / Math.sqrt(E))]),
       matrix(blk('attn_output.weight'), E, E, 1 / Math.sqrt(E)),
       ...(architecture === 'qwen2'
-        ? [vector(blk('attn_q.bias'), E, 0.1, 0), vector(blk('attn_k.bias'), kvHeads * headDim, 0.1, 0), vector(blk('attn_v.bias'), kvHeads * headDim, 0.1, 0)]
+        ? [vector(blk('attn_q.bias'), E, 0.1, 0), vector(blk('attn_k.bias'), kv, 0.1, 0), vector(blk('attn_v.bias'), kv, 0.1, 0)]
         : []),
       ...(architecture === 'qwen3' ? [vector(blk('attn_q_norm.weight'), headDim, 0.1, 1), vector(blk('attn_k_norm.weight'), headDim, 0.1, 1)] : []),
       norm(blk('ffn_norm.weight')),
-      matrix(blk('ffn_gate.weight'), E, F, 1 / Math.sqrt(E)),
-      matrix(blk('ffn_up.weight'), E, F, 1 / Math.sqrt(E)),
+      ...(fused
+        ? [matrix(blk('ffn_up.weight'), E, 2 * F, 1 / Math.sqrt(E))]
+        : [matrix(blk('ffn_gate.weight'), E, F, 1 / Math.sqrt(E)), matrix(blk('ffn_up.weight'), E, F, 1 / Math.sqrt(E))]),
       matrix(blk('ffn_down.weight'), F, E, 1 / Math.sqrt(F)),
     );
   }

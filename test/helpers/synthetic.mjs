@@ -9,12 +9,12 @@ import { bundleFile } from './bundle.mjs';
 const CACHE = path.join(os.tmpdir(), 'fathom-llm-models');
 
 /** Path of a tiny synthetic model of `architecture` in weight type `type`, made once and reused. */
-export async function syntheticModel({ architecture = 'llama', type = 'F32', vocab = 'llama-spm', seed = 7 } = {}) {
-  const file = path.join(CACHE, `${architecture}-tiny-${vocab}-${type}-s${seed}-v1.gguf`);
+export async function syntheticModel({ architecture = 'llama', type = 'F32', vocab = 'llama-spm', seed = 7, ropeFactors = false } = {}) {
+  const file = path.join(CACHE, `${architecture}${ropeFactors ? '-ropefreqs' : ''}-tiny-${vocab}-${type}-s${seed}-v1.gguf`);
   if (existsSync(file)) return file;
   mkdirSync(CACHE, { recursive: true });
   const tmp = `${file}.${process.pid}.tmp`;
-  await synthesizeModel(tmp, { architecture, shape: SHAPES.tiny, vocabularyFrom: await bundleFile(`models/ggml-vocab-${vocab}.gguf`), type, seed });
+  await synthesizeModel(tmp, { architecture, shape: SHAPES.tiny, vocabularyFrom: await bundleFile(`models/ggml-vocab-${vocab}.gguf`), type, seed, ropeFactors });
   renameSync(tmp, file);
   return file;
 }

@@ -9,6 +9,7 @@ static const Architecture ARCHITECTURES[] = {
     {"llama", load_llama_weights, build_llama_graph},
     {"qwen2", load_qwen2_weights, build_qwen2_graph},
     {"qwen3", load_qwen3_weights, build_qwen3_graph},
+    {"phi3", load_phi3_weights, build_phi3_graph},
 };
 
 const Architecture * find_architecture(const std::string & name) {

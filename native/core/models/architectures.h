@@ -30,5 +30,7 @@ void load_qwen2_weights(const WeightLoader & loader, const Hparams & hp, ModelWe
 ggml_tensor * build_qwen2_graph(GraphBuilder & g);
 void load_qwen3_weights(const WeightLoader & loader, const Hparams & hp, ModelWeights & weights);
 ggml_tensor * build_qwen3_graph(GraphBuilder & g);
+void load_phi3_weights(const WeightLoader & loader, const Hparams & hp, ModelWeights & weights);
+ggml_tensor * build_phi3_graph(GraphBuilder & g);
 
 }  // namespace fathom
