@@ -15,6 +15,8 @@ import { syntheticModel } from './helpers/synthetic.mjs';
 const PROMPT = 'Hello world, this is';
 const STEPS = 32;
 const TYPES = { F32: 1e-3, F16: 1e-3, Q8_0: 1e-2, Q4_0: 1e-2, Q4_K: 1e-2, Q6_K: 1e-2 };
+// Every other weight type ggml quantizes without an importance matrix, on the llama block.
+const MORE_TYPES = { BF16: 1e-3, Q4_1: 1e-2, Q5_0: 1e-2, Q5_1: 1e-2, Q2_K: 1e-2, Q3_K: 1e-2, Q5_K: 1e-2, IQ4_NL: 1e-2, IQ4_XS: 1e-2 };
 
 async function reference(model) {
   const script = path.join(ROOT, 'test', 'reference', 'llama-cpp-probs.mjs');
@@ -49,14 +51,14 @@ async function ours(model, promptTokens, forced) {
 }
 
 const CASES = [
-  ...Object.keys(TYPES).map((type) => ({ architecture: 'llama', type })),
+  ...Object.keys({ ...TYPES, ...MORE_TYPES }).map((type) => ({ architecture: 'llama', type })),
   ...['qwen2', 'qwen3', 'phi3'].flatMap((architecture) => ['F32', 'Q8_0', 'Q4_K'].map((type) => ({ architecture, type }))),
   { architecture: 'llama', type: 'F32', ropeFactors: true },
 ];
 
 describe('synthetic tiny models against node-llama-cpp', () => {
   for (const { architecture, type, ropeFactors = false } of CASES) {
-    const tolerance = TYPES[type];
+    const tolerance = TYPES[type] ?? MORE_TYPES[type];
     const label = `${architecture}${ropeFactors ? ' (RoPE frequency factors)' : ''} ${type}`;
     it(`${label}: top-5 probabilities within ${tolerance} at each of ${STEPS} steps, same greedy tokens`, async (t) => {
       // Phi-3 files get llama.cpp's Phi-3 special-token rules, which need the Phi-3 vocabulary.
