@@ -9,10 +9,13 @@ import type { GgufInfo, GgufValue } from './gguf/gguf-info.js';
 import { readGguf } from './gguf/read-gguf.js';
 import { loadModel } from './model.js';
 import { packageRoot } from './native/load-addon.js';
+import { PRESETS } from './quantize/quantization-mix.js';
+import { quantizeFile } from './quantize/quantize-file.js';
 
 const USAGE = `Usage:
   fathom inspect <file.gguf> [--json]
   fathom generate <file.gguf> -p "<prompt>" [-n N] [--temperature T] [--seed S] [--top-k K] [--top-p P] [--min-p P] [--threads N] [--ctx N]
+  fathom quantize <in.gguf> <out.gguf> --type <q4_k_m|q8_0|...>
   fathom build [cmake-js options]      build the native addon from source
 `;
 
@@ -80,6 +83,18 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'build') {
     const script = path.join(packageRoot(), 'scripts', 'build-native.mjs');
     return spawnSync(process.execPath, [script, ...rest], { stdio: 'inherit' }).status ?? 1;
+  }
+  if (command === 'quantize') {
+    const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { type: { type: 'string' } } });
+    if (positionals.length !== 2) usageError('quantize takes an input and an output file');
+    if (!values.type) usageError(`quantize needs --type (one of: ${Object.keys(PRESETS).join(', ')})`);
+    const started = performance.now();
+    const report = await quantizeFile(positionals[0], positionals[1], values.type);
+    const counts = new Map<string, number>();
+    for (const t of report.tensors) counts.set(t.to, (counts.get(t.to) ?? 0) + 1);
+    console.log(`${positionals[1]}: ${formatCount(report.bytesIn)}B -> ${formatCount(report.bytesOut)}B in ${((performance.now() - started) / 1000).toFixed(1)} s ` +
+      `(${[...counts].map(([type, n]) => `${type} ×${n}`).join(', ')})`);
+    return 0;
   }
   if (command === 'inspect') {
     const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { json: { type: 'boolean' } } });

@@ -22,3 +22,4 @@ export type { GenerateOptions } from './sampling-options.js';
 export function inspectGguf(path: string): Promise<GgufInfo> {
   return readGguf(path);
 }
+export { quantizeFile, type QuantizeReport } from './quantize/quantize-file.js';

@@ -33,6 +33,7 @@ static Napi::Object init(Napi::Env env, Napi::Object exports) {
     exports.Set("loadModel", Napi::Function::New<ModelWrap::load>(env, "loadModel"));
     exports.Set("setErrorClass", Napi::Function::New<set_error_class>(env, "setErrorClass"));
     exports.Set("quantize", Napi::Function::New<quantize>(env, "quantize"));
+    exports.Set("dequantize", Napi::Function::New<dequantize>(env, "dequantize"));
     return exports;
 }
 

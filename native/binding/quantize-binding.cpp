@@ -41,4 +41,27 @@ Napi::Value quantize(const Napi::CallbackInfo & info) {
         });
 }
 
+Napi::Value dequantize(const Napi::CallbackInfo & info) {
+    Napi::Env env = info.Env();
+    FATHOM_REQUIRE(env, info.Length() >= 3 && info[0].IsString(), "dequantize(type: string, data: Uint8Array, elements: number)");
+    FATHOM_REQUIRE(env, info[1].IsTypedArray() && info[1].As<Napi::TypedArray>().TypedArrayType() == napi_uint8_array, "data must be a Uint8Array");
+    FATHOM_REQUIRE(env, info[2].IsNumber() && info[2].As<Napi::Number>().DoubleValue() >= 1, "elements must be a positive number");
+    ggml_type type = GGML_TYPE_F32;
+    guard(env, [&]() -> Napi::Value {
+        type = fathom::tensor_type_by_name(info[0].As<Napi::String>());
+        return env.Undefined();
+    });
+    Napi::Uint8Array array = info[1].As<Napi::Uint8Array>();
+    std::vector<uint8_t> bytes(array.Data(), array.Data() + array.ElementLength());
+    const auto n = static_cast<int64_t>(info[2].As<Napi::Number>().DoubleValue());
+    using Floats = std::vector<float>;
+    return PromiseWorker<Floats>::run(
+        env, "fathom.dequantize", [type, bytes = std::move(bytes), n]() { return fathom::dequantize(type, bytes.data(), bytes.size(), n); },
+        [](Napi::Env env, Floats & floats) -> Napi::Value {
+            Napi::Float32Array out = Napi::Float32Array::New(env, floats.size());
+            std::copy(floats.begin(), floats.end(), out.Data());
+            return out;
+        });
+}
+
 }  // namespace fathom_binding

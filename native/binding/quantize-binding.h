@@ -6,5 +6,7 @@
 namespace fathom_binding {
 
 Napi::Value quantize(const Napi::CallbackInfo & info);
+// dequantize(type: string, data: Uint8Array, elements: number): Promise<Float32Array>
+Napi::Value dequantize(const Napi::CallbackInfo & info);
 
 }  // namespace fathom_binding

@@ -46,4 +46,23 @@ std::vector<uint8_t> quantize_rows(ggml_type type, const float * data, int64_t n
     return out;
 }
 
+std::vector<float> dequantize(ggml_type type, const uint8_t * bytes, size_t n_bytes, int64_t n_elements) {
+    const std::string name = ggml_type_name(type);
+    if (n_elements <= 0 || n_elements % ggml_blck_size(type) != 0) {
+        throw Error(codes::INVALID_ARGUMENT, "dequantize: " + std::to_string(n_elements) + " elements do not fill whole " + name + " blocks");
+    }
+    if (ggml_row_size(type, n_elements) != n_bytes) {
+        throw Error(codes::INVALID_ARGUMENT, "dequantize: " + std::to_string(n_bytes) + " bytes do not hold " + std::to_string(n_elements) + " " + name + " values");
+    }
+    std::vector<float> out(n_elements);
+    if (type == GGML_TYPE_F32) {
+        std::copy_n(reinterpret_cast<const float *>(bytes), n_elements, out.data());
+        return out;
+    }
+    const ggml_type_traits * traits = ggml_get_type_traits(type);
+    if (!traits->to_float) throw Error(codes::INVALID_ARGUMENT, "dequantize: no conversion from " + name + " to F32");
+    traits->to_float(bytes, out.data(), n_elements);
+    return out;
+}
+
 }  // namespace fathom

@@ -19,4 +19,8 @@ ggml_type tensor_type_by_name(const std::string & name);
 // need an importance matrix.
 std::vector<uint8_t> quantize_rows(ggml_type type, const float * data, int64_t n_rows, int64_t n_per_row);
 
+// The inverse: `bytes` hold n_elements values of `type`; returns them as floats.
+// Throws Error(INVALID_ARGUMENT) when the byte count does not match.
+std::vector<float> dequantize(ggml_type type, const uint8_t * bytes, size_t n_bytes, int64_t n_elements);
+
 }  // namespace fathom

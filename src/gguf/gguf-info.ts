@@ -32,4 +32,6 @@ export interface GgufInfo {
   tensors: GgufTensorInfo[];
   /** Every metadata key with its value; 64-bit integers beyond 2^53 are bigint. */
   metadata: Record<string, GgufValue>;
+  /** The stored GGUF type of each metadata value: "u32", "f32", "string", ... or "array:<element type>". */
+  metadataTypes: Record<string, string>;
 }

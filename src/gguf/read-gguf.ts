@@ -19,6 +19,7 @@ const MAX_STRING_BYTES = 1 << 26;
 enum ValueType {
   UINT8 = 0, INT8, UINT16, INT16, UINT32, INT32, FLOAT32, BOOL, STRING, ARRAY, UINT64, INT64, FLOAT64,
 }
+const TYPE_NAMES = ['u8', 'i8', 'u16', 'i16', 'u32', 'i32', 'f32', 'bool', 'string', 'array', 'u64', 'i64', 'f64'];
 const SCALAR_BYTES: Record<number, number> = {
   [ValueType.UINT8]: 1, [ValueType.INT8]: 1, [ValueType.UINT16]: 2, [ValueType.INT16]: 2,
   [ValueType.UINT32]: 4, [ValueType.INT32]: 4, [ValueType.FLOAT32]: 4, [ValueType.BOOL]: 1,
@@ -64,6 +65,11 @@ class HeaderReader {
 
   u32(what: string): number {
     return this.scalar(ValueType.UINT32, what) as number;
+  }
+
+  /** The uint32 at an already-read position. */
+  peekU32(at: number): number {
+    return this.buffer.readUInt32LE(at);
   }
 
   /** A uint64 count or size that must be a safe integer no larger than `limit`. */
@@ -160,10 +166,14 @@ function parseHeader(r: HeaderReader, path: string, fileSize: number): GgufInfo 
   const nKv = r.count('metadata count', fileSize);
 
   const metadata: Record<string, GgufValue> = {};
+  const metadataTypes: Record<string, string> = {};
   for (let i = 0; i < nKv; i++) {
     const key = r.string(`metadata key ${i}`);
     const type = r.u32(`type of ${key}`);
+    const at = r.position;
     metadata[key] = readValue(r, type, key);
+    // An array's element type is the u32 right after its type tag.
+    metadataTypes[key] = type === ValueType.ARRAY ? `array:${TYPE_NAMES[r.peekU32(at)] ?? '?'}` : (TYPE_NAMES[type] ?? '?');
   }
 
   const infos: Array<GgufTensorInfo & { relative: number }> = [];
@@ -218,6 +228,7 @@ function parseHeader(r: HeaderReader, path: string, fileSize: number): GgufInfo 
     parameterCount,
     tensors,
     metadata,
+    metadataTypes,
   };
   return info;
 }

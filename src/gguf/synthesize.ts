@@ -7,7 +7,7 @@ import { invalidArgument } from '../errors.js';
 import { loadAddon } from '../native/load-addon.js';
 import type { GgufInfo } from './gguf-info.js';
 import { readGguf } from './read-gguf.js';
-import { gguf, writeGguf, type GgufTensorToWrite, type GgufWritableValue } from './write-gguf.js';
+import { gguf, storedValue, writeGguf, type GgufTensorToWrite, type GgufWritableValue } from './write-gguf.js';
 
 export interface ModelShape {
   embedding: number;
@@ -66,12 +66,7 @@ function gaussian(random: () => number, n: number, std: number, mean = 0): Float
 function vocabularyMetadata(info: GgufInfo): Record<string, GgufWritableValue> {
   const out: Record<string, GgufWritableValue> = {};
   for (const [key, value] of Object.entries(info.metadata)) {
-    if (!key.startsWith('tokenizer.')) continue;
-    if (key === 'tokenizer.ggml.token_type') out[key] = gguf.array('i32', value as number[]);
-    else if (key === 'tokenizer.ggml.scores') out[key] = gguf.array('f32', value as number[]);
-    else if (key.endsWith('_token_id')) out[key] = gguf.u32(Number(value));
-    else if (key === 'tokenizer.ggml.precompiled_charsmap') out[key] = gguf.array('u8', value as number[]);
-    else out[key] = value as GgufWritableValue;
+    if (key.startsWith('tokenizer.')) out[key] = storedValue(value, info.metadataTypes[key]);
   }
   return out;
 }

@@ -5,6 +5,7 @@
 import { open } from 'node:fs/promises';
 
 import { FathomError, invalidArgument } from '../errors.js';
+import type { GgufValue } from './gguf-info.js';
 import { TENSOR_TYPES } from './tensor-types.js';
 
 export type GgufValueType = 'u8' | 'i8' | 'u16' | 'i16' | 'u32' | 'i32' | 'f32' | 'bool' | 'string' | 'u64' | 'i64' | 'f64';
@@ -47,6 +48,14 @@ export const gguf = {
   string: (value: string): GgufTypedValue => ({ type: 'string', value }),
   array: (elementType: GgufValueType, value: ReadonlyArray<number | bigint | boolean | string>): GgufTypedValue => ({ type: 'array', elementType, value }),
 };
+
+/** A value read from a GGUF file, with the type it was stored with (GgufInfo.metadataTypes), ready to write back. */
+export function storedValue(value: GgufValue, storedType: string): GgufTypedValue {
+  if (storedType.startsWith('array:')) {
+    return { type: 'array', elementType: storedType.slice(6) as GgufValueType, value: value as Array<number | bigint | boolean | string> };
+  }
+  return { type: storedType as GgufValueType, value: value as number | bigint | boolean | string };
+}
 
 function typed(key: string, v: GgufWritableValue): GgufTypedValue {
   if (typeof v === 'object' && v !== null && !Array.isArray(v) && 'type' in v) return v as GgufTypedValue;

@@ -52,4 +52,6 @@ export interface NativeAddon {
   setErrorClass(cls: unknown): void;
   /** F32 rows -> `type` (ggml name, any case) with ggml's quantizers. */
   quantize(type: string, data: Float32Array, rowLength: number): Promise<Uint8Array>;
+  /** `elements` values stored as `type` -> F32. */
+  dequantize(type: string, data: Uint8Array, elements: number): Promise<Float32Array>;
 }
