@@ -16,7 +16,7 @@ const MORE_TYPES = { BF16: 1e-3, Q4_1: 1e-2, Q5_0: 1e-2, Q5_1: 1e-2, Q2_K: 1e-2,
 
 const CASES = [
   ...Object.keys({ ...TYPES, ...MORE_TYPES }).map((type) => ({ architecture: 'llama', type })),
-  ...['qwen2', 'qwen3', 'phi3'].flatMap((architecture) => ['F32', 'Q8_0', 'Q4_K'].map((type) => ({ architecture, type }))),
+  ...['qwen2', 'qwen3', 'phi3', 'gemma2', 'gemma3'].flatMap((architecture) => ['F32', 'Q8_0', 'Q4_K'].map((type) => ({ architecture, type }))),
   { architecture: 'llama', type: 'F32', ropeFactors: true },
 ];
 

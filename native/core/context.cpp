@@ -9,6 +9,7 @@
 #include "ggml-cpu.h"
 #include "ggml-log.h"
 #include "graph.h"
+#include "hparams.h"
 #include "model.h"
 #include "models/architectures.h"
 
@@ -114,16 +115,26 @@ void Context::decode_batch(const Token * tokens, uint32_t n_tokens) {
     positions_.resize(n_tokens);
     for (uint32_t i = 0; i < n_tokens; i++) positions_[i] = static_cast<int32_t>(n_past + i);
     ggml_backend_tensor_set(builder.inputs.positions, positions_.data(), 0, n_tokens * sizeof(int32_t));
+    // Causal masks: token i sees cache cells 0..n_past+i; on sliding-window layers only the last n_swa of them.
     const uint32_t n_kv = builder.n_kv;
-    mask_.assign(size_t(n_kv) * n_tokens, -std::numeric_limits<float>::infinity());
-    for (uint32_t i = 0; i < n_tokens; i++) std::fill_n(mask_.begin() + size_t(i) * n_kv, n_past + i + 1, 0.0f);
-    if (builder.inputs.kq_mask->type == GGML_TYPE_F16) {
-        mask_f16_.resize(mask_.size());
-        ggml_fp32_to_fp16_row(mask_.data(), mask_f16_.data(), static_cast<int64_t>(mask_.size()));
-        ggml_backend_tensor_set(builder.inputs.kq_mask, mask_f16_.data(), 0, mask_f16_.size() * sizeof(ggml_fp16_t));
-    } else {
-        ggml_backend_tensor_set(builder.inputs.kq_mask, mask_.data(), 0, mask_.size() * sizeof(float));
-    }
+    const Hparams & hp = model_->hparams();
+    const auto fill_mask = [&](ggml_tensor * mask, uint32_t window) {
+        mask_.assign(size_t(n_kv) * n_tokens, -std::numeric_limits<float>::infinity());
+        for (uint32_t i = 0; i < n_tokens; i++) {
+            const uint32_t pos = n_past + i;
+            const uint32_t first = window > 0 && pos + 1 > window ? pos + 1 - window : 0;
+            std::fill(mask_.begin() + size_t(i) * n_kv + first, mask_.begin() + size_t(i) * n_kv + pos + 1, 0.0f);
+        }
+        if (mask->type == GGML_TYPE_F16) {
+            mask_f16_.resize(mask_.size());
+            ggml_fp32_to_fp16_row(mask_.data(), mask_f16_.data(), static_cast<int64_t>(mask_.size()));
+            ggml_backend_tensor_set(mask, mask_f16_.data(), 0, mask_f16_.size() * sizeof(ggml_fp16_t));
+        } else {
+            ggml_backend_tensor_set(mask, mask_.data(), 0, mask_.size() * sizeof(float));
+        }
+    };
+    fill_mask(builder.inputs.kq_mask, 0);
+    if (builder.inputs.kq_mask_swa) fill_mask(builder.inputs.kq_mask_swa, hp.n_swa);
 
     const ggml_status status = ggml_backend_sched_graph_compute(sched_, graph);
     if (status != GGML_STATUS_SUCCESS) {

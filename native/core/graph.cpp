@@ -17,9 +17,15 @@ GraphBuilder::GraphBuilder(ggml_context * ctx, ggml_cgraph * graph, const Model 
     ggml_set_input(inputs.positions);
     ggml_set_name(inputs.positions, "inp_pos");
     // Flash attention takes an F16 mask.
-    inputs.kq_mask = ggml_new_tensor_2d(ctx, cache.v_transposed() ? GGML_TYPE_F32 : GGML_TYPE_F16, n_kv, n_tokens);  // [n_kv, n_tokens]
+    const ggml_type mask_type = cache.v_transposed() ? GGML_TYPE_F32 : GGML_TYPE_F16;
+    inputs.kq_mask = ggml_new_tensor_2d(ctx, mask_type, n_kv, n_tokens);  // [n_kv, n_tokens]
     ggml_set_input(inputs.kq_mask);
     ggml_set_name(inputs.kq_mask, "inp_kq_mask");
+    if (hp.n_swa > 0) {
+        inputs.kq_mask_swa = ggml_new_tensor_2d(ctx, mask_type, n_kv, n_tokens);  // [n_kv, n_tokens]
+        ggml_set_input(inputs.kq_mask_swa);
+        ggml_set_name(inputs.kq_mask_swa, "inp_kq_mask_swa");
+    }
 }
 
 ggml_tensor * GraphBuilder::name(ggml_tensor * t, const char * name, int layer) {
@@ -38,10 +44,12 @@ ggml_tensor * GraphBuilder::rms_norm(ggml_tensor * x, ggml_tensor * weight, cons
     return name(cur, label, layer);
 }
 
-ggml_tensor * GraphBuilder::rope(ggml_tensor * x, int mode) {
+ggml_tensor * GraphBuilder::rope(ggml_tensor * x, int mode, int layer) {
     const ModelWeights & w = model.weights();
     ggml_tensor * factors = w.rope_freqs ? w.rope_freqs : (cache_.size() > hp.n_ctx_orig ? w.rope_long : w.rope_short);
-    return ggml_rope_ext(ctx, x, inputs.positions, factors, hp.n_rot, mode, hp.n_ctx_orig, hp.rope_freq_base, hp.rope_freq_scale,
+    const bool swa = hp.is_swa(static_cast<uint32_t>(layer));
+    return ggml_rope_ext(ctx, x, inputs.positions, factors, hp.n_rot, mode, hp.n_ctx_orig, swa ? hp.rope_freq_base_swa : hp.rope_freq_base,
+                         swa ? hp.rope_freq_scale_swa : hp.rope_freq_scale,
                          /*ext_factor=*/0.0f, /*attn_factor=*/1.0f, /*beta_fast=*/32.0f, /*beta_slow=*/1.0f);
 }
 
@@ -67,13 +75,14 @@ ggml_tensor * GraphBuilder::attention(int layer, ggml_tensor * q, ggml_tensor * 
                                       ggml_row_size(k_cache->type, n_embd_k_gqa), 0);     // [head_dim, n_head_kv, n_kv]
     keys = ggml_permute(ctx, keys, 0, 2, 1, 3);                                           // [head_dim, n_kv, n_head_kv]
     ggml_tensor * queries = ggml_permute(ctx, q, 0, 2, 1, 3);                            // [head_dim, n_tokens, n_head]
-    const float scale = prescale_queries ? 1.0f : 1.0f / std::sqrt(static_cast<float>(hp.n_embd_head_k));
+    const float scale = hp.query_scale != 0.0f ? 1.0f : 1.0f / std::sqrt(static_cast<float>(hp.n_embd_head_k));
+    ggml_tensor * mask = hp.is_swa(static_cast<uint32_t>(layer)) ? inputs.kq_mask_swa : inputs.kq_mask;
 
     if (!cache_.v_transposed()) {
         ggml_tensor * values = ggml_view_3d(ctx, v_cache, hp.n_embd_head_v, hp.n_head_kv, n_kv, ggml_row_size(v_cache->type, hp.n_embd_head_v),
                                             ggml_row_size(v_cache->type, n_embd_v_gqa), 0);  // [head_dim_v, n_head_kv, n_kv]
         values = ggml_permute(ctx, values, 0, 2, 1, 3);                                      // [head_dim_v, n_kv, n_head_kv]
-        ggml_tensor * out = ggml_flash_attn_ext(ctx, queries, keys, values, inputs.kq_mask, scale, 0.0f, 0.0f);  // [head_dim_v, n_head, n_tokens]
+        ggml_tensor * out = ggml_flash_attn_ext(ctx, queries, keys, values, mask, scale, 0.0f, hp.attn_softcap);  // [head_dim_v, n_head, n_tokens]
         ggml_flash_attn_ext_set_prec(out, GGML_PREC_F32);
         return name(ggml_reshape_2d(ctx, out, hp.n_embd_head_v * hp.n_head, n_tokens), "kqv_out", layer);  // [n_embd_head_v*n_head, n_tokens]
     }
@@ -83,7 +92,13 @@ ggml_tensor * GraphBuilder::attention(int layer, ggml_tensor * q, ggml_tensor * 
 
     // Each group of n_head/n_head_kv query heads shares one KV head (ggml broadcasts dim 2).
     ggml_tensor * kq = name(ggml_mul_mat(ctx, keys, queries), "kq", layer);              // [n_kv, n_tokens, n_head]
-    kq = ggml_soft_max_ext(ctx, kq, inputs.kq_mask, scale, 0.0f);
+    if (hp.attn_softcap > 0.0f) {
+        // cap * tanh(scale * kq / cap); the softmax then applies no further scale.
+        kq = ggml_scale(ctx, ggml_tanh(ctx, ggml_scale(ctx, kq, scale / hp.attn_softcap)), hp.attn_softcap);
+        kq = ggml_soft_max_ext(ctx, kq, mask, 1.0f, 0.0f);
+    } else {
+        kq = ggml_soft_max_ext(ctx, kq, mask, scale, 0.0f);
+    }
     name(kq, "kq_soft_max", layer);
     ggml_tensor * kqv = ggml_mul_mat(ctx, values, kq);                                   // [head_dim_v, n_tokens, n_head]
     kqv = ggml_permute(ctx, kqv, 0, 2, 1, 3);                                            // [head_dim_v, n_head, n_tokens]
@@ -116,44 +131,49 @@ ggml_tensor * GraphBuilder::self_attention(int layer, const LayerWeights & w, gg
     }
     if (w.attn_q_norm) q = rms_norm(q, w.attn_q_norm, "q_norm", layer);
     if (w.attn_k_norm) k = rms_norm(k, w.attn_k_norm, "k_norm", layer);
-    q = name(rope(q, rope_mode), "q_rope", layer);
-    k = name(rope(k, rope_mode), "k_rope", layer);
-    if (prescale_queries) q = ggml_scale(ctx, q, 1.0f / std::sqrt(static_cast<float>(head)));
+    q = name(rope(q, rope_mode, layer), "q_rope", layer);
+    k = name(rope(k, rope_mode, layer), "k_rope", layer);
+    if (hp.query_scale != 0.0f) q = ggml_scale(ctx, q, hp.query_scale);
     ggml_tensor * out = attention(layer, q, k, v);
     return name(linear(ctx, w.wo, w.bo, out), "attn_out", layer);  // [n_embd, n_tokens]
 }
 
-ggml_tensor * GraphBuilder::decoder_layers(ggml_tensor * x, int rope_mode) {
+ggml_tensor * GraphBuilder::decoder_layers(ggml_tensor * x, const LayerStyle & style) {
     for (uint32_t il = 0; il < hp.n_layer; il++) {
         const int i = static_cast<int>(il);
         const LayerWeights & w = model.weights().layers[il];
         ggml_tensor * h = rms_norm(x, w.attn_norm, "attn_norm", i);
-        h = self_attention(i, w, h, rope_mode);
+        h = self_attention(i, w, h, style.rope_mode);
+        if (w.attn_post_norm) h = rms_norm(h, w.attn_post_norm, "attn_post_norm", i);
         x = name(ggml_add(ctx, x, h), "ffn_inp", i);  // [n_embd, n_tokens]
         h = rms_norm(x, w.ffn_norm, "ffn_norm", i);
-        h = ffn_swiglu(i, w, h);
+        h = ffn_gated(i, w, h, style.gelu_ffn);
+        if (w.ffn_post_norm) h = rms_norm(h, w.ffn_post_norm, "ffn_post_norm", i);
         x = name(ggml_add(ctx, x, h), "l_out", i);  // [n_embd, n_tokens]
     }
     return x;
 }
 
-ggml_tensor * GraphBuilder::ffn_swiglu(int layer, const LayerWeights & w, ggml_tensor * x) {
+ggml_tensor * GraphBuilder::ffn_gated(int layer, const LayerWeights & w, ggml_tensor * x, bool gelu) {
     ggml_tensor * act;
     if (w.ffn_gate) {
         ggml_tensor * gate = name(ggml_mul_mat(ctx, w.ffn_gate, x), "ffn_gate", layer);  // [n_ff, n_tokens]
         ggml_tensor * up = name(ggml_mul_mat(ctx, w.ffn_up, x), "ffn_up", layer);        // [n_ff, n_tokens]
-        act = name(ggml_swiglu_split(ctx, gate, up), "ffn_swiglu", layer);              // [n_ff, n_tokens]
+        act = gelu ? ggml_geglu_split(ctx, gate, up) : ggml_swiglu_split(ctx, gate, up);  // [n_ff, n_tokens]
     } else {
         ggml_tensor * gate_up = name(ggml_mul_mat(ctx, w.ffn_up, x), "ffn_up", layer);  // [2*n_ff, n_tokens]: gate, then up
-        act = name(ggml_swiglu(ctx, gate_up), "ffn_swiglu", layer);                     // [n_ff, n_tokens]
+        act = gelu ? ggml_geglu(ctx, gate_up) : ggml_swiglu(ctx, gate_up);             // [n_ff, n_tokens]
     }
+    name(act, "ffn_act", layer);
     return name(ggml_mul_mat(ctx, w.ffn_down, act), "ffn_out", layer);               // [n_embd, n_tokens]
 }
 
 ggml_tensor * GraphBuilder::output_head(ggml_tensor * x) {
     ggml_tensor * last = ggml_view_2d(ctx, x, x->ne[0], 1, x->nb[1], (n_tokens - 1) * x->nb[1]);  // [n_embd, 1]
     ggml_tensor * cur = rms_norm(last, model.weights().output_norm, "result_norm", -1);
-    return name(ggml_mul_mat(ctx, model.weights().output, cur), "result_output");  // [n_vocab, 1]
+    cur = ggml_mul_mat(ctx, model.weights().output, cur);  // [n_vocab, 1]
+    if (hp.final_softcap > 0.0f) cur = ggml_scale(ctx, ggml_tanh(ctx, ggml_scale(ctx, cur, 1.0f / hp.final_softcap)), hp.final_softcap);
+    return name(cur, "result_output");
 }
 
 }  // namespace fathom

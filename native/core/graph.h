@@ -18,9 +18,16 @@ struct Hparams;
 struct LayerWeights;
 
 struct GraphInputs {
-    ggml_tensor * tokens = nullptr;     // I32 [n_tokens]
-    ggml_tensor * positions = nullptr;  // I32 [n_tokens]
-    ggml_tensor * kq_mask = nullptr;    // F32 [n_kv, n_tokens], 0 or -inf
+    ggml_tensor * tokens = nullptr;       // I32 [n_tokens]
+    ggml_tensor * positions = nullptr;    // I32 [n_tokens]
+    ggml_tensor * kq_mask = nullptr;      // F32/F16 [n_kv, n_tokens], 0 or -inf: causal
+    ggml_tensor * kq_mask_swa = nullptr;  // same, also hiding positions n_swa or more back (sliding-window layers)
+};
+
+// How the layers of a decoder stack are wired (what differs between architectures).
+struct LayerStyle {
+    int rope_mode = 0;      // GGML_ROPE_TYPE_NORMAL or _NEOX
+    bool gelu_ffn = false;  // GELU-gated FFN (Gemma) instead of SiLU-gated
 };
 
 class GraphBuilder {
@@ -34,14 +41,13 @@ public:
     ggml_cgraph * const graph;
     const uint32_t n_past, n_tokens, n_kv;
     GraphInputs inputs;
-    // Scale queries by 1/sqrt(head_dim) before attention instead of inside it (Phi-3 does; the rounding differs).
-    bool prescale_queries = false;
+
 
     // [n_embd, n_tokens] rows of the token embedding matrix.
     ggml_tensor * embed_tokens();
     ggml_tensor * rms_norm(ggml_tensor * x, ggml_tensor * weight, const char * name, int layer);
     // x: [head_dim, n_heads, n_tokens], rotated in place of the first n_rot dims per head.
-    ggml_tensor * rope(ggml_tensor * x, int mode);
+    ggml_tensor * rope(ggml_tensor * x, int mode, int layer);
     // Multi-head attention with grouped KV heads; stores k/v in the cache.
     // q: [head_dim_k, n_head, n_tokens], k: [head_dim_k, n_head_kv, n_tokens], v: [n_embd_v_gqa, n_tokens].
     // Returns [n_embd_head_v * n_head, n_tokens], before the output projection.
@@ -49,10 +55,11 @@ public:
     // The attention sub-block of a llama-style layer: projections (+ biases), optional per-head
     // Q/K norms, RoPE, attention, output projection (+ bias).
     ggml_tensor * self_attention(int layer, const LayerWeights & w, ggml_tensor * x, int rope_mode);
-    // A pre-norm decoder stack: x + attention(norm(x)), then + gated FFN(norm(.)), per layer.
-    ggml_tensor * decoder_layers(ggml_tensor * x, int rope_mode);
-    // SwiGLU feed-forward: down(silu(gate(x)) * up(x)).
-    ggml_tensor * ffn_swiglu(int layer, const LayerWeights & w, ggml_tensor * x);
+    // A pre-norm decoder stack: x + attention(norm(x)), then + gated FFN(norm(.)), per layer;
+    // outputs are normed again before each add when the layer has post-norms (Gemma).
+    ggml_tensor * decoder_layers(ggml_tensor * x, const LayerStyle & style);
+    // Gated feed-forward: down(act(gate(x)) * up(x)), act = SiLU or GELU.
+    ggml_tensor * ffn_gated(int layer, const LayerWeights & w, ggml_tensor * x, bool gelu);
     // Keeps only the last token's row (the only one that needs logits), then norm and head.
     // Returns [n_vocab, 1] named "result_output".
     ggml_tensor * output_head(ggml_tensor * x);

@@ -8,6 +8,11 @@
 
 namespace fathom {
 
+void Hparams::set_swa_period(uint32_t period) {
+    swa_layers.assign(n_layer, false);
+    for (uint32_t il = 0; il < n_layer; il++) swa_layers[il] = period == 0 || il % period < period - 1;
+}
+
 Hparams load_hparams(const GgufFile & file, const std::string & arch) {
     const auto key = [&](const char * suffix) { return arch + "." + suffix; };
     const auto invalid = [&](const std::string & what) { return Error(codes::INVALID_GGUF, file.path() + ": " + what); };
@@ -66,6 +71,8 @@ Hparams load_hparams(const GgufFile & file, const std::string & arch) {
     hp.rope_freq_scale = (scale == 0.0f || scaling_type == "none") ? 1.0f : 1.0f / scale;
     hp.norm_rms_eps = file.get_f32(key("attention.layer_norm_rms_epsilon"), 1e-5f);
     hp.n_ctx_orig = file.get_u32(key("rope.scaling.original_context_length"), hp.n_ctx_train);
+    hp.rope_freq_base_swa = file.get_f32(key("rope.freq_base_swa"), hp.rope_freq_base);
+    hp.rope_freq_scale_swa = hp.rope_freq_scale;
     if (!(hp.rope_freq_base > 0) || !std::isfinite(hp.rope_freq_base)) throw invalid(key("rope.freq_base") + " must be a positive number");
     if (!(hp.norm_rms_eps > 0) || !std::isfinite(hp.norm_rms_eps)) throw invalid(key("attention.layer_norm_rms_epsilon") + " must be positive");
     return hp;

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace fathom {
 
@@ -25,6 +26,20 @@ struct Hparams {
     float rope_freq_base = 10000.0f;
     float rope_freq_scale = 1.0f;
     uint32_t n_ctx_orig = 0;  // context length RoPE scaling was designed around (selects Phi-3's long/short factors)
+
+    // Sliding-window attention (Gemma): layers with swa_layers[il] see only the last n_swa positions,
+    // and rotate with their own RoPE base/scale.
+    uint32_t n_swa = 0;
+    std::vector<bool> swa_layers;
+    float rope_freq_base_swa = 10000.0f;
+    float rope_freq_scale_swa = 1.0f;
+    float attn_softcap = 0.0f;   // tanh soft-capping of attention logits (0: off)
+    float final_softcap = 0.0f;  // tanh soft-capping of output logits (0: off)
+    float query_scale = 0.0f;    // scale queries before attention instead of 1/sqrt(head_dim) inside it (0: inside)
+
+    bool is_swa(uint32_t il) const { return n_swa > 0 && il < swa_layers.size() && swa_layers[il]; }
+    // Marks layers as sliding-window in a repeating pattern: the last of every `period` layers is global.
+    void set_swa_period(uint32_t period);
     float norm_rms_eps = 1e-5f;
 
     uint32_t n_embd_k_gqa() const { return n_embd_head_k * n_head_kv; }

@@ -77,6 +77,11 @@ void WeightLoader::load_gated_ffn(const Hparams & hp, int i, LayerWeights & l) c
     l.ffn_down = require(block(i, "ffn_down.weight"), {n_ff, n_embd});
 }
 
+void WeightLoader::load_post_norms(const Hparams & hp, int i, LayerWeights & l) const {
+    l.attn_post_norm = require(block(i, "post_attention_norm.weight"), {int64_t(hp.n_embd)});
+    l.ffn_post_norm = require(block(i, "post_ffw_norm.weight"), {int64_t(hp.n_embd)});
+}
+
 void WeightLoader::load_rope_factors(const Hparams & hp, ModelWeights & w) const {
     const int64_t n = hp.n_rot / 2;
     w.rope_freqs = optional("rope_freqs.weight", {n});
@@ -149,6 +154,7 @@ std::shared_ptr<Model> Model::load(const std::string & path) {
         throw Error(codes::UNSUPPORTED_ARCHITECTURE, path + ": architecture '" + arch + "' is not supported (supported: " + supported_architectures() + ")");
     }
     model->hparams_ = load_hparams(file, arch);
+    if (model->architecture_->load_hparams) model->architecture_->load_hparams(file, model->hparams_);
     WeightLoader loader(file);
     model->architecture_->load_weights(loader, model->hparams_, model->weights_);
 

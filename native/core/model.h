@@ -29,8 +29,10 @@ struct LayerWeights {
     ggml_tensor * bk = nullptr;
     ggml_tensor * bv = nullptr;
     ggml_tensor * bo = nullptr;
-    ggml_tensor * attn_q_norm = nullptr;  // per-head RMSNorm of queries and keys (Qwen3)
+    ggml_tensor * attn_q_norm = nullptr;  // per-head RMSNorm of queries and keys (Qwen3, Gemma 3)
     ggml_tensor * attn_k_norm = nullptr;
+    ggml_tensor * attn_post_norm = nullptr;  // norms of the attention and FFN outputs (Gemma)
+    ggml_tensor * ffn_post_norm = nullptr;
     ggml_tensor * ffn_norm = nullptr;
     ggml_tensor * ffn_gate = nullptr;  // absent when ffn_up holds gate and up side by side (Phi-3)
     ggml_tensor * ffn_up = nullptr;
@@ -72,6 +74,8 @@ public:
     void load_gated_ffn(const Hparams & hp, int layer, LayerWeights & l) const;
     // Optional RoPE frequency factors.
     void load_rope_factors(const Hparams & hp, ModelWeights & w) const;
+    // Norms applied to the attention and FFN outputs before the residual add.
+    void load_post_norms(const Hparams & hp, int layer, LayerWeights & l) const;
 
 private:
     const GgufFile & file_;

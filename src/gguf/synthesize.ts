@@ -27,9 +27,11 @@ export const SHAPES: Record<string, ModelShape> = {
 
 /**
  * Architectures the synthesizer can write: the llama block, plus Qwen2's Q/K/V biases, Qwen3's
- * Q/K norms, or Phi-3's fused QKV and gate/up matrices.
+ * Q/K norms, Phi-3's fused QKV and gate/up matrices, or Gemma 2/3's post-norms (tied head,
+ * sliding window of 8 positions on every other layer so that it matters in short tests).
  */
-export type SyntheticArchitecture = 'llama' | 'qwen2' | 'qwen3' | 'phi3';
+export type SyntheticArchitecture = 'llama' | 'qwen2' | 'qwen3' | 'phi3' | 'gemma2' | 'gemma3';
+const ARCHITECTURES: SyntheticArchitecture[] = ['llama', 'qwen2', 'qwen3', 'phi3', 'gemma2', 'gemma3'];
 
 export interface SynthesizeOptions {
   architecture?: SyntheticArchitecture;
@@ -74,7 +76,7 @@ function vocabularyMetadata(info: GgufInfo): Record<string, GgufWritableValue> {
 /** Writes a random-weight model to `path`. */
 export async function synthesizeModel(path: string, options: SynthesizeOptions): Promise<void> {
   const { shape, type = 'F32', seed = 1, architecture = 'llama' } = options;
-  if (!['llama', 'qwen2', 'qwen3', 'phi3'].includes(architecture)) throw invalidArgument(`cannot synthesize architecture '${architecture}' yet`);
+  if (!ARCHITECTURES.includes(architecture)) throw invalidArgument(`cannot synthesize architecture '${architecture}' yet`);
   const vocabInfo = await readGguf(options.vocabularyFrom);
   const tokens = vocabInfo.metadata['tokenizer.ggml.tokens'];
   if (!Array.isArray(tokens)) throw invalidArgument(`${options.vocabularyFrom} has no vocabulary`);
@@ -101,7 +103,9 @@ export async function synthesizeModel(path: string, options: SynthesizeOptions):
   });
   const norm = (name: string) => vector(name, E, 0.1, 1);
 
-  const tensors: GgufTensorToWrite[] = [matrix('token_embd.weight', E, nVocab, 1)];
+  const gemma = architecture === 'gemma2' || architecture === 'gemma3';
+  // A tied head (Gemma) makes the embeddings the output matrix too: keep them small (they are scaled by sqrt(n_embd) on input).
+  const tensors: GgufTensorToWrite[] = [matrix('token_embd.weight', E, nVocab, gemma ? 1 / Math.sqrt(E) : 1)];
   // Llama-3-style factors: 1 for high frequencies rising to 8 for the lowest.
   if (options.ropeFactors) tensors.push({ name: 'rope_freqs.weight', type: 'F32', shape: [headDim / 2], data: () => new Uint8Array(Float32Array.from({ length: headDim / 2 }, (_, i) => 1 + (7 * i) / (headDim / 2 - 1)).buffer) });
   const fused = architecture === 'phi3';
@@ -117,7 +121,10 @@ export async function synthesizeModel(path: string, options: SynthesizeOptions):
       ...(architecture === 'qwen2'
         ? [vector(blk('attn_q.bias'), E, 0.1, 0), vector(blk('attn_k.bias'), kv, 0.1, 0), vector(blk('attn_v.bias'), kv, 0.1, 0)]
         : []),
-      ...(architecture === 'qwen3' ? [vector(blk('attn_q_norm.weight'), headDim, 0.1, 1), vector(blk('attn_k_norm.weight'), headDim, 0.1, 1)] : []),
+      ...(architecture === 'qwen3' || architecture === 'gemma3' ? [vector(blk('attn_q_norm.weight'), headDim, 0.1, 1), vector(blk('attn_k_norm.weight'), headDim, 0.1, 1)] : []),
+      // Post-norm gains of ~2 let the blocks outweigh the (tied) input embedding, so the model
+      // does not simply predict its input token again.
+      ...(gemma ? [vector(blk('post_attention_norm.weight'), E, 0.2, 2), vector(blk('post_ffw_norm.weight'), E, 0.2, 2)] : []),
       norm(blk('ffn_norm.weight')),
       ...(fused
         ? [matrix(blk('ffn_up.weight'), E, 2 * F, 1 / Math.sqrt(E))]
@@ -125,7 +132,8 @@ export async function synthesizeModel(path: string, options: SynthesizeOptions):
       matrix(blk('ffn_down.weight'), F, E, 1 / Math.sqrt(F)),
     );
   }
-  tensors.push(norm('output_norm.weight'), matrix('output.weight', E, nVocab, 3 / Math.sqrt(E)));
+  tensors.push(norm('output_norm.weight'));
+  if (!gemma) tensors.push(matrix('output.weight', E, nVocab, 3 / Math.sqrt(E)));
 
   const arch = architecture;
   await writeGguf(path, {
@@ -141,6 +149,14 @@ export async function synthesizeModel(path: string, options: SynthesizeOptions):
       [`${arch}.rope.dimension_count`]: gguf.u32(headDim),
       [`${arch}.rope.freq_base`]: gguf.f32(shape.ropeBase ?? 10000),
       [`${arch}.attention.layer_norm_rms_epsilon`]: gguf.f32(1e-5),
+      ...(gemma
+        ? {
+            [`${arch}.attention.sliding_window`]: gguf.u32(8),
+            [`${arch}.attention.sliding_window_pattern`]: gguf.u32(2),
+            [`${arch}.rope.freq_base_swa`]: gguf.f32(1000),
+            ...(architecture === 'gemma2' ? { [`${arch}.attn_logit_softcapping`]: gguf.f32(50), [`${arch}.final_logit_softcapping`]: gguf.f32(30) } : {}),
+          }
+        : {}),
       ...vocabularyMetadata(vocabInfo),
     },
     tensors,

@@ -10,7 +10,7 @@ const CACHE = path.join(os.tmpdir(), 'fathom-llm-models');
 
 /** Path of a tiny synthetic model of `architecture` in weight type `type`, made once and reused. */
 export async function syntheticModel({ architecture = 'llama', type = 'F32', vocab = 'llama-spm', seed = 7, ropeFactors = false } = {}) {
-  const file = path.join(CACHE, `${architecture}${ropeFactors ? '-ropefreqs' : ''}-tiny-${vocab}-${type}-s${seed}-v1.gguf`);
+  const file = path.join(CACHE, `${architecture}${ropeFactors ? '-ropefreqs' : ''}-tiny-${vocab}-${type}-s${seed}-v4.gguf`);
   if (existsSync(file)) return file;
   mkdirSync(CACHE, { recursive: true });
   const tmp = `${file}.${process.pid}.tmp`;

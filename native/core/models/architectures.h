@@ -8,6 +8,7 @@
 
 namespace fathom {
 
+class GgufFile;
 class GraphBuilder;
 class WeightLoader;
 struct Hparams;
@@ -15,6 +16,8 @@ struct ModelWeights;
 
 struct Architecture {
     const char * name;  // general.architecture
+    // Architecture-specific hyperparameters on top of the common ones (may be null).
+    void (*load_hparams)(const GgufFile & file, Hparams & hp);
     void (*load_weights)(const WeightLoader & loader, const Hparams & hp, ModelWeights & weights);
     // Builds the forward pass and returns the logits tensor [n_vocab, 1].
     ggml_tensor * (*build_graph)(GraphBuilder & g);
@@ -30,7 +33,14 @@ void load_qwen2_weights(const WeightLoader & loader, const Hparams & hp, ModelWe
 ggml_tensor * build_qwen2_graph(GraphBuilder & g);
 void load_qwen3_weights(const WeightLoader & loader, const Hparams & hp, ModelWeights & weights);
 ggml_tensor * build_qwen3_graph(GraphBuilder & g);
+void load_phi3_hparams(const GgufFile & file, Hparams & hp);
 void load_phi3_weights(const WeightLoader & loader, const Hparams & hp, ModelWeights & weights);
 ggml_tensor * build_phi3_graph(GraphBuilder & g);
+void load_gemma2_hparams(const GgufFile & file, Hparams & hp);
+void load_gemma2_weights(const WeightLoader & loader, const Hparams & hp, ModelWeights & weights);
+ggml_tensor * build_gemma2_graph(GraphBuilder & g);
+void load_gemma3_hparams(const GgufFile & file, Hparams & hp);
+void load_gemma3_weights(const WeightLoader & loader, const Hparams & hp, ModelWeights & weights);
+ggml_tensor * build_gemma3_graph(GraphBuilder & g);
 
 }  // namespace fathom

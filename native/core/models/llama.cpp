@@ -18,7 +18,7 @@ void load_llama_weights(const WeightLoader & loader, const Hparams & hp, ModelWe
 }
 
 ggml_tensor * build_llama_graph(GraphBuilder & g) {
-    return g.output_head(g.decoder_layers(g.embed_tokens(), GGML_ROPE_TYPE_NORMAL));
+    return g.output_head(g.decoder_layers(g.embed_tokens(), LayerStyle{GGML_ROPE_TYPE_NORMAL, /*gelu_ffn=*/false}));
 }
 
 }  // namespace fathom

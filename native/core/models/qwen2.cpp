@@ -12,7 +12,7 @@ void load_qwen2_weights(const WeightLoader & loader, const Hparams & hp, ModelWe
 }
 
 ggml_tensor * build_qwen2_graph(GraphBuilder & g) {
-    return g.output_head(g.decoder_layers(g.embed_tokens(), GGML_ROPE_TYPE_NEOX));
+    return g.output_head(g.decoder_layers(g.embed_tokens(), LayerStyle{GGML_ROPE_TYPE_NEOX, /*gelu_ffn=*/false}));
 }
 
 }  // namespace fathom

@@ -17,7 +17,7 @@ void load_qwen3_weights(const WeightLoader & loader, const Hparams & hp, ModelWe
 }
 
 ggml_tensor * build_qwen3_graph(GraphBuilder & g) {
-    return g.output_head(g.decoder_layers(g.embed_tokens(), GGML_ROPE_TYPE_NEOX));
+    return g.output_head(g.decoder_layers(g.embed_tokens(), LayerStyle{GGML_ROPE_TYPE_NEOX, /*gelu_ffn=*/false}));
 }
 
 }  // namespace fathom

@@ -1,0 +1,47 @@
+// Gemma 2: embeddings scaled by sqrt(n_embd); "sandwich" blocks that norm the
+// attention and FFN outputs again before each residual add; GELU-gated FFN;
+// tanh soft-capping of attention and output logits; every other layer attends
+// within a sliding window; NeoX RoPE; output head tied to the embeddings.
+#include <cmath>
+
+#include "architectures.h"
+#include "gguf-file.h"
+#include "graph.h"
+#include "model.h"
+
+namespace fathom {
+
+// Shared with Gemma 3: queries are scaled before attention, by 1/sqrt(head_dim) except on
+// the 27B models, which use 1/sqrt(n_embd / n_head) (llama.cpp recognises them by layer count).
+void set_gemma_query_scale(Hparams & hp, uint32_t layers_27b) {
+    const float width = hp.n_layer == layers_27b ? float(hp.n_embd) / float(hp.n_head) : float(hp.n_embd_head_k);
+    hp.query_scale = 1.0f / std::sqrt(width);
+}
+
+void load_gemma2_hparams(const GgufFile & file, Hparams & hp) {
+    const std::string arch = hp.architecture;
+    hp.n_swa = file.get_u32(arch + ".attention.sliding_window", 4096);
+    hp.set_swa_period(file.get_u32(arch + ".attention.sliding_window_pattern", 2));
+    hp.attn_softcap = file.get_f32(arch + ".attn_logit_softcapping", 50.0f);
+    hp.final_softcap = file.get_f32(arch + ".final_logit_softcapping", 30.0f);
+    set_gemma_query_scale(hp, 46);
+}
+
+void load_gemma2_weights(const WeightLoader & loader, const Hparams & hp, ModelWeights & w) {
+    loader.load_head(hp, w);
+    w.output = w.tok_embd;  // Gemma 2 always reuses the embeddings as the head
+    w.layers.resize(hp.n_layer);
+    for (uint32_t il = 0; il < hp.n_layer; il++) {
+        const int i = static_cast<int>(il);
+        loader.load_attention(hp, i, w.layers[il], /*qk_norm=*/false);
+        loader.load_post_norms(hp, i, w.layers[il]);
+        loader.load_gated_ffn(hp, i, w.layers[il]);
+    }
+}
+
+ggml_tensor * build_gemma2_graph(GraphBuilder & g) {
+    ggml_tensor * x = g.name(ggml_scale(g.ctx, g.embed_tokens(), std::sqrt(static_cast<float>(g.hp.n_embd))), "inp_scaled");
+    return g.output_head(g.decoder_layers(x, LayerStyle{GGML_ROPE_TYPE_NEOX, /*gelu_ffn=*/true}));
+}
+
+}  // namespace fathom
