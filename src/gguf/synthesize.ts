@@ -17,12 +17,22 @@ export interface ModelShape {
   feedForward: number;
   contextLength: number;
   ropeBase?: number;
+  /** No output.weight: the head reuses the embeddings. */
+  tiedEmbeddings?: boolean;
 }
 
-/** Real shapes for benchmarks, and small ones for tests (row lengths multiples of 256 so K-quants apply). */
-export const SHAPES: Record<string, ModelShape> = {
+/** Real shapes for benchmarks (with the architecture they belong to), and small ones for tests (row lengths multiples of 256 so K-quants apply). */
+export const SHAPES: Record<string, ModelShape & { architecture?: SyntheticArchitecture; vocabulary?: string }> = {
   tiny: { embedding: 256, layers: 2, heads: 4, kvHeads: 2, feedForward: 512, contextLength: 512 },
-  'tinyllama-1.1b': { embedding: 2048, layers: 22, heads: 32, kvHeads: 4, feedForward: 5632, contextLength: 2048 },
+  'tinyllama-1.1b': { architecture: 'llama', vocabulary: 'llama-spm', embedding: 2048, layers: 22, heads: 32, kvHeads: 4, feedForward: 5632, contextLength: 2048 },
+  'llama-3.2-1b': {
+    architecture: 'llama', vocabulary: 'llama-bpe', embedding: 2048, layers: 16, heads: 32, kvHeads: 8, feedForward: 8192, contextLength: 131072,
+    ropeBase: 500000, tiedEmbeddings: true,
+  },
+  'qwen2.5-0.5b': {
+    architecture: 'qwen2', vocabulary: 'qwen2', embedding: 896, layers: 24, heads: 14, kvHeads: 2, feedForward: 4864, contextLength: 32768,
+    ropeBase: 1000000, tiedEmbeddings: true,
+  },
 };
 
 /**
@@ -133,7 +143,7 @@ export async function synthesizeModel(path: string, options: SynthesizeOptions):
     );
   }
   tensors.push(norm('output_norm.weight'));
-  if (!gemma) tensors.push(matrix('output.weight', E, nVocab, 3 / Math.sqrt(E)));
+  if (!gemma && !shape.tiedEmbeddings) tensors.push(matrix('output.weight', E, nVocab, 3 / Math.sqrt(E)));
 
   const arch = architecture;
   await writeGguf(path, {
