@@ -1,0 +1,62 @@
+// One benchmark run in its own process (so peak RSS is the engine's alone):
+// load, time to first token for a 512-token prompt (pp512), then 128 single-token
+// steps (tg128). Prints one JSON line. Usage:
+//   node bench-worker.mjs '{"engine":"fathom"|"llama.cpp","model":path,"threads":2,"context":1024,"batch":512,"prompt":512,"generate":128}'
+const o = JSON.parse(process.argv[2]);
+
+/** The same pseudo-random prompt ids for both engines. */
+function promptTokens(n, vocab) {
+  let s = 12345;
+  return Array.from({ length: n }, () => 100 + ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) % (vocab - 200)));
+}
+
+const now = () => performance.now();
+const result = { engine: o.engine };
+
+if (o.engine === 'fathom') {
+  const { loadModel } = await import('../dist/index.js');
+  let t = now();
+  const model = await loadModel(o.model, { threads: o.threads, contextSize: o.context, batchSize: o.batch });
+  result.loadMs = now() - t;
+  const prompt = promptTokens(o.prompt, model.vocabulary.size);
+  t = now();
+  const first = await model.complete(prompt, { maxTokens: 1, ignoreEos: true, temperature: 0 });
+  result.ttftMs = now() - t;
+  // The prompt stays cached; each further token is one single-token step.
+  const continued = [...prompt, first.tokens[0]];
+  t = now();
+  const rest = await model.complete(continued, { maxTokens: o.generate, ignoreEos: true, temperature: 0 });
+  result.tgMs = now() - t;
+  result.generated = rest.tokens.length;
+  await model.dispose();
+} else {
+  const { getLlama } = await import('node-llama-cpp');
+  const llama = await getLlama({ gpu: false, build: 'never', logLevel: 'error' });
+  let t = now();
+  const model = await llama.loadModel({ modelPath: o.model, gpuLayers: 0 });
+  const context = await model.createContext({ contextSize: o.context, batchSize: o.batch, threads: o.threads, sequences: 1 });
+  result.loadMs = now() - t;
+  const sequence = context.getSequence();
+  const prompt = promptTokens(o.prompt, model.tokens.count ?? model.fileInfo.metadata.tokenizer.ggml.tokens.length);
+  t = now();
+  const it = sequence.evaluate(prompt, { temperature: 0 })[Symbol.asyncIterator]();
+  await it.next();
+  result.ttftMs = now() - t;
+  t = now();
+  let n = 0;
+  while (n < o.generate) {
+    const step = await it.next();
+    if (step.done) break;
+    n++;
+  }
+  result.tgMs = now() - t;
+  result.generated = n;
+  await it.return?.();
+  await context.dispose();
+  await model.dispose();
+  await llama.dispose();
+}
+result.pp = (o.prompt / result.ttftMs) * 1000;
+result.tg = (result.generated / result.tgMs) * 1000;
+result.peakRssMb = process.resourceUsage().maxRSS / 1024;
+process.stdout.write(JSON.stringify(result) + '\n');

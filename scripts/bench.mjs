@@ -1,0 +1,89 @@
+// npm run bench — fathom vs node-llama-cpp 3.21.1 on the same GGUF files, CPU,
+// same threads, context and batch size, runs alternating ours/theirs, each in its
+// own process. Reports medians and ours/theirs ratios for pp512 (tokens/s, from
+// the time to first token of a 512-token prompt), tg128 (tokens/s), TTFT, load time, peak RSS.
+// Models are synthesized once (random weights, real shapes and vocabularies) and cached.
+// Options: --model NAME|PATH (repeatable; default tinyllama-q4_0, tinyllama-q8_0, tinyllama-q4_k_m, qwen2.5-0.5b-q8_0),
+//          --threads N (default 2), --reps N (default 5), --json
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+import { quantizeFile } from '../dist/index.js';
+import { SHAPES, synthesizeModel } from '../dist/internal.js';
+import { bundleFile } from '../test/helpers/bundle.mjs';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const CACHE = path.join(os.tmpdir(), 'fathom-llm-bench');
+const { values } = parseArgs({
+  options: { model: { type: 'string', multiple: true }, threads: { type: 'string', default: '2' }, reps: { type: 'string', default: '5' }, json: { type: 'boolean' } },
+});
+const threads = Number(values.threads);
+const reps = Number(values.reps);
+
+// name -> [shape, preset]: an F16 model of the shape is synthesized, then quantized with the preset.
+const NAMED = {
+  'tinyllama-q4_0': ['tinyllama-1.1b', 'q4_0'], 'tinyllama-q8_0': ['tinyllama-1.1b', 'q8_0'], 'tinyllama-q4_k_m': ['tinyllama-1.1b', 'q4_k_m'],
+  'qwen2.5-0.5b-q8_0': ['qwen2.5-0.5b', 'q8_0'], 'llama-3.2-1b-q4_k_m': ['llama-3.2-1b', 'q4_k_m'],
+};
+
+async function modelFile(name) {
+  if (!NAMED[name]) return name; // a path
+  const [shapeName, preset] = NAMED[name];
+  mkdirSync(CACHE, { recursive: true });
+  const file = path.join(CACHE, `${name}.gguf`);
+  if (existsSync(file)) return file;
+  const shape = SHAPES[shapeName];
+  const f16 = path.join(CACHE, `${shapeName}-f16.gguf`);
+  if (!existsSync(f16)) {
+    process.stderr.write(`synthesizing ${shapeName} (F16)...\n`);
+    await synthesizeModel(`${f16}.tmp`, { architecture: shape.architecture, shape, type: 'F16', seed: 1, vocabularyFrom: await bundleFile(`models/ggml-vocab-${shape.vocabulary}.gguf`) });
+    renameSync(`${f16}.tmp`, f16);
+  }
+  process.stderr.write(`quantizing ${name}...\n`);
+  await quantizeFile(f16, `${file}.tmp`, preset);
+  renameSync(`${file}.tmp`, file);
+  return file;
+}
+
+function run(engine, model) {
+  const request = { engine, model, threads, context: 1024, batch: 512, prompt: 512, generate: 128 };
+  const out = execFileSync(process.execPath, [path.join(HERE, 'bench-worker.mjs'), JSON.stringify(request)], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  return JSON.parse(out.trim().split('\n').pop());
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+const METRICS = [
+  ['pp', 'pp512 t/s', true], ['tg', 'tg128 t/s', true], ['ttftMs', 'TTFT ms', false], ['loadMs', 'load ms', false], ['peakRssMb', 'peak RSS MB', false],
+];
+
+const report = [];
+for (const name of values.model ?? ['tinyllama-q4_0', 'tinyllama-q8_0', 'tinyllama-q4_k_m', 'qwen2.5-0.5b-q8_0']) {
+  const file = await modelFile(name);
+  const runs = { fathom: [], 'llama.cpp': [] };
+  for (let i = 0; i < reps; i++) {
+    for (const engine of ['fathom', 'llama.cpp']) runs[engine].push(run(engine, file));
+    process.stderr.write(`${name}: ${i + 1}/${reps}\n`);
+  }
+  const row = { model: name, file, threads };
+  for (const [key] of METRICS) {
+    row[key] = { fathom: median(runs.fathom.map((r) => r[key])), 'llama.cpp': median(runs['llama.cpp'].map((r) => r[key])) };
+    row[key].ratio = row[key].fathom / row[key]['llama.cpp'];
+  }
+  report.push(row);
+}
+
+if (values.json) {
+  console.log(JSON.stringify({ threads, reps, report }, null, 2));
+} else {
+  console.log(`fathom vs node-llama-cpp 3.21.1, CPU, ${threads} threads, context 1024, batch 512, median of ${reps} alternating runs`);
+  console.log(`${'model'.padEnd(22)}${METRICS.map(([, label]) => label.padStart(30)).join('')}`);
+  console.log(`${''.padEnd(22)}${METRICS.map(() => 'ours / theirs = ratio'.padStart(30)).join('')}`);
+  for (const row of report) {
+    const cells = METRICS.map(([key]) => `${row[key].fathom.toFixed(1)} / ${row[key]['llama.cpp'].toFixed(1)} = ${row[key].ratio.toFixed(2)}`.padStart(30));
+    console.log(`${row.model.padEnd(22)}${cells.join('')}`);
+  }
+}
