@@ -82,6 +82,18 @@ void WeightLoader::load_post_norms(const Hparams & hp, int i, LayerWeights & l) 
     l.ffn_post_norm = require(block(i, "post_ffw_norm.weight"), {int64_t(hp.n_embd)});
 }
 
+void WeightLoader::load_decoder(const Hparams & hp, ModelWeights & w, bool qk_norm, bool post_norms) const {
+    load_head(hp, w);
+    load_rope_factors(hp, w);
+    w.layers.resize(hp.n_layer);
+    for (uint32_t il = 0; il < hp.n_layer; il++) {
+        const int i = static_cast<int>(il);
+        load_attention(hp, i, w.layers[il], qk_norm);
+        if (post_norms) load_post_norms(hp, i, w.layers[il]);
+        load_gated_ffn(hp, i, w.layers[il]);
+    }
+}
+
 void WeightLoader::load_rope_factors(const Hparams & hp, ModelWeights & w) const {
     const int64_t n = hp.n_rot / 2;
     w.rope_freqs = optional("rope_freqs.weight", {n});

@@ -76,6 +76,8 @@ public:
     void load_rope_factors(const Hparams & hp, ModelWeights & w) const;
     // Norms applied to the attention and FFN outputs before the residual add.
     void load_post_norms(const Hparams & hp, int layer, LayerWeights & l) const;
+    // A whole decoder: head, RoPE factors, and per layer attention (+ Q/K norms), post-norms if asked, gated FFN.
+    void load_decoder(const Hparams & hp, ModelWeights & w, bool qk_norm, bool post_norms) const;
 
 private:
     const GgufFile & file_;

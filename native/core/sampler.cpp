@@ -41,15 +41,18 @@ TopTokens top_logprobs(const std::vector<float> & logits, size_t k) {
 
 Token Sampler::sample(const std::vector<float> & logits) {
     // NaN (from a broken weight file) would break the strict ordering sort relies on: treat it as -inf.
-    candidates_.resize(logits.size());
-    for (size_t i = 0; i < logits.size(); i++) {
-        candidates_[i] = Candidate{static_cast<Token>(i), std::isnan(logits[i]) ? -INFINITY : logits[i], 0.0f};
-    }
-    const auto by_logit = [](const Candidate & a, const Candidate & b) { return a.logit > b.logit; };
+    const auto logit = [&](size_t i) { return std::isnan(logits[i]) ? -INFINITY : logits[i]; };
     if (params_.temperature <= 0) {
         // Greedy: the first of the highest logits, as llama.cpp's greedy sampler.
-        return std::min_element(candidates_.begin(), candidates_.end(), by_logit)->id;
+        size_t best = 0;
+        for (size_t i = 1; i < logits.size(); i++) {
+            if (logit(i) > logit(best)) best = i;
+        }
+        return static_cast<Token>(best);
     }
+    candidates_.resize(logits.size());
+    for (size_t i = 0; i < logits.size(); i++) candidates_[i] = Candidate{static_cast<Token>(i), logit(i), 0.0f};
+    const auto by_logit = [](const Candidate & a, const Candidate & b) { return a.logit > b.logit; };
 
     size_t keep = candidates_.size();
     if (params_.top_k > 0 && static_cast<size_t>(params_.top_k) < keep) {

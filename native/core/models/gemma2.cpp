@@ -28,15 +28,8 @@ void load_gemma2_hparams(const GgufFile & file, Hparams & hp) {
 }
 
 void load_gemma2_weights(const WeightLoader & loader, const Hparams & hp, ModelWeights & w) {
-    loader.load_head(hp, w);
+    loader.load_decoder(hp, w, /*qk_norm=*/false, /*post_norms=*/true);
     w.output = w.tok_embd;  // Gemma 2 always reuses the embeddings as the head
-    w.layers.resize(hp.n_layer);
-    for (uint32_t il = 0; il < hp.n_layer; il++) {
-        const int i = static_cast<int>(il);
-        loader.load_attention(hp, i, w.layers[il], /*qk_norm=*/false);
-        loader.load_post_norms(hp, i, w.layers[il]);
-        loader.load_gated_ffn(hp, i, w.layers[il]);
-    }
 }
 
 ggml_tensor * build_gemma2_graph(GraphBuilder & g) {

@@ -21,14 +21,7 @@ void load_gemma3_hparams(const GgufFile & file, Hparams & hp) {
 }
 
 void load_gemma3_weights(const WeightLoader & loader, const Hparams & hp, ModelWeights & w) {
-    loader.load_head(hp, w);
-    w.layers.resize(hp.n_layer);
-    for (uint32_t il = 0; il < hp.n_layer; il++) {
-        const int i = static_cast<int>(il);
-        loader.load_attention(hp, i, w.layers[il], /*qk_norm=*/true);
-        loader.load_post_norms(hp, i, w.layers[il]);
-        loader.load_gated_ffn(hp, i, w.layers[il]);
-    }
+    loader.load_decoder(hp, w, /*qk_norm=*/true, /*post_norms=*/true);
 }
 
 ggml_tensor * build_gemma3_graph(GraphBuilder & g) {

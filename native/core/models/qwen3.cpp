@@ -7,13 +7,7 @@
 namespace fathom {
 
 void load_qwen3_weights(const WeightLoader & loader, const Hparams & hp, ModelWeights & w) {
-    loader.load_head(hp, w);
-    loader.load_rope_factors(hp, w);
-    w.layers.resize(hp.n_layer);
-    for (uint32_t il = 0; il < hp.n_layer; il++) {
-        loader.load_attention(hp, static_cast<int>(il), w.layers[il], /*qk_norm=*/true);
-        loader.load_gated_ffn(hp, static_cast<int>(il), w.layers[il]);
-    }
+    loader.load_decoder(hp, w, /*qk_norm=*/true, /*post_norms=*/false);
 }
 
 ggml_tensor * build_qwen3_graph(GraphBuilder & g) {
