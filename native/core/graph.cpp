@@ -144,6 +144,11 @@ ggml_tensor * GraphBuilder::decoder_layers(ggml_tensor * x, const LayerStyle & s
         const LayerWeights & w = model.weights().layers[il];
         ggml_tensor * h = rms_norm(x, w.attn_norm, "attn_norm", i);
         h = self_attention(i, w, h, style.rope_mode);
+        if (il + 1 == hp.n_layer && n_tokens > 1) {
+            // Only the last token needs logits: the last layer's FFN runs on its row alone.
+            h = last_row(h);
+            x = last_row(x);
+        }
         if (w.attn_post_norm) h = rms_norm(h, w.attn_post_norm, "attn_post_norm", i);
         x = name(ggml_add(ctx, x, h), "ffn_inp", i);  // [n_embd, n_tokens]
         h = rms_norm(x, w.ffn_norm, "ffn_norm", i);
@@ -168,9 +173,12 @@ ggml_tensor * GraphBuilder::ffn_gated(int layer, const LayerWeights & w, ggml_te
     return name(ggml_mul_mat(ctx, w.ffn_down, act), "ffn_out", layer);               // [n_embd, n_tokens]
 }
 
+ggml_tensor * GraphBuilder::last_row(ggml_tensor * x) {
+    return x->ne[1] == 1 ? x : ggml_view_2d(ctx, x, x->ne[0], 1, x->nb[1], (x->ne[1] - 1) * x->nb[1]);  // [n, 1]
+}
+
 ggml_tensor * GraphBuilder::output_head(ggml_tensor * x) {
-    ggml_tensor * last = ggml_view_2d(ctx, x, x->ne[0], 1, x->nb[1], (n_tokens - 1) * x->nb[1]);  // [n_embd, 1]
-    ggml_tensor * cur = rms_norm(last, model.weights().output_norm, "result_norm", -1);
+    ggml_tensor * cur = rms_norm(last_row(x), model.weights().output_norm, "result_norm", -1);
     cur = ggml_mul_mat(ctx, model.weights().output, cur);  // [n_vocab, 1]
     if (hp.final_softcap > 0.0f) cur = ggml_scale(ctx, ggml_tanh(ctx, ggml_scale(ctx, cur, 1.0f / hp.final_softcap)), hp.final_softcap);
     return name(cur, "result_output");

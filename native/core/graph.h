@@ -63,6 +63,8 @@ public:
     // Keeps only the last token's row (the only one that needs logits), then norm and head.
     // Returns [n_vocab, 1] named "result_output".
     ggml_tensor * output_head(ggml_tensor * x);
+    // The last column of a [n, n_tokens] tensor, as [n, 1].
+    ggml_tensor * last_row(ggml_tensor * x);
 
     ggml_tensor * name(ggml_tensor * t, const char * name, int layer = -1);
 
