@@ -146,69 +146,12 @@ float GgufFile::get_f32(const std::string & key, float fallback) const {
     return static_cast<float>(v);
 }
 
-bool GgufFile::get_bool(const std::string & key, bool fallback) const {
-    if (!has(key)) return fallback;
-    const int64_t id = find(key);
-    if (gguf_get_kv_type(gguf_, id) != GGUF_TYPE_BOOL) fail_type(key, "a bool");
-    return gguf_get_val_bool(gguf_, id);
-}
-
 uint32_t GgufFile::array_length(const std::string & key) const {
     const int64_t id = require(key);
     if (gguf_get_kv_type(gguf_, id) != GGUF_TYPE_ARRAY) fail_type(key, "an array");
     const size_t n = gguf_get_arr_n(gguf_, id);
     if (n > UINT32_MAX) throw Error(codes::INVALID_GGUF, path_ + ": " + key + " has too many elements");
     return static_cast<uint32_t>(n);
-}
-
-std::vector<std::string> GgufFile::get_string_array(const std::string & key) const {
-    const int64_t id = require(key);
-    if (gguf_get_kv_type(gguf_, id) != GGUF_TYPE_ARRAY || gguf_get_arr_type(gguf_, id) != GGUF_TYPE_STRING) {
-        fail_type(key, "an array of strings");
-    }
-    const size_t n = gguf_get_arr_n(gguf_, id);
-    std::vector<std::string> out;
-    out.reserve(n);
-    for (size_t i = 0; i < n; i++) out.emplace_back(gguf_get_arr_str(gguf_, id, i));
-    return out;
-}
-
-template <typename Out>
-static bool read_numeric_array(gguf_context * g, int64_t id, std::vector<Out> & out) {
-    if (gguf_get_kv_type(g, id) != GGUF_TYPE_ARRAY) return false;
-    const gguf_type element = gguf_get_arr_type(g, id);
-    if (element == GGUF_TYPE_STRING || element == GGUF_TYPE_ARRAY) return false;  // gguf_get_arr_data asserts on these
-    const size_t n = gguf_get_arr_n(g, id);
-    const void * data = gguf_get_arr_data(g, id);
-    out.resize(n);
-    auto copy = [&](auto * typed) {
-        for (size_t i = 0; i < n; i++) out[i] = static_cast<Out>(typed[i]);
-    };
-    switch (element) {
-        case GGUF_TYPE_UINT8: copy(static_cast<const uint8_t *>(data)); return true;
-        case GGUF_TYPE_INT8: copy(static_cast<const int8_t *>(data)); return true;
-        case GGUF_TYPE_UINT16: copy(static_cast<const uint16_t *>(data)); return true;
-        case GGUF_TYPE_INT16: copy(static_cast<const int16_t *>(data)); return true;
-        case GGUF_TYPE_UINT32: copy(static_cast<const uint32_t *>(data)); return true;
-        case GGUF_TYPE_INT32: copy(static_cast<const int32_t *>(data)); return true;
-        case GGUF_TYPE_UINT64: copy(static_cast<const uint64_t *>(data)); return true;
-        case GGUF_TYPE_INT64: copy(static_cast<const int64_t *>(data)); return true;
-        case GGUF_TYPE_FLOAT32: copy(static_cast<const float *>(data)); return true;
-        case GGUF_TYPE_FLOAT64: copy(static_cast<const double *>(data)); return true;
-        default: return false;
-    }
-}
-
-std::vector<float> GgufFile::get_f32_array(const std::string & key) const {
-    std::vector<float> out;
-    if (!read_numeric_array(gguf_, require(key), out)) fail_type(key, "a numeric array");
-    return out;
-}
-
-std::vector<int32_t> GgufFile::get_i32_array(const std::string & key) const {
-    std::vector<int32_t> out;
-    if (!read_numeric_array(gguf_, require(key), out)) fail_type(key, "a numeric array");
-    return out;
 }
 
 }  // namespace fathom

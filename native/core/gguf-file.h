@@ -38,14 +38,8 @@ public:
     uint32_t get_u32(const std::string & key) const;
     uint32_t get_u32(const std::string & key, uint32_t fallback) const;
     float get_f32(const std::string & key, float fallback) const;
-    bool get_bool(const std::string & key, bool fallback) const;
-    // An array of strings.
-    std::vector<std::string> get_string_array(const std::string & key) const;
     // Number of elements of an array value; throws when the key is missing or not an array.
     uint32_t array_length(const std::string & key) const;
-    // Numeric arrays, converted from any GGUF numeric element type.
-    std::vector<float> get_f32_array(const std::string & key) const;
-    std::vector<int32_t> get_i32_array(const std::string & key) const;
 
 private:
     int64_t find(const std::string & key) const;

@@ -33,21 +33,6 @@ export function byteEncode(text: string): string {
   return out;
 }
 
-/** Number of UTF-8 bytes of a string. */
-export function utf8Length(text: string): number {
-  let n = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0x80) n += 1;
-    else if (c < 0x800) n += 2;
-    else if (c >= 0xd800 && c <= 0xdbff) {
-      n += 4;
-      i++;
-    } else n += 3;
-  }
-  return n;
-}
-
 /** Replaces lone surrogates with U+FFFD, as UTF-8 conversion at the N-API boundary does. */
 export function wellFormed(text: string): string {
   return text.isWellFormed() ? text : text.toWellFormed();
