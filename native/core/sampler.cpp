@@ -54,14 +54,25 @@ Token Sampler::sample(const std::vector<float> & logits) {
     for (size_t i = 0; i < logits.size(); i++) candidates_[i] = Candidate{static_cast<Token>(i), logit(i), 0.0f};
     const auto by_logit = [](const Candidate & a, const Candidate & b) { return a.logit > b.logit; };
 
-    size_t keep = candidates_.size();
-    if (params_.top_k > 0 && static_cast<size_t>(params_.top_k) < keep) {
-        keep = params_.top_k;
-        std::partial_sort(candidates_.begin(), candidates_.begin() + keep, candidates_.end(), by_logit);
-        candidates_.resize(keep);
+    // Sort only as far as the filters look: a full sort of a 150k vocabulary costs more than a decode step.
+    size_t sorted;  // candidates_[0, sorted) are the largest, in descending order
+    const bool filtered = params_.top_p < 1.0f || params_.min_p > 0.0f;
+    if (params_.top_k > 0 && static_cast<size_t>(params_.top_k) < candidates_.size()) {
+        sorted = params_.top_k;
+        std::partial_sort(candidates_.begin(), candidates_.begin() + sorted, candidates_.end(), by_logit);
+        candidates_.resize(sorted);
+    } else if (!filtered) {
+        std::iter_swap(candidates_.begin(), std::min_element(candidates_.begin(), candidates_.end(), by_logit));
+        sorted = 1;
     } else {
-        std::sort(candidates_.begin(), candidates_.end(), by_logit);
+        sorted = std::min<size_t>(candidates_.size(), 1024);
+        std::partial_sort(candidates_.begin(), candidates_.begin() + sorted, candidates_.end(), by_logit);
     }
+    // Extends the sorted prefix to everything (the rest are all smaller than the prefix).
+    const auto sort_all = [&] {
+        std::sort(candidates_.begin() + sorted, candidates_.end(), by_logit);
+        sorted = candidates_.size();
+    };
 
     if (candidates_.front().logit == -INFINITY) return candidates_.front().id;  // nothing is possible; do not divide by zero
 
@@ -77,15 +88,21 @@ Token Sampler::sample(const std::vector<float> & logits) {
         double cumulative = 0;
         size_t n = 0;
         while (n < candidates_.size()) {
+            if (n == sorted) sort_all();
             cumulative += candidates_[n++].p;
             if (cumulative >= params_.top_p) break;
         }
         candidates_.resize(std::max<size_t>(n, 1));
+        sorted = std::min(sorted, candidates_.size());
     }
     if (params_.min_p > 0.0f) {
         const float threshold = candidates_.front().p * params_.min_p;
         size_t n = 1;
-        while (n < candidates_.size() && candidates_[n].p >= threshold) n++;
+        while (n < candidates_.size()) {
+            if (n == sorted) sort_all();
+            if (candidates_[n].p < threshold) break;
+            n++;
+        }
         candidates_.resize(n);
     }
 
