@@ -168,7 +168,7 @@ export class Model {
     // A prompt is the start of a sequence: BOS as the vocabulary asks, never a closing EOS.
     if (typeof prompt === 'string') return this.tokenize(prompt, { addEos: false });
     if (!Array.isArray(prompt)) throw invalidArgument('prompt must be a string or an array of token ids');
-    for (const t of prompt) this.tokenizer.piece(t); // range check with a clear error
+    this.tokenizer.checkTokens(prompt);
     if (prompt.length === 0) throw invalidArgument('prompt must not be an empty token array');
     return [...prompt];
   }

@@ -11,7 +11,6 @@ namespace fathom_binding {
 Napi::Function ModelWrap::define(Napi::Env env) {
     return DefineClass(env, "NativeModel",
                        {
-                           InstanceMethod<&ModelWrap::info>("info"),
                            InstanceMethod<&ModelWrap::create_context>("createContext"),
                            InstanceMethod<&ModelWrap::dispose>("dispose"),
                        });
@@ -39,15 +38,6 @@ Napi::Value ModelWrap::load(const Napi::CallbackInfo & info) {
         [](Napi::Env env, Loaded & loaded) -> Napi::Value {
             return addon_data(env).model_class.New({Napi::External<Loaded>::New(env, &loaded)});
         });
-}
-
-Napi::Value ModelWrap::info(const Napi::CallbackInfo & info) {
-    Napi::Env env = info.Env();
-    auto m = model(env);
-    Napi::Object out = Napi::Object::New(env);
-    out.Set("vocabSize", Napi::Number::New(env, m->hparams().n_vocab));
-    out.Set("weightBytes", Napi::Number::New(env, static_cast<double>(m->weight_bytes())));
-    return out;
 }
 
 Napi::Value ModelWrap::create_context(const Napi::CallbackInfo & info) {

@@ -20,7 +20,6 @@ public:
     std::shared_ptr<const fathom::Model> model(Napi::Env env) const;
 
 private:
-    Napi::Value info(const Napi::CallbackInfo & info);
     Napi::Value create_context(const Napi::CallbackInfo & info);
     Napi::Value dispose(const Napi::CallbackInfo & info);
 

@@ -178,7 +178,6 @@ std::shared_ptr<Model> Model::load(const std::string & path) {
     model->repack_weights();
     for (ggml_tensor * t = ggml_get_first_tensor(file.meta()); t; t = ggml_get_next_tensor(file.meta(), t)) {
         ggml_backend_tensor_alloc(model->weight_buffer_, t, const_cast<uint8_t *>(file.tensor_data(t)));
-        model->weight_bytes_ += ggml_nbytes(t);
     }
     return model;
 }

@@ -93,7 +93,6 @@ public:
     const Hparams & hparams() const { return hparams_; }
     const ModelWeights & weights() const { return weights_; }
     const Architecture & architecture() const { return *architecture_; }
-    size_t weight_bytes() const { return weight_bytes_; }
 
 private:
     Model() = default;
@@ -108,7 +107,6 @@ private:
     ggml_backend_buffer_t weight_buffer_ = nullptr;
     ggml_context * repack_ctx_ = nullptr;
     ggml_backend_buffer_t repack_buffer_ = nullptr;
-    size_t weight_bytes_ = 0;
 };
 
 }  // namespace fathom

@@ -15,13 +15,7 @@ export interface NativeSamplerOptions {
   seed: number;
 }
 
-export interface NativeModelInfo {
-  vocabSize: number;
-  weightBytes: number;
-}
-
 export interface NativeModel {
-  info(): NativeModelInfo;
   createContext(options: NativeContextOptions): Promise<NativeContext>;
   dispose(): void;
 }

@@ -182,6 +182,11 @@ export class Tokenizer {
     return utf8Encoder.encode(text.replace(ESCAPED_SPACE, ' '));
   }
 
+  /** Throws INVALID_ARGUMENT unless every id is in the vocabulary. */
+  checkTokens(tokens: readonly number[]): void {
+    for (const t of tokens) this.#check(t);
+  }
+
   #check(token: number): void {
     if (!Number.isInteger(token) || token < 0 || token >= this.size) {
       throw invalidArgument(`token id ${String(token)} is out of range (vocabulary has ${this.size} tokens)`);
