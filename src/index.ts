@@ -4,19 +4,19 @@ import { readGguf } from './gguf/read-gguf.js';
 
 export { FathomError, type FathomErrorCode } from './errors.js';
 export type { GgufInfo, GgufTensorInfo, GgufValue } from './gguf/gguf-info.js';
-export {
-  loadModel,
-  Model,
-  type CompletionResult,
-  type FinishReason,
-  type GenerationChunk,
-  type LoadModelOptions,
-  type Prompt,
-  type VocabularyInfo,
-} from './model.js';
+export { loadModel, Model, type LoadModelOptions, type VocabularyInfo } from './model.js';
+export { Context, type ContextOptions } from './context.js';
+export type {
+  CompletionResult,
+  FinishReason,
+  GenerationChunk,
+  Prompt,
+  TokenAlternative,
+  TokenLogprob,
+} from './generation.js';
 export { loadTokenizer, Tokenizer, type DetokenizeOptions, type TokenizeOptions } from './tokenizer/tokenizer.js';
 export type { TokenizerKind, Vocabulary } from './tokenizer/vocabulary.js';
-export type { GenerateOptions } from './sampling-options.js';
+export type { DryOptions, GenerateOptions, LogitBias, XtcOptions } from './sampling-options.js';
 
 /** Reads a GGUF file's metadata and tensor list without loading weights. */
 export function inspectGguf(path: string): Promise<GgufInfo> {

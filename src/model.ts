@@ -1,26 +1,20 @@
-// The public Model: tokenization, streaming generation and disposal on top of
-// the native model and its default context. The generation loop lives here as
-// an async generator — one native promise per token — so abort, backpressure
-// and `for await` stay natural, and the JS thread never blocks on compute.
+// The public Model: weights, tokenizer, and the contexts generation runs on.
+// loadModel() also makes a default context, so model.generate() works at once;
+// model.createContext() makes more (e.g. several sequences for concurrent
+// generations). dispose() frees every context and the weights.
 import { availableParallelism } from 'node:os';
 
-import { AsyncLock } from './async-lock.js';
+import { abortedError, Context, type ContextOptions } from './context.js';
 import { FathomError, invalidArgument } from './errors.js';
+import type { CompletionResult, FinishReason, GenerationChunk, Prompt } from './generation.js';
 import type { GgufInfo } from './gguf/gguf-info.js';
 import { readGguf } from './gguf/read-gguf.js';
-import type { NativeContext, NativeModel, NativeSampler } from './native/contract.js';
+import type { NativeModel } from './native/contract.js';
 import { loadAddon } from './native/load-addon.js';
-import { resolveGenerateOptions, type GenerateOptions, type ResolvedGenerateOptions } from './sampling-options.js';
-import { TextStream } from './text-stream.js';
+import type { GenerateOptions } from './sampling-options.js';
 import { Tokenizer, type DetokenizeOptions, type TokenizeOptions } from './tokenizer/tokenizer.js';
 
-export interface LoadModelOptions {
-  /** CPU threads for compute. Default: all available cores, at most 4. */
-  threads?: number;
-  /** KV cache positions. Default: min(model's training context, 4096). */
-  contextSize?: number;
-  /** Longest prompt slice evaluated as one graph. Default: 512. */
-  batchSize?: number;
+export interface LoadModelOptions extends ContextOptions {
   /** Load only the tokenizer (no weights are read): tokenize/detokenize work, generation does not. */
   vocabOnly?: boolean;
   signal?: AbortSignal;
@@ -40,25 +34,6 @@ export interface VocabularyInfo {
   eog: number[];
 }
 
-export type Prompt = string | readonly number[];
-
-export interface GenerationChunk {
-  /** Text that became complete with this chunk (whole characters, never part of a stop string). */
-  text: string;
-  /** Tokens generated since the previous chunk. */
-  tokens: number[];
-}
-
-export type FinishReason = 'eos' | 'length' | 'stop' | 'abort';
-
-export interface CompletionResult {
-  text: string;
-  /** Every generated token (an end-of-generation token is not included). */
-  tokens: number[];
-  finishReason: FinishReason;
-  promptTokens: number;
-}
-
 const DEFAULT_CONTEXT_SIZE = 4096;
 const MAX_DEFAULT_THREADS = 4;
 
@@ -68,60 +43,52 @@ function checkPositiveInteger(name: string, value: unknown): void {
   }
 }
 
-function abortedError(): FathomError {
-  return new FathomError('ABORTED', 'the operation was aborted');
+function checkContextOptions(options: ContextOptions): void {
+  if (typeof options !== 'object' || options === null) throw invalidArgument('options must be an object');
+  for (const key of ['threads', 'contextSize', 'batchSize', 'sequences'] as const) checkPositiveInteger(key, options[key]);
 }
 
 export async function loadModel(path: string, options: LoadModelOptions = {}): Promise<Model> {
-  if (typeof options !== 'object' || options === null) throw invalidArgument('options must be an object');
-  const { threads, contextSize, batchSize, vocabOnly = false, signal } = options;
-  checkPositiveInteger('threads', threads);
-  checkPositiveInteger('contextSize', contextSize);
-  checkPositiveInteger('batchSize', batchSize);
+  checkContextOptions(options);
+  const { vocabOnly = false, signal, ...contextOptions } = options;
+  if (signal !== undefined && !(signal instanceof AbortSignal)) throw invalidArgument('signal must be an AbortSignal');
   if (signal?.aborted) throw abortedError();
   // The TS reader validates the header first: cheap, and its errors name the key at fault.
   const info = await readGguf(path);
   const tokenizer = new Tokenizer(info);
-  if (vocabOnly) return new Model(info, tokenizer, null, null);
+  if (vocabOnly) return new Model(info, tokenizer, null);
   const native = await loadAddon().loadModel(path);
-  let context: NativeContext | null = null;
-  try {
-    if (signal?.aborted) throw abortedError();
-    context = await native.createContext({
-      contextSize: contextSize ?? Math.min(info.contextLength || DEFAULT_CONTEXT_SIZE, DEFAULT_CONTEXT_SIZE),
-      batchSize: batchSize ?? 512,
-      threads: threads ?? Math.min(availableParallelism(), MAX_DEFAULT_THREADS),
-    });
-    if (signal?.aborted) throw abortedError();
-  } catch (error) {
-    context?.dispose();
-    native.dispose();
-    throw error;
-  }
-  return new Model(info, tokenizer, native, context);
+  return Model.withDefaultContext(info, tokenizer, native, contextOptions, signal);
 }
 
 export class Model {
   readonly info: GgufInfo;
   readonly tokenizer: Tokenizer;
   #native: NativeModel | null;
-  #context: NativeContext | null;
-  readonly #lock = new AsyncLock();
-  /** Tokens whose keys/values are in the context's cache, in order. */
-  #cached: number[] = [];
-  /** The history array of the generation whose tokens the cache holds exactly (fast path). */
-  #cachedFor: readonly number[] | null = null;
-  /** The native step running now, so dispose() can wait for it. */
-  #inFlight: Promise<unknown> | null = null;
+  #defaultContext: Context | null = null;
+  readonly #contexts = new Set<Context>();
   #disposing = false;
   #disposed: Promise<void> | undefined;
 
   /** @internal Use loadModel(). */
-  constructor(info: GgufInfo, tokenizer: Tokenizer, native: NativeModel | null, context: NativeContext | null) {
+  constructor(info: GgufInfo, tokenizer: Tokenizer, native: NativeModel | null) {
     this.info = info;
     this.tokenizer = tokenizer;
     this.#native = native;
-    this.#context = context;
+  }
+
+  /** @internal loadModel()'s second half: the model and its default context, or nothing. */
+  static async withDefaultContext(info: GgufInfo, tokenizer: Tokenizer, native: NativeModel, options: ContextOptions, signal?: AbortSignal): Promise<Model> {
+    const model = new Model(info, tokenizer, native);
+    try {
+      if (signal?.aborted) throw abortedError();
+      model.#defaultContext = await model.createContext(options);
+      if (signal?.aborted) throw abortedError();
+    } catch (error) {
+      await model.dispose();
+      throw error;
+    }
+    return model;
   }
 
   get disposed(): boolean {
@@ -137,19 +104,43 @@ export class Model {
     };
   }
 
-  /** Size of the KV cache in tokens. */
+  /** The context model.generate() and model.complete() use. */
+  get context(): Context {
+    this.#checkNotDisposed();
+    if (!this.#defaultContext) throw invalidArgument('this model was loaded with vocabOnly: true and cannot generate');
+    return this.#defaultContext;
+  }
+
+  /** Size of the default context's KV cache, in tokens per sequence. */
   get contextSize(): number {
-    return this.#requireContext().state().contextSize;
+    return this.context.contextSize;
   }
 
   #checkNotDisposed(): void {
     if (this.#disposing) throw new FathomError('DISPOSED', 'the model has been disposed');
   }
 
-  #requireContext(): NativeContext {
+  /**
+   * A new context on these weights: its own KV cache of `contextSize` positions for each
+   * of `sequences` sequences. Defaults as for loadModel.
+   */
+  async createContext(options: ContextOptions = {}): Promise<Context> {
     this.#checkNotDisposed();
-    if (!this.#context) throw new FathomError('INVALID_ARGUMENT', 'this model was loaded with vocabOnly: true and cannot generate');
-    return this.#context;
+    checkContextOptions(options);
+    if (!this.#native) throw invalidArgument('this model was loaded with vocabOnly: true and cannot generate');
+    const native = await this.#native.createContext({
+      contextSize: options.contextSize ?? Math.min(this.info.contextLength || DEFAULT_CONTEXT_SIZE, DEFAULT_CONTEXT_SIZE),
+      sequences: options.sequences ?? 1,
+      batchSize: options.batchSize ?? 512,
+      threads: options.threads ?? Math.min(availableParallelism(), MAX_DEFAULT_THREADS),
+    });
+    if (this.#disposing) {
+      native.dispose();
+      throw new FathomError('DISPOSED', 'the model was disposed while the context was being created');
+    }
+    const context = new Context(native, this.tokenizer, (c) => this.#contexts.delete(c));
+    this.#contexts.add(context);
+    return context;
   }
 
   /** Text -> token ids, as llama.cpp tokenizes for this vocabulary (BOS/EOS as the vocabulary asks by default). */
@@ -164,141 +155,29 @@ export class Model {
     return this.tokenizer.detokenize(tokens, options);
   }
 
-  #promptTokens(prompt: Prompt): number[] {
-    // A prompt is the start of a sequence: BOS as the vocabulary asks, never a closing EOS.
-    if (typeof prompt === 'string') return this.tokenize(prompt, { addEos: false });
-    if (!Array.isArray(prompt)) throw invalidArgument('prompt must be a string or an array of token ids');
-    this.tokenizer.checkTokens(prompt);
-    if (prompt.length === 0) throw invalidArgument('prompt must not be an empty token array');
-    return [...prompt];
-  }
-
   /**
-   * Streams generated text. Each chunk carries whole characters only; stop strings
-   * are never emitted. Rejects with ABORTED when `signal` aborts.
-   * Several generations may run at once: they take turns on the context one token
-   * at a time, and an abandoned iterator holds nothing.
+   * Streams generated text on the default context. Each chunk carries whole characters
+   * only; stop strings are never emitted. Rejects with ABORTED when `signal` aborts.
+   * Several generations may run at once: they take turns (or, with several sequences,
+   * share batches), and an abandoned iterator holds nothing.
    */
   async *generate(prompt: Prompt, options: GenerateOptions = {}): AsyncGenerator<GenerationChunk, FinishReason, undefined> {
-    const opts = resolveGenerateOptions(options);
-    const tokens = this.#promptTokens(prompt);
-    const { contextSize } = this.#requireContext().state();
-    if (tokens.length > contextSize) {
-      throw new FathomError('CONTEXT_FULL', `the prompt has ${tokens.length} tokens but the context holds ${contextSize}; load the model with a larger contextSize`);
-    }
-    return yield* this.#run(tokens, contextSize, opts);
-  }
-
-  async *#run(prompt: number[], contextSize: number, opts: ResolvedGenerateOptions): AsyncGenerator<GenerationChunk, FinishReason, undefined> {
-    if (opts.maxTokens === 0) return 'length';
-    const { signal } = opts;
-    const sampler = new (loadAddon().NativeSampler)(opts.sampler);
-    const stream = new TextStream(opts.stop);
-    // Everything this generation has evaluated, then the tokens to evaluate next.
-    const history: number[] = [];
-    let input = prompt;
-    let pending: number[] = [];
-    let generated = 0;
-    for (;;) {
-      if (generated >= opts.maxTokens || history.length + input.length > contextSize) break;
-      if (signal?.aborted) throw abortedError();
-      const token = await this.#step(history, input, sampler, signal);
-      history.push(...input);
-      if (!opts.ignoreEos && this.tokenizer.isEog(token)) {
-        const tail = stream.flush();
-        if (tail || pending.length) yield { text: tail, tokens: pending };
-        return 'eos';
-      }
-      generated++;
-      pending.push(token);
-      const { text, stopped } = stream.push(this.tokenizer.piece(token));
-      if (stopped) {
-        yield { text, tokens: pending };
-        return 'stop';
-      }
-      if (text) {
-        yield { text, tokens: pending };
-        pending = [];
-      }
-      input = [token];
-    }
-    const tail = stream.flush();
-    if (tail || pending.length) yield { text: tail, tokens: pending };
-    return 'length';
-  }
-
-  /**
-   * Evaluates `input` after `history` and samples the next token. The context's cache
-   * may hold another generation's tokens: the shared prefix is kept and the rest
-   * re-evaluated, so generations can interleave and still be exact.
-   */
-  async #step(history: readonly number[], input: readonly number[], sampler: NativeSampler, signal?: AbortSignal): Promise<number> {
-    const release = await this.#lock.acquire();
-    const onAbort = () => this.#context?.abort();
-    try {
-      if (this.#disposing) throw new FathomError('DISPOSED', 'the model was disposed during generation');
-      if (signal?.aborted) throw abortedError();
-      const context = this.#requireContext();
-      let todo: readonly number[] = input;
-      if (this.#cachedFor !== history || this.#cached.length !== history.length) {
-        const sequence = [...history, ...input];
-        // At least one token must be evaluated to get logits.
-        let keep = 0;
-        while (keep < sequence.length - 1 && keep < this.#cached.length && this.#cached[keep] === sequence[keep]) keep++;
-        context.truncate(keep);
-        this.#cached.length = keep;
-        todo = sequence.slice(keep);
-      }
-      signal?.addEventListener('abort', onAbort);
-      const step = context.evaluate(Int32Array.from(todo), sampler);
-      this.#inFlight = step;
-      const token = await step;
-      this.#cached.push(...todo);
-      this.#cachedFor = history;
-      return token;
-    } catch (error) {
-      if (this.#disposing && !(error instanceof FathomError && error.code === 'DISPOSED')) {
-        throw new FathomError('DISPOSED', 'the model was disposed during generation', { cause: error });
-      }
-      throw error;
-    } finally {
-      signal?.removeEventListener('abort', onAbort);
-      this.#inFlight = null;
-      release();
-    }
+    return yield* this.context.generate(prompt, options);
   }
 
   /** Generates to the end and returns the whole text. An abort resolves with finishReason 'abort'. */
   async complete(prompt: Prompt, options: GenerateOptions = {}): Promise<CompletionResult> {
-    const promptTokens = this.#promptTokens(prompt).length;
-    const iterator = this.generate(prompt, options);
-    let text = '';
-    const tokens: number[] = [];
-    try {
-      for (;;) {
-        const step = await iterator.next();
-        if (step.done) return { text, tokens, finishReason: step.value, promptTokens };
-        text += step.value.text;
-        tokens.push(...step.value.tokens);
-      }
-    } catch (error) {
-      if (error instanceof FathomError && error.code === 'ABORTED' && options.signal?.aborted) {
-        return { text, tokens, finishReason: 'abort', promptTokens };
-      }
-      throw error;
-    }
+    return this.context.complete(prompt, options);
   }
 
-  /** Frees weights and KV cache now. A running generation is stopped and rejects with DISPOSED. */
+  /** Frees weights and every context's KV cache now. Running generations reject with DISPOSED. */
   dispose(): Promise<void> {
     this.#disposed ??= (async () => {
       this.#disposing = true;
-      this.#context?.abort();
-      await this.#inFlight?.catch(() => undefined);
-      this.#context?.dispose();
+      await Promise.all([...this.#contexts].map((c) => c.dispose()));
       this.#native?.dispose();
-      this.#context = null;
       this.#native = null;
+      this.#defaultContext = null;
     })();
     return this.#disposed;
   }

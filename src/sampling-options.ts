@@ -1,10 +1,36 @@
 // Generation options: defaults and validation (policy lives in TS; the native
-// sampler re-checks ranges so nothing invalid reaches it either way).
+// sampler re-checks ranges so nothing invalid reaches it either way). The
+// samplers run in llama.cpp's order: logit bias -> repetition penalties -> DRY
+// -> top-k -> typical-p -> top-p -> min-p -> XTC -> temperature -> draw.
+import { drySequenceBreakers } from './dry-breakers.js';
 import { invalidArgument } from './errors.js';
 import type { NativeSamplerOptions } from './native/contract.js';
+import type { Tokenizer } from './tokenizer/tokenizer.js';
+
+export interface DryOptions {
+  /** Penalty strength; 0 = off. llama.cpp suggests 0.8. */
+  multiplier: number;
+  /** Growth of the penalty per token beyond allowedLength. Default: 1.75. */
+  base?: number;
+  /** Repeats up to this long are not penalized. Default: 2. */
+  allowedLength?: number;
+  /** Tokens looked back over; -1 = the whole context. Default: 64. */
+  lastN?: number;
+  /** A repeat never extends across these. Default: ["\n", ":", "\"", "*"]. */
+  sequenceBreakers?: string[];
+}
+
+export interface XtcOptions {
+  /** Chance per token of excluding the top choices; 0 = off. */
+  probability: number;
+  /** Tokens at least this likely count as top choices (all but the least likely of them are dropped). Default: 0.1. */
+  threshold?: number;
+}
+
+export type LogitBias = Readonly<Record<number, number>> | ReadonlyMap<number, number> | ReadonlyArray<readonly [number, number]>;
 
 export interface GenerateOptions {
-  /** Most tokens to generate. Default: until EOS or the context is full. */
+  /** Most tokens to generate. Default: until EOS (CONTEXT_FULL if the context fills first). */
   maxTokens?: number;
   /** 0 = greedy (default). */
   temperature?: number;
@@ -14,12 +40,35 @@ export interface GenerateOptions {
   topP?: number;
   /** Drop tokens below minP × the top probability; 0 = off (default). */
   minP?: number;
-  /** Same seed + same prompt + same options = same output. Default: random. */
+  /** Locally typical sampling; 1 = off (default). */
+  typicalP?: number;
+  /** Divides positive (multiplies negative) logits of tokens seen in the last penaltyLastN; 1 = off (default). */
+  repeatPenalty?: number;
+  /** Subtracted from a logit per occurrence in the last penaltyLastN tokens; 0 = off (default). */
+  frequencyPenalty?: number;
+  /** Subtracted once from a logit of any token in the last penaltyLastN tokens; 0 = off (default). */
+  presencePenalty?: number;
+  /** Tokens (prompt included) the penalties look at; -1 = the whole context. Default: 64. */
+  penaltyLastN?: number;
+  /** DRY ("don't repeat yourself") penalty on tokens that would extend a repeated sequence. */
+  dry?: DryOptions;
+  /** XTC ("exclude top choices"). */
+  xtc?: XtcOptions;
+  /** Token id -> value added to its logit; -Infinity bans the token. */
+  logitBias?: LogitBias;
+  /** Same seed + same prompt + same options = same output (an integer in [0, 2^32)). Default: random. */
   seed?: number;
   /** Stop before the first occurrence of any of these strings (not included in the text). */
   stop?: string[];
   /** Keep generating after end-of-generation tokens. */
   ignoreEos?: boolean;
+  /** Each chunk carries the chosen tokens' log-probabilities and this many most likely alternatives. Default: 0 (off). */
+  logprobs?: number;
+  /**
+   * When the sequence is full: false (default) rejects with CONTEXT_FULL; true drops the oldest half of the
+   * tokens after the first and goes on.
+   */
+  contextShift?: boolean;
   signal?: AbortSignal;
 }
 
@@ -28,8 +77,19 @@ export interface ResolvedGenerateOptions {
   sampler: NativeSamplerOptions;
   stop: string[];
   ignoreEos: boolean;
+  logprobs: number;
+  contextShift: boolean;
   signal?: AbortSignal;
 }
+
+/** What resolving options needs to know about the model and context. */
+export interface GenerationTarget {
+  tokenizer: Tokenizer;
+  contextSize: number;
+}
+
+const DEFAULT_DRY_BREAKERS = ['\n', ':', '"', '*'];
+const MAX_LOGPROBS = 100;
 
 function check(condition: boolean, message: string): void {
   if (!condition) throw invalidArgument(message);
@@ -39,18 +99,88 @@ function isNonNegativeInteger(v: unknown): v is number {
   return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 }
 
-export function resolveGenerateOptions(options: GenerateOptions = {}): ResolvedGenerateOptions {
+function isFiniteNumber(v: unknown): v is number {
+  return typeof v === 'number' && Number.isFinite(v);
+}
+
+// A look-back window: a count, or -1 for the whole context.
+function window(name: string, value: number, contextSize: number): number {
+  check(value === -1 || isNonNegativeInteger(value), `${name} must be a non-negative integer or -1, got ${value}`);
+  return value === -1 ? contextSize : Math.min(value, contextSize);
+}
+
+function logitBiasEntries(bias: LogitBias, tokenizer: Tokenizer): { ids: Int32Array; values: Float32Array } {
+  check(typeof bias === 'object' && bias !== null, 'logitBias must be an object, a Map or an array of [token, bias] pairs');
+  const entries: (readonly [unknown, unknown])[] = bias instanceof Map ? [...bias] : Array.isArray(bias) ? [...bias] : Object.entries(bias);
+  const ids = new Int32Array(entries.length);
+  const values = new Float32Array(entries.length);
+  entries.forEach((entry, i) => {
+    check(Array.isArray(entry) && entry.length === 2, 'logitBias array entries must be [token, bias] pairs');
+    const [key, value] = entry;
+    const id = typeof key === 'string' ? Number(key) : key;
+    check(isNonNegativeInteger(id) && id < tokenizer.size, `logitBias token ${String(key)} is not in the vocabulary (0..${tokenizer.size - 1})`);
+    check(typeof value === 'number' && (Number.isFinite(value) || value === -Infinity), `logitBias for token ${String(key)} must be a finite number or -Infinity, got ${String(value)}`);
+    ids[i] = id as number;
+    values[i] = value as number;
+  });
+  return { ids, values };
+}
+
+export function resolveGenerateOptions(options: GenerateOptions, target: GenerationTarget): ResolvedGenerateOptions {
   check(typeof options === 'object' && options !== null, 'options must be an object');
-  const { maxTokens = Infinity, temperature = 0, topK = 0, topP = 1, minP = 0, stop = [], ignoreEos = false, signal } = options;
+  const {
+    maxTokens = Infinity, temperature = 0, topK = 0, topP = 1, minP = 0, typicalP = 1,
+    repeatPenalty = 1, frequencyPenalty = 0, presencePenalty = 0, penaltyLastN = 64,
+    dry, xtc, logitBias, stop = [], ignoreEos = false, logprobs = 0, contextShift = false, signal,
+  } = options;
   check(maxTokens === Infinity || isNonNegativeInteger(maxTokens), `maxTokens must be a non-negative integer, got ${maxTokens}`);
-  check(typeof temperature === 'number' && Number.isFinite(temperature) && temperature >= 0, `temperature must be a finite number >= 0, got ${temperature}`);
+  check(isFiniteNumber(temperature) && temperature >= 0, `temperature must be a finite number >= 0, got ${temperature}`);
   check(isNonNegativeInteger(topK) && topK <= 2 ** 31 - 1, `topK must be a non-negative integer, got ${topK}`);
   check(typeof topP === 'number' && topP > 0 && topP <= 1, `topP must be in (0, 1], got ${topP}`);
   check(typeof minP === 'number' && minP >= 0 && minP <= 1, `minP must be in [0, 1], got ${minP}`);
+  check(typeof typicalP === 'number' && typicalP > 0 && typicalP <= 1, `typicalP must be in (0, 1], got ${typicalP}`);
+  check(isFiniteNumber(repeatPenalty) && repeatPenalty > 0, `repeatPenalty must be a finite number > 0, got ${repeatPenalty}`);
+  check(isFiniteNumber(frequencyPenalty), `frequencyPenalty must be a finite number, got ${frequencyPenalty}`);
+  check(isFiniteNumber(presencePenalty), `presencePenalty must be a finite number, got ${presencePenalty}`);
   const seed = options.seed ?? Math.floor(Math.random() * 2 ** 32);
-  check(isNonNegativeInteger(seed), `seed must be a non-negative safe integer, got ${options.seed}`);
+  check(isNonNegativeInteger(seed) && seed < 2 ** 32, `seed must be an integer in [0, 2^32), got ${options.seed}`);
   check(Array.isArray(stop) && stop.every((s) => typeof s === 'string' && s.length > 0), 'stop must be an array of non-empty strings');
   check(typeof ignoreEos === 'boolean', 'ignoreEos must be a boolean');
+  check(isNonNegativeInteger(logprobs) && logprobs <= MAX_LOGPROBS, `logprobs must be an integer in [0, ${MAX_LOGPROBS}], got ${logprobs}`);
+  check(typeof contextShift === 'boolean', 'contextShift must be a boolean');
   check(signal === undefined || signal instanceof AbortSignal, 'signal must be an AbortSignal');
-  return { maxTokens, sampler: { temperature, topK, topP, minP, seed }, stop: [...stop], ignoreEos, signal };
+
+  const sampler: NativeSamplerOptions = {
+    temperature, topK, topP, minP, typicalP, repeatPenalty, frequencyPenalty, presencePenalty,
+    penaltyLastN: window('penaltyLastN', penaltyLastN, target.contextSize),
+    dryMultiplier: 0, dryBase: 1.75, dryAllowedLength: 2, dryPenaltyLastN: 0, drySequenceBreakers: [],
+    xtcProbability: 0, xtcThreshold: 0.1,
+    logitBiasIds: new Int32Array(0), logitBiasValues: new Float32Array(0),
+    seed,
+  };
+  if (dry !== undefined) {
+    check(typeof dry === 'object' && dry !== null, 'dry must be an object');
+    const { multiplier, base = 1.75, allowedLength = 2, lastN = 64, sequenceBreakers = DEFAULT_DRY_BREAKERS } = dry;
+    check(isFiniteNumber(multiplier) && multiplier >= 0, `dry.multiplier must be a finite number >= 0, got ${multiplier}`);
+    check(isFiniteNumber(base) && base >= 1, `dry.base must be a finite number >= 1, got ${base}`);
+    check(isNonNegativeInteger(allowedLength) && allowedLength >= 1, `dry.allowedLength must be a positive integer, got ${allowedLength}`);
+    check(Array.isArray(sequenceBreakers) && sequenceBreakers.every((s) => typeof s === 'string'), 'dry.sequenceBreakers must be an array of strings');
+    Object.assign(sampler, {
+      dryMultiplier: multiplier, dryBase: base, dryAllowedLength: allowedLength,
+      dryPenaltyLastN: window('dry.lastN', lastN, target.contextSize),
+      drySequenceBreakers: multiplier > 0 ? drySequenceBreakers(target.tokenizer, sequenceBreakers) : [],
+    });
+  }
+  if (xtc !== undefined) {
+    check(typeof xtc === 'object' && xtc !== null, 'xtc must be an object');
+    const { probability, threshold = 0.1 } = xtc;
+    check(typeof probability === 'number' && probability >= 0 && probability <= 1, `xtc.probability must be in [0, 1], got ${probability}`);
+    check(typeof threshold === 'number' && threshold >= 0 && threshold <= 1, `xtc.threshold must be in [0, 1], got ${threshold}`);
+    Object.assign(sampler, { xtcProbability: probability, xtcThreshold: threshold });
+  }
+  if (logitBias !== undefined) {
+    const { ids, values } = logitBiasEntries(logitBias, target.tokenizer);
+    Object.assign(sampler, { logitBiasIds: ids, logitBiasValues: values });
+  }
+  return { maxTokens, sampler, stop: [...stop], ignoreEos, logprobs, contextShift, signal };
 }

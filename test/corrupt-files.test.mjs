@@ -33,7 +33,7 @@ async function loadsOrRejectsTyped(file) {
       const model = await loadAddon().loadModel(file);
       try {
         const context = await model.createContext({ contextSize: 16, threads: 1 });
-        await context.evaluate(Int32Array.of(1, 2, 3), null);
+        await context.evaluate([{ sequence: 0, tokens: Int32Array.of(1, 2, 3) }]);
         context.dispose();
       } finally {
         model.dispose();

@@ -100,10 +100,23 @@ describe('bad arguments and states', { skip: skipWithoutStories }, () => {
     await rejectsWith(model.complete(new Array(65).fill(1)), 'CONTEXT_FULL');
   });
 
-  it('generation stops with finishReason "length" when the context fills up', async () => {
-    const result = await model.complete('Once upon a time', { ignoreEos: true });
+  it('a full context rejects with CONTEXT_FULL after streaming every token that fit', async () => {
+    const prompt = model.tokenize('Once upon a time');
+    const tokens = [];
+    await rejectsWith(
+      (async () => {
+        for await (const chunk of model.generate(prompt, { ignoreEos: true })) tokens.push(...chunk.tokens);
+      })(),
+      'CONTEXT_FULL',
+    );
+    assert.equal(prompt.length + tokens.length, 65); // 64 evaluated + the last sampled token
+    await rejectsWith(model.complete('Once upon a time', { ignoreEos: true }), 'CONTEXT_FULL');
+  });
+
+  it('contextShift: true generates past the end of the context', async () => {
+    const result = await model.complete('Once upon a time', { ignoreEos: true, maxTokens: 150, contextShift: true });
     assert.equal(result.finishReason, 'length');
-    assert.equal(result.promptTokens + result.tokens.length, 65); // 64 evaluated + the last sampled token
+    assert.equal(result.tokens.length, 150);
   });
 
   it('an aborted signal ends complete() with finishReason "abort" and generate() with ABORTED', async () => {

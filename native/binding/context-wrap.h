@@ -1,5 +1,6 @@
 // JS class NativeContext: a fathom::Context (KV cache + compute) driven one
-// step at a time. Each evaluate() runs decode and sampling on a worker thread.
+// batch at a time. Each evaluate() decodes every sequence of the batch in one
+// pass and samples each one's next token, on a worker thread.
 #pragma once
 
 #include <napi.h>
@@ -17,9 +18,9 @@ public:
     explicit ContextWrap(const Napi::CallbackInfo & info);
 
 private:
-    // evaluate(tokens: Int32Array, sampler: NativeSampler | null, topK?: number):
-    //   Promise<number> — the sampled id, or -1 without a sampler; with topK > 0,
-    //   Promise<{ token, ids: Int32Array, logprobs: Float32Array }> with the topK most likely next tokens.
+    // evaluate(batch: { sequence, tokens: Int32Array, sampler?: NativeSampler, topK?: number }[]):
+    //   Promise<{ token, logprob, ids?: Int32Array, logprobs?: Float32Array }[]> — per input, the sampled
+    //   next token (-1 without a sampler), its log-probability, and with topK > 0 the topK most likely.
     Napi::Value evaluate(const Napi::CallbackInfo & info);
     Napi::Value abort(const Napi::CallbackInfo & info);
     Napi::Value truncate(const Napi::CallbackInfo & info);

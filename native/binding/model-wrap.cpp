@@ -57,6 +57,7 @@ Napi::Value ModelWrap::create_context(const Napi::CallbackInfo & info) {
     uint32_t threads = 1;
     read_uint("contextSize", params.n_ctx);
     read_uint("batchSize", params.n_batch);
+    read_uint("sequences", params.n_seq);
     read_uint("threads", threads);
     params.n_threads = static_cast<int>(std::min<uint32_t>(threads, 1u << 16));
     using Created = std::shared_ptr<fathom::Context>;

@@ -12,11 +12,15 @@ namespace fathom_binding {
 class SamplerWrap : public Napi::ObjectWrap<SamplerWrap> {
 public:
     static Napi::Function define(Napi::Env env);
-    // new NativeSampler({ temperature, topK, topP, minP, seed })
+    // new NativeSampler({ temperature, topK, topP, minP, typicalP, penalties, dry*, xtc*, logitBias*, seed })
     explicit SamplerWrap(const Napi::CallbackInfo & info);
     std::shared_ptr<fathom::Sampler> sampler() const { return sampler_; }
 
 private:
+    // accept(tokens: Int32Array): adds tokens to the penalty/DRY history. Only between steps
+    // (the generation loop awaits each step), so the worker never uses the sampler meanwhile.
+    Napi::Value accept(const Napi::CallbackInfo & info);
+
     std::shared_ptr<fathom::Sampler> sampler_;
 };
 

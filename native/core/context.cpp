@@ -22,7 +22,7 @@ static uint32_t resolve_n_ctx(const Model & model, uint32_t requested) {
 }
 
 Context::Context(std::shared_ptr<const Model> model, const ContextParams & params)
-    : model_(std::move(model)), params_(params), cache_(model_->hparams(), resolve_n_ctx(*model_, params.n_ctx), !params.flash_attn) {
+    : model_(std::move(model)), params_(params), cache_(model_->hparams(), resolve_n_ctx(*model_, params.n_ctx), params.n_seq) {
     if (params_.n_batch == 0) throw Error(codes::INVALID_ARGUMENT, "batch size must be positive");
     try {
         backend_ = ggml_backend_cpu_init();
@@ -67,27 +67,60 @@ void Context::set_threads(int n_threads) {
     threadpool_ = pool;
 }
 
-const std::vector<float> & Context::decode(const std::vector<Token> & tokens, const std::atomic<bool> * abort) {
-    if (tokens.empty()) throw Error(codes::INVALID_ARGUMENT, "cannot decode an empty token list");
+void Context::truncate(uint32_t seq, uint32_t n) {
+    if (seq >= cache_.n_seq()) throw Error(codes::INVALID_ARGUMENT, "sequence " + std::to_string(seq) + " does not exist (the context has " + std::to_string(cache_.n_seq()) + ")");
+    cache_.set_used(seq, std::min(n, cache_.used(seq)));
+}
+
+void Context::validate(const std::vector<SequenceInput> & batch) const {
     const uint32_t n_vocab = model_->hparams().n_vocab;
-    for (Token t : tokens) {
-        if (t < 0 || static_cast<uint32_t>(t) >= n_vocab) {
-            throw Error(codes::INVALID_ARGUMENT, "token id " + std::to_string(t) + " is out of range (vocabulary has " + std::to_string(n_vocab) + " tokens)");
+    std::vector<bool> seen(cache_.n_seq(), false);
+    for (const SequenceInput & in : batch) {
+        if (in.seq >= cache_.n_seq()) throw Error(codes::INVALID_ARGUMENT, "sequence " + std::to_string(in.seq) + " does not exist (the context has " + std::to_string(cache_.n_seq()) + ")");
+        if (seen[in.seq]) throw Error(codes::INVALID_ARGUMENT, "sequence " + std::to_string(in.seq) + " appears twice in one batch");
+        seen[in.seq] = true;
+        if (in.tokens.empty()) throw Error(codes::INVALID_ARGUMENT, "cannot decode an empty token list");
+        for (Token t : in.tokens) {
+            if (t < 0 || static_cast<uint32_t>(t) >= n_vocab) {
+                throw Error(codes::INVALID_ARGUMENT, "token id " + std::to_string(t) + " is out of range (vocabulary has " + std::to_string(n_vocab) + " tokens)");
+            }
+        }
+        const uint32_t used = cache_.used(in.seq);
+        if (in.tokens.size() > cache_.seq_size() - used) {
+            throw Error(codes::CONTEXT_FULL, "context is full: " + std::to_string(used) + " of " + std::to_string(cache_.seq_size()) +
+                                                 " positions used, " + std::to_string(in.tokens.size()) + " more requested; create a larger contextSize");
         }
     }
-    if (tokens.size() > cache_.size() - cache_.used()) {
-        throw Error(codes::CONTEXT_FULL, "context is full: " + std::to_string(cache_.used()) + " of " + std::to_string(cache_.size()) +
-                                             " positions used, " + std::to_string(tokens.size()) + " more requested; create a larger contextSize");
+}
+
+const BatchLogits & Context::decode(const std::vector<SequenceInput> & batch, const std::atomic<bool> * abort) {
+    if (batch.empty()) throw Error(codes::INVALID_ARGUMENT, "cannot decode an empty batch");
+    validate(batch);
+    // Place every token: its sequence, position and whether its logits are wanted.
+    slots_.clear();
+    logits_.n_vocab = model_->hparams().n_vocab;
+    logits_.first_row.clear();
+    uint32_t n_outputs = 0;
+    for (const SequenceInput & in : batch) {
+        logits_.first_row.push_back(n_outputs);
+        const uint32_t used = cache_.used(in.seq);
+        for (size_t i = 0; i < in.tokens.size(); i++) {
+            const bool output = in.all_logits || i + 1 == in.tokens.size();
+            slots_.push_back(Slot{in.tokens[i], in.seq, used + static_cast<uint32_t>(i), output});
+            n_outputs += output;
+        }
     }
+    logits_.data.resize(size_t(n_outputs) * logits_.n_vocab);
+
+    std::vector<uint32_t> used_before(cache_.n_seq());
+    for (uint32_t s = 0; s < cache_.n_seq(); s++) used_before[s] = cache_.used(s);
     abort_ = abort;
-    const uint32_t n_before = cache_.used();
     try {
-        for (size_t offset = 0; offset < tokens.size(); offset += params_.n_batch) {
-            const uint32_t n = static_cast<uint32_t>(std::min<size_t>(params_.n_batch, tokens.size() - offset));
-            decode_batch(tokens.data() + offset, n);
+        for (size_t offset = 0; offset < slots_.size(); offset += params_.n_batch) {
+            decode_graph(slots_.data() + offset, static_cast<uint32_t>(std::min<size_t>(params_.n_batch, slots_.size() - offset)));
         }
     } catch (...) {
-        cache_.set_used(n_before);  // a failed or aborted decode leaves the sequence as it was
+        for (uint32_t s = 0; s < cache_.n_seq(); s++) cache_.set_used(s, used_before[s]);  // a failed or aborted batch changes nothing
         abort_ = nullptr;
         throw;
     }
@@ -95,14 +128,22 @@ const std::vector<float> & Context::decode(const std::vector<Token> & tokens, co
     return logits_;
 }
 
-void Context::decode_batch(const Token * tokens, uint32_t n_tokens) {
-    const uint32_t n_past = cache_.used();
+void Context::decode_graph(const Slot * slots, uint32_t n_tokens) {
+    // Attention reads the span of cells from the first sequence's region to the end of the last one's tokens.
+    uint32_t kv_first = UINT32_MAX, kv_end = 0, n_outputs = 0;
+    for (uint32_t i = 0; i < n_tokens; i++) {
+        kv_first = std::min(kv_first, cache_.first_cell(slots[i].seq));
+        kv_end = std::max(kv_end, cache_.first_cell(slots[i].seq) + slots[i].pos + 1);
+        n_outputs += slots[i].output;
+    }
+    GraphShape shape{n_tokens, n_outputs, kv_first, kv_end - kv_first, params_.flash_attn};
+
     ggml_init_params params = {graph_meta_.size(), graph_meta_.data(), /*no_alloc=*/true};
     ggml_context * ctx = ggml_init(params);
     std::unique_ptr<ggml_context, decltype(&ggml_free)> free_ctx(ctx, ggml_free);
     ggml_cgraph * graph = ggml_new_graph_custom(ctx, graph_size_, false);
-    GraphBuilder builder(ctx, graph, *model_, cache_, n_past, n_tokens);
-    ggml_tensor * logits = model_->architecture().build_graph(builder);
+    GraphBuilder builder(ctx, graph, *model_, cache_, shape);
+    ggml_tensor * logits = model_->architecture().build_graph(builder);  // [n_vocab, n_outputs]
     ggml_build_forward_expand(graph, logits);
 
     ggml_backend_sched_reset(sched_);
@@ -110,40 +151,47 @@ void Context::decode_batch(const Token * tokens, uint32_t n_tokens) {
         throw Error(codes::OUT_OF_MEMORY, "cannot allocate compute memory for a batch of " + std::to_string(n_tokens) + " tokens");
     }
 
-    // Inputs: ids, positions, and the causal mask (token i sees cache cells 0..n_past+i).
-    ggml_backend_tensor_set(builder.inputs.tokens, tokens, 0, n_tokens * sizeof(int32_t));
+    ids_.resize(n_tokens);
     positions_.resize(n_tokens);
-    for (uint32_t i = 0; i < n_tokens; i++) positions_[i] = static_cast<int32_t>(n_past + i);
-    ggml_backend_tensor_set(builder.inputs.positions, positions_.data(), 0, n_tokens * sizeof(int32_t));
-    // Causal masks: token i sees cache cells 0..n_past+i; on sliding-window layers only the last n_swa of them.
-    const uint32_t n_kv = builder.n_kv;
-    const Hparams & hp = model_->hparams();
-    const auto fill_mask = [&](ggml_tensor * mask, uint32_t window) {
-        mask_.assign(size_t(n_kv) * n_tokens, -std::numeric_limits<float>::infinity());
-        for (uint32_t i = 0; i < n_tokens; i++) {
-            const uint32_t pos = n_past + i;
-            const uint32_t first = window > 0 && pos + 1 > window ? pos + 1 - window : 0;
-            std::fill(mask_.begin() + size_t(i) * n_kv + first, mask_.begin() + size_t(i) * n_kv + pos + 1, 0.0f);
-        }
-        if (mask->type == GGML_TYPE_F16) {
-            mask_f16_.resize(mask_.size());
-            ggml_fp32_to_fp16_row(mask_.data(), mask_f16_.data(), static_cast<int64_t>(mask_.size()));
-            ggml_backend_tensor_set(mask, mask_f16_.data(), 0, mask_f16_.size() * sizeof(ggml_fp16_t));
-        } else {
-            ggml_backend_tensor_set(mask, mask_.data(), 0, mask_.size() * sizeof(float));
-        }
-    };
-    fill_mask(builder.inputs.kq_mask, 0);
-    if (builder.inputs.kq_mask_swa) fill_mask(builder.inputs.kq_mask_swa, hp.n_swa);
+    cells_.resize(n_tokens);
+    out_ids_.clear();
+    for (uint32_t i = 0; i < n_tokens; i++) {
+        ids_[i] = slots[i].token;
+        positions_[i] = static_cast<int32_t>(slots[i].pos);
+        cells_[i] = cache_.first_cell(slots[i].seq) + slots[i].pos;
+        if (slots[i].output) out_ids_.push_back(static_cast<int32_t>(i));
+    }
+    const GraphInputs & in = builder.inputs;
+    ggml_backend_tensor_set(in.tokens, ids_.data(), 0, n_tokens * sizeof(int32_t));
+    ggml_backend_tensor_set(in.positions, positions_.data(), 0, n_tokens * sizeof(int32_t));
+    ggml_backend_tensor_set(in.cells, cells_.data(), 0, n_tokens * sizeof(int64_t));
+    if (in.out_ids) ggml_backend_tensor_set(in.out_ids, out_ids_.data(), 0, out_ids_.size() * sizeof(int32_t));
+    fill_mask(in.kq_mask, slots, n_tokens, kv_first, shape.n_kv, 0);
+    if (in.kq_mask_swa) fill_mask(in.kq_mask_swa, slots, n_tokens, kv_first, shape.n_kv, model_->hparams().n_swa);
 
     const ggml_status status = ggml_backend_sched_graph_compute(sched_, graph);
     if (status != GGML_STATUS_SUCCESS) {
         if (status == GGML_STATUS_ABORTED) throw Error(codes::ABORTED, "decoding was aborted");
         throw Error(codes::COMPUTE_FAILED, "graph compute failed (status " + std::to_string(status) + ") " + ggml_log_take_last_error());
     }
-    logits_.resize(logits->ne[0]);
-    ggml_backend_tensor_get(logits, logits_.data(), 0, logits_.size() * sizeof(float));
-    cache_.set_used(n_past + n_tokens);
+    // Outputs are numbered across the whole batch: this graph's come after those of earlier graphs.
+    const size_t row_bytes = size_t(logits_.n_vocab) * sizeof(float);
+    size_t first_output = 0;
+    for (const Slot * s = slots_.data(); s != slots; s++) first_output += s->output;
+    if (n_outputs) ggml_backend_tensor_get(logits, logits_.data.data() + first_output * logits_.n_vocab, 0, n_outputs * row_bytes);
+    for (uint32_t i = 0; i < n_tokens; i++) cache_.set_used(slots[i].seq, slots[i].pos + 1);
+}
+
+void Context::fill_mask(ggml_tensor * mask, const Slot * slots, uint32_t n_tokens, uint32_t kv_first, uint32_t n_kv, uint32_t window) {
+    // Token i sees its own sequence's cells at positions 0..pos (only the last `window` of them on sliding-window layers).
+    const ggml_fp16_t zero = ggml_fp32_to_fp16(0.0f), hidden = ggml_fp32_to_fp16(-std::numeric_limits<float>::infinity());
+    mask_.assign(size_t(n_kv) * n_tokens, hidden);
+    for (uint32_t i = 0; i < n_tokens; i++) {
+        const uint32_t pos = slots[i].pos, base = cache_.first_cell(slots[i].seq) - kv_first;
+        const uint32_t first = window > 0 && pos + 1 > window ? pos + 1 - window : 0;
+        std::fill(mask_.begin() + size_t(i) * n_kv + base + first, mask_.begin() + size_t(i) * n_kv + base + pos + 1, zero);
+    }
+    ggml_backend_tensor_set(mask, mask_.data(), 0, mask_.size() * sizeof(ggml_fp16_t));
 }
 
 }  // namespace fathom

@@ -1,6 +1,7 @@
-// A running state of a model: its KV cache, CPU backend (thread count) and
-// graph scheduler. decode() appends tokens to the sequence and returns the
-// logits of the last one. One Context is used by one thread at a time.
+// A running state of a model: its KV cache (one region per sequence), CPU backend
+// (thread count) and graph scheduler. decode() appends tokens to any number of
+// sequences in one pass and returns the logits of the rows asked for.
+// One Context is used by one thread at a time.
 #pragma once
 
 #include <algorithm>
@@ -18,12 +19,29 @@ namespace fathom {
 class Model;
 
 struct ContextParams {
-    uint32_t n_ctx = 0;      // 0: the model's training context length
-    uint32_t n_batch = 512;  // longest single graph; longer prompts are split
+    uint32_t n_ctx = 0;      // positions per sequence; 0: the model's training context length
+    uint32_t n_seq = 1;      // sequences decoded side by side, each with its own n_ctx positions
+    uint32_t n_batch = 512;  // most tokens in one graph; longer batches are split
     int n_threads = 1;
     // Fused attention kernel (what llama.cpp uses on CPU by default); off gives the plain
     // softmax(QK)·V path whose attention probabilities are graph tensors.
     bool flash_attn = true;
+};
+
+// One sequence's part of a batch: tokens appended at its next positions.
+struct SequenceInput {
+    uint32_t seq = 0;
+    std::vector<Token> tokens;
+    bool all_logits = false;  // logits for every token (scoring) rather than the last only
+};
+
+// Logits of a batch, one row of n_vocab per output: each input's rows are
+// contiguous and in input order (1 row, or one per token with all_logits).
+struct BatchLogits {
+    uint32_t n_vocab = 0;
+    std::vector<float> data;          // [n_outputs * n_vocab]
+    std::vector<uint32_t> first_row;  // per input
+    const float * row(size_t i) const { return data.data() + i * n_vocab; }
 };
 
 class Context {
@@ -34,18 +52,28 @@ public:
     Context(const Context &) = delete;
     Context & operator=(const Context &) = delete;
 
-    // Evaluates `tokens` at positions n_past().. and returns the last token's logits [n_vocab].
-    // Throws Error(INVALID_ARGUMENT | CONTEXT_FULL | COMPUTE_FAILED); `abort` (if set) stops compute early.
-    const std::vector<float> & decode(const std::vector<Token> & tokens, const std::atomic<bool> * abort = nullptr);
-    // Keeps the first n cached positions (a shared prefix) and forgets the rest.
-    void truncate(uint32_t n) { cache_.set_used(std::min(n, cache_.used())); }
-    uint32_t n_past() const { return cache_.used(); }
-    uint32_t n_ctx() const { return cache_.size(); }
+    // Appends each input's tokens to its sequence (distinct sequences) and computes their logits.
+    // Throws Error(INVALID_ARGUMENT | CONTEXT_FULL | COMPUTE_FAILED | ABORTED); a failed batch
+    // leaves every sequence as it was. `abort` (if set) stops compute early.
+    const BatchLogits & decode(const std::vector<SequenceInput> & batch, const std::atomic<bool> * abort = nullptr);
+    // Keeps the first n positions of a sequence (a shared prefix) and forgets the rest.
+    void truncate(uint32_t seq, uint32_t n);
+    uint32_t n_past(uint32_t seq) const { return cache_.used(seq); }
+    uint32_t n_ctx() const { return cache_.seq_size(); }
+    uint32_t n_seq() const { return cache_.n_seq(); }
     void set_threads(int n_threads);
     const Model & model() const { return *model_; }
 
 private:
-    void decode_batch(const Token * tokens, uint32_t n_tokens);
+    // One token of a batch, placed.
+    struct Slot {
+        Token token;
+        uint32_t seq, pos;
+        bool output;
+    };
+    void validate(const std::vector<SequenceInput> & batch) const;
+    void decode_graph(const Slot * slots, uint32_t n_tokens);
+    void fill_mask(ggml_tensor * mask, const Slot * slots, uint32_t n_tokens, uint32_t kv_first, uint32_t n_kv, uint32_t window);
     void release();
 
     std::shared_ptr<const Model> model_;
@@ -56,10 +84,12 @@ private:
     ggml_backend_sched_t sched_ = nullptr;
     size_t graph_size_;
     std::vector<uint8_t> graph_meta_;  // tensor/graph descriptors of the graph being built
-    std::vector<float> logits_;
-    std::vector<float> mask_;
-    std::vector<ggml_fp16_t> mask_f16_;
-    std::vector<int32_t> positions_;
+    BatchLogits logits_;
+    // Per-graph input staging, kept to avoid allocations per token.
+    std::vector<Slot> slots_;
+    std::vector<int32_t> ids_, positions_, out_ids_;
+    std::vector<int64_t> cells_;
+    std::vector<ggml_fp16_t> mask_;
     const std::atomic<bool> * abort_ = nullptr;
 };
 

@@ -8,24 +8,19 @@
 
 namespace fathom {
 
-GraphBuilder::GraphBuilder(ggml_context * ctx, ggml_cgraph * graph, const Model & model, KvCache & cache, uint32_t n_past, uint32_t n_tokens)
-    : model(model), hp(model.hparams()), ctx(ctx), graph(graph), n_past(n_past), n_tokens(n_tokens), n_kv(n_past + n_tokens), cache_(cache) {
-    inputs.tokens = ggml_new_tensor_1d(ctx, GGML_TYPE_I32, n_tokens);  // [n_tokens]
-    ggml_set_input(inputs.tokens);
-    ggml_set_name(inputs.tokens, "inp_tokens");
-    inputs.positions = ggml_new_tensor_1d(ctx, GGML_TYPE_I32, n_tokens);  // [n_tokens]
-    ggml_set_input(inputs.positions);
-    ggml_set_name(inputs.positions, "inp_pos");
-    // Flash attention takes an F16 mask.
-    const ggml_type mask_type = cache.v_transposed() ? GGML_TYPE_F32 : GGML_TYPE_F16;
-    inputs.kq_mask = ggml_new_tensor_2d(ctx, mask_type, n_kv, n_tokens);  // [n_kv, n_tokens]
-    ggml_set_input(inputs.kq_mask);
-    ggml_set_name(inputs.kq_mask, "inp_kq_mask");
-    if (hp.n_swa > 0) {
-        inputs.kq_mask_swa = ggml_new_tensor_2d(ctx, mask_type, n_kv, n_tokens);  // [n_kv, n_tokens]
-        ggml_set_input(inputs.kq_mask_swa);
-        ggml_set_name(inputs.kq_mask_swa, "inp_kq_mask_swa");
-    }
+GraphBuilder::GraphBuilder(ggml_context * ctx, ggml_cgraph * graph, const Model & model, KvCache & cache, const GraphShape & shape)
+    : model(model), hp(model.hparams()), ctx(ctx), graph(graph), shape(shape), n_tokens(shape.n_tokens), cache_(cache) {
+    const auto input = [&](ggml_tensor * t, const char * label) {
+        ggml_set_input(t);
+        return name(t, label);
+    };
+    inputs.tokens = input(ggml_new_tensor_1d(ctx, GGML_TYPE_I32, n_tokens), "inp_tokens");     // [n_tokens]
+    inputs.positions = input(ggml_new_tensor_1d(ctx, GGML_TYPE_I32, n_tokens), "inp_pos");     // [n_tokens]
+    inputs.cells = input(ggml_new_tensor_1d(ctx, GGML_TYPE_I64, n_tokens), "inp_kv_cells");    // [n_tokens]
+    if (shape.n_outputs < n_tokens) inputs.out_ids = input(ggml_new_tensor_1d(ctx, GGML_TYPE_I32, shape.n_outputs), "inp_out_ids");  // [n_outputs]
+    // F16: what flash attention takes; the plain softmax accepts it too.
+    inputs.kq_mask = input(ggml_new_tensor_2d(ctx, GGML_TYPE_F16, shape.n_kv, n_tokens), "inp_kq_mask");  // [n_kv, n_tokens]
+    if (hp.n_swa > 0) inputs.kq_mask_swa = input(ggml_new_tensor_2d(ctx, GGML_TYPE_F16, shape.n_kv, n_tokens), "inp_kq_mask_swa");  // [n_kv, n_tokens]
 }
 
 ggml_tensor * GraphBuilder::name(ggml_tensor * t, const char * name, int layer) {
@@ -46,7 +41,7 @@ ggml_tensor * GraphBuilder::rms_norm(ggml_tensor * x, ggml_tensor * weight, cons
 
 ggml_tensor * GraphBuilder::rope(ggml_tensor * x, int mode, int layer) {
     const ModelWeights & w = model.weights();
-    ggml_tensor * factors = w.rope_freqs ? w.rope_freqs : (cache_.size() > hp.n_ctx_orig ? w.rope_long : w.rope_short);
+    ggml_tensor * factors = w.rope_freqs ? w.rope_freqs : (cache_.seq_size() > hp.n_ctx_orig ? w.rope_long : w.rope_short);
     const bool swa = hp.is_swa(static_cast<uint32_t>(layer));
     return ggml_rope_ext(ctx, x, inputs.positions, factors, hp.n_rot, mode, hp.n_ctx_orig, swa ? hp.rope_freq_base_swa : hp.rope_freq_base,
                          swa ? hp.rope_freq_scale_swa : hp.rope_freq_scale,
@@ -57,38 +52,28 @@ ggml_tensor * GraphBuilder::attention(int layer, ggml_tensor * q, ggml_tensor * 
     ggml_tensor * k_cache = cache_.k(layer);
     ggml_tensor * v_cache = cache_.v(layer);
     const int64_t n_embd_k_gqa = hp.n_embd_k_gqa(), n_embd_v_gqa = hp.n_embd_v_gqa();
-    const size_t f16 = ggml_element_size(k_cache);
 
-    // Store this batch's keys and values at positions n_past.. (expanded first so they run before the reads).
-    ggml_tensor * k_slot = ggml_view_1d(ctx, k_cache, n_tokens * n_embd_k_gqa, ggml_row_size(k_cache->type, n_embd_k_gqa) * n_past);
-    ggml_build_forward_expand(graph, ggml_cpy(ctx, k, k_slot));
-    if (cache_.v_transposed()) {
-        ggml_tensor * v_slot = ggml_view_2d(ctx, v_cache, n_tokens, n_embd_v_gqa, v_cache->nb[1], n_past * f16);  // [n_tokens, n_embd_v_gqa]
-        ggml_build_forward_expand(graph, ggml_cpy(ctx, ggml_transpose(ctx, v), v_slot));
-    } else {
-        ggml_tensor * v_slot = ggml_view_1d(ctx, v_cache, n_tokens * n_embd_v_gqa, ggml_row_size(v_cache->type, n_embd_v_gqa) * n_past);
-        ggml_build_forward_expand(graph, ggml_cpy(ctx, v, v_slot));
-    }
+    // Store this batch's keys and values in their cells (expanded first so they run before the reads).
+    ggml_build_forward_expand(graph, ggml_set_rows(ctx, k_cache, ggml_reshape_2d(ctx, k, n_embd_k_gqa, n_tokens), inputs.cells));
+    ggml_build_forward_expand(graph, ggml_set_rows(ctx, v_cache, ggml_reshape_2d(ctx, v, n_embd_v_gqa, n_tokens), inputs.cells));
 
-    // All cached keys/values up to this batch's last position.
+    // The cells this batch's sequences occupy; the mask hides other sequences' and future positions.
+    const int64_t n_kv = shape.n_kv;
     ggml_tensor * keys = ggml_view_3d(ctx, k_cache, hp.n_embd_head_k, hp.n_head_kv, n_kv, ggml_row_size(k_cache->type, hp.n_embd_head_k),
-                                      ggml_row_size(k_cache->type, n_embd_k_gqa), 0);     // [head_dim, n_head_kv, n_kv]
+                                      k_cache->nb[1], k_cache->nb[1] * shape.kv_first);   // [head_dim, n_head_kv, n_kv]
     keys = ggml_permute(ctx, keys, 0, 2, 1, 3);                                           // [head_dim, n_kv, n_head_kv]
+    ggml_tensor * values = ggml_view_3d(ctx, v_cache, hp.n_embd_head_v, hp.n_head_kv, n_kv, ggml_row_size(v_cache->type, hp.n_embd_head_v),
+                                        v_cache->nb[1], v_cache->nb[1] * shape.kv_first);  // [head_dim_v, n_head_kv, n_kv]
     ggml_tensor * queries = ggml_permute(ctx, q, 0, 2, 1, 3);                            // [head_dim, n_tokens, n_head]
     const float scale = hp.query_scale != 0.0f ? 1.0f : 1.0f / std::sqrt(static_cast<float>(hp.n_embd_head_k));
     ggml_tensor * mask = hp.is_swa(static_cast<uint32_t>(layer)) ? inputs.kq_mask_swa : inputs.kq_mask;
 
-    if (!cache_.v_transposed()) {
-        ggml_tensor * values = ggml_view_3d(ctx, v_cache, hp.n_embd_head_v, hp.n_head_kv, n_kv, ggml_row_size(v_cache->type, hp.n_embd_head_v),
-                                            ggml_row_size(v_cache->type, n_embd_v_gqa), 0);  // [head_dim_v, n_head_kv, n_kv]
+    if (shape.flash_attn) {
         values = ggml_permute(ctx, values, 0, 2, 1, 3);                                      // [head_dim_v, n_kv, n_head_kv]
         ggml_tensor * out = ggml_flash_attn_ext(ctx, queries, keys, values, mask, scale, 0.0f, hp.attn_softcap);  // [head_dim_v, n_head, n_tokens]
         ggml_flash_attn_ext_set_prec(out, GGML_PREC_F32);
         return name(ggml_reshape_2d(ctx, out, hp.n_embd_head_v * hp.n_head, n_tokens), "kqv_out", layer);  // [n_embd_head_v*n_head, n_tokens]
     }
-
-    ggml_tensor * values = ggml_view_3d(ctx, v_cache, n_kv, hp.n_embd_head_v, hp.n_head_kv, v_cache->nb[1],
-                                        v_cache->nb[1] * hp.n_embd_head_v, 0);            // [n_kv, head_dim_v, n_head_kv]
 
     // Each group of n_head/n_head_kv query heads shares one KV head (ggml broadcasts dim 2).
     ggml_tensor * kq = name(ggml_mul_mat(ctx, keys, queries), "kq", layer);              // [n_kv, n_tokens, n_head]
@@ -100,6 +85,8 @@ ggml_tensor * GraphBuilder::attention(int layer, ggml_tensor * q, ggml_tensor * 
         kq = ggml_soft_max_ext(ctx, kq, mask, scale, 0.0f);
     }
     name(kq, "kq_soft_max", layer);
+    // The product needs values with cells innermost: a transposed copy (this path is for introspection, not speed).
+    values = ggml_cont(ctx, ggml_permute(ctx, values, 1, 2, 0, 3));                      // [n_kv, head_dim_v, n_head_kv]
     ggml_tensor * kqv = ggml_mul_mat(ctx, values, kq);                                   // [head_dim_v, n_tokens, n_head]
     kqv = ggml_permute(ctx, kqv, 0, 2, 1, 3);                                            // [head_dim_v, n_head, n_tokens]
     ggml_tensor * merged = ggml_cont_2d(ctx, kqv, hp.n_embd_head_v * hp.n_head, n_tokens);  // [n_embd_head_v*n_head, n_tokens]
@@ -144,10 +131,10 @@ ggml_tensor * GraphBuilder::decoder_layers(ggml_tensor * x, const LayerStyle & s
         const LayerWeights & w = model.weights().layers[il];
         ggml_tensor * h = rms_norm(x, w.attn_norm, "attn_norm", i);
         h = self_attention(i, w, h, style.rope_mode);
-        if (il + 1 == hp.n_layer && n_tokens > 1) {
-            // Only the last token needs logits: the last layer's FFN runs on its row alone.
-            h = last_row(h);
-            x = last_row(x);
+        if (il + 1 == hp.n_layer) {
+            // Only some rows need logits: the last layer's FFN runs on those alone.
+            h = output_rows(h);
+            x = output_rows(x);
         }
         if (w.attn_post_norm) h = rms_norm(h, w.attn_post_norm, "attn_post_norm", i);
         x = name(ggml_add(ctx, x, h), "ffn_inp", i);  // [n_embd, n_tokens]
@@ -173,13 +160,13 @@ ggml_tensor * GraphBuilder::ffn_gated(int layer, const LayerWeights & w, ggml_te
     return name(ggml_mul_mat(ctx, w.ffn_down, act), "ffn_out", layer);               // [n_embd, n_tokens]
 }
 
-ggml_tensor * GraphBuilder::last_row(ggml_tensor * x) {
-    return x->ne[1] == 1 ? x : ggml_view_2d(ctx, x, x->ne[0], 1, x->nb[1], (x->ne[1] - 1) * x->nb[1]);  // [n, 1]
+ggml_tensor * GraphBuilder::output_rows(ggml_tensor * x) {
+    return inputs.out_ids && x->ne[1] == n_tokens ? ggml_get_rows(ctx, x, inputs.out_ids) : x;  // [n, n_outputs]
 }
 
 ggml_tensor * GraphBuilder::output_head(ggml_tensor * x) {
-    ggml_tensor * cur = rms_norm(last_row(x), model.weights().output_norm, "result_norm", -1);
-    cur = ggml_mul_mat(ctx, model.weights().output, cur);  // [n_vocab, 1]
+    ggml_tensor * cur = rms_norm(output_rows(x), model.weights().output_norm, "result_norm", -1);
+    cur = ggml_mul_mat(ctx, model.weights().output, cur);  // [n_vocab, n_outputs]
     if (hp.final_softcap > 0.0f) cur = ggml_scale(ctx, ggml_tanh(ctx, ggml_scale(ctx, cur, 1.0f / hp.final_softcap)), hp.final_softcap);
     return name(cur, "result_output");
 }

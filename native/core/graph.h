@@ -19,9 +19,20 @@ struct LayerWeights;
 
 struct GraphInputs {
     ggml_tensor * tokens = nullptr;       // I32 [n_tokens]
-    ggml_tensor * positions = nullptr;    // I32 [n_tokens]
-    ggml_tensor * kq_mask = nullptr;      // F32/F16 [n_kv, n_tokens], 0 or -inf: causal
+    ggml_tensor * positions = nullptr;    // I32 [n_tokens], position of each token in its sequence
+    ggml_tensor * cells = nullptr;        // I64 [n_tokens], cache cell each token's key/value is stored in
+    ggml_tensor * out_ids = nullptr;      // I32 [n_outputs], rows that need logits (absent when all do)
+    ggml_tensor * kq_mask = nullptr;      // F16 [n_kv, n_tokens], 0 or -inf: own sequence, causal
     ggml_tensor * kq_mask_swa = nullptr;  // same, also hiding positions n_swa or more back (sliding-window layers)
+};
+
+// The shape of one graph: which tokens, which rows need logits, which cache cells attention reads.
+struct GraphShape {
+    uint32_t n_tokens = 0;
+    uint32_t n_outputs = 0;  // rows that need logits; n_tokens = all of them
+    uint32_t kv_first = 0;   // attention reads cache cells kv_first..kv_first+n_kv-1
+    uint32_t n_kv = 0;
+    bool flash_attn = true;  // fused attention kernel; off gives the plain softmax(QK)·V path with named probabilities
 };
 
 // How the layers of a decoder stack are wired (what differs between architectures).
@@ -32,16 +43,15 @@ struct LayerStyle {
 
 class GraphBuilder {
 public:
-    // n_past: cache positions already filled; the batch occupies n_past..n_past+n_tokens-1.
-    GraphBuilder(ggml_context * ctx, ggml_cgraph * graph, const Model & model, KvCache & cache, uint32_t n_past, uint32_t n_tokens);
+    GraphBuilder(ggml_context * ctx, ggml_cgraph * graph, const Model & model, KvCache & cache, const GraphShape & shape);
 
     const Model & model;
     const Hparams & hp;
     ggml_context * const ctx;
     ggml_cgraph * const graph;
-    const uint32_t n_past, n_tokens, n_kv;
+    const GraphShape shape;
+    const uint32_t n_tokens;
     GraphInputs inputs;
-
 
     // [n_embd, n_tokens] rows of the token embedding matrix.
     ggml_tensor * embed_tokens();
@@ -60,11 +70,11 @@ public:
     ggml_tensor * decoder_layers(ggml_tensor * x, const LayerStyle & style);
     // Gated feed-forward: down(act(gate(x)) * up(x)), act = SiLU or GELU.
     ggml_tensor * ffn_gated(int layer, const LayerWeights & w, ggml_tensor * x, bool gelu);
-    // Keeps only the last token's row (the only one that needs logits), then norm and head.
-    // Returns [n_vocab, 1] named "result_output".
+    // Final norm and head over the rows that need logits ([n_embd, n_outputs] in).
+    // Returns [n_vocab, n_outputs] named "result_output".
     ggml_tensor * output_head(ggml_tensor * x);
-    // The last column of a [n, n_tokens] tensor, as [n, 1].
-    ggml_tensor * last_row(ggml_tensor * x);
+    // The rows of a [n, n_tokens] tensor that need logits, as [n, n_outputs].
+    ggml_tensor * output_rows(ggml_tensor * x);
 
     ggml_tensor * name(ggml_tensor * t, const char * name, int layer = -1);
 

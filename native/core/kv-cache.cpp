@@ -10,20 +10,23 @@
 
 namespace fathom {
 
-KvCache::KvCache(const Hparams & hp, uint32_t size, bool v_transposed) : size_(size), v_transposed_(v_transposed) {
+KvCache::KvCache(const Hparams & hp, uint32_t seq_size, uint32_t n_seq)
+    : seq_size_(seq_size), n_seq_(n_seq), used_(new std::atomic<uint32_t>[n_seq]) {
+    if (n_seq == 0 || n_seq > 256) throw Error(codes::INVALID_ARGUMENT, "sequences must be between 1 and 256, got " + std::to_string(n_seq));
+    for (uint32_t s = 0; s < n_seq; s++) used_[s].store(0);
+    const uint64_t n_cells = uint64_t(seq_size) * n_seq;
     // Checked total (K and V, F16): ggml would wrap the sum and abort instead of failing the allocation.
-    const long double total = 2.0L * 2.0L * hp.n_layer * size * std::max(hp.n_embd_k_gqa(), hp.n_embd_v_gqa());
-    if (total > static_cast<long double>(1ull << 46)) {
-        throw Error(codes::OUT_OF_MEMORY, "a KV cache of " + std::to_string(size) + " positions would need " +
+    const long double total = 2.0L * 2.0L * hp.n_layer * n_cells * std::max(hp.n_embd_k_gqa(), hp.n_embd_v_gqa());
+    if (n_cells > (1u << 24) || total > static_cast<long double>(1ull << 46)) {
+        throw Error(codes::OUT_OF_MEMORY, "a KV cache of " + std::to_string(n_cells) + " cells would need " +
                                               std::to_string(static_cast<unsigned long long>(total / (1ull << 30))) + " GiB; use a smaller contextSize");
     }
     ggml_init_params params = {/*mem_size=*/2 * hp.n_layer * ggml_tensor_overhead(), /*mem_buffer=*/nullptr, /*no_alloc=*/true};
     ctx_ = ggml_init(params);
     if (!ctx_) throw Error(codes::OUT_OF_MEMORY, "cannot create the KV cache context");
     for (uint32_t il = 0; il < hp.n_layer; il++) {
-        ggml_tensor * k = ggml_new_tensor_2d(ctx_, GGML_TYPE_F16, hp.n_embd_k_gqa(), size);  // [n_embd_k_gqa, size]
-        ggml_tensor * v = v_transposed ? ggml_new_tensor_2d(ctx_, GGML_TYPE_F16, size, hp.n_embd_v_gqa())   // [size, n_embd_v_gqa]
-                                       : ggml_new_tensor_2d(ctx_, GGML_TYPE_F16, hp.n_embd_v_gqa(), size);  // [n_embd_v_gqa, size]
+        ggml_tensor * k = ggml_new_tensor_2d(ctx_, GGML_TYPE_F16, hp.n_embd_k_gqa(), n_cells);  // [n_embd_k_gqa, n_cells]
+        ggml_tensor * v = ggml_new_tensor_2d(ctx_, GGML_TYPE_F16, hp.n_embd_v_gqa(), n_cells);  // [n_embd_v_gqa, n_cells]
         ggml_format_name(k, "cache_k_l%u", il);
         ggml_format_name(v, "cache_v_l%u", il);
         k_.push_back(k);
@@ -32,10 +35,12 @@ KvCache::KvCache(const Hparams & hp, uint32_t size, bool v_transposed) : size_(s
     buffer_ = ggml_backend_alloc_ctx_tensors_from_buft(ctx_, ggml_backend_cpu_buffer_type());
     if (!buffer_) {
         ggml_free(ctx_);
-        throw Error(codes::OUT_OF_MEMORY, "cannot allocate a KV cache of " + std::to_string(size) + " positions");
+        throw Error(codes::OUT_OF_MEMORY, "cannot allocate a KV cache of " + std::to_string(n_cells) + " cells");
     }
-    // No clearing: a graph only reads cells 0..n_past+n_tokens-1, and writes this batch's
-    // cells before reading them, so memory is committed only as the sequence grows.
+    // One sequence: a graph only reads cells it has written, so memory is committed only as the
+    // sequence grows. Several: a batch reads the span of all its sequences' regions, masked; masked
+    // cells must still hold finite numbers (0 * NaN is NaN in the plain attention path).
+    if (n_seq > 1) ggml_backend_buffer_clear(buffer_, 0);
 }
 
 KvCache::~KvCache() {

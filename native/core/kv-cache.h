@@ -1,10 +1,12 @@
-// The key/value cache of one context: F16 tensors per layer in one CPU buffer.
-// K is stored row per position. V is stored the same way for flash attention, or
-// transposed (row per channel) so the plain V·softmax product reads it without a copy.
+// The key/value cache of one context: F16 tensors per layer in one CPU buffer,
+// one row per cell. The cells are split into equal regions, one per sequence:
+// sequence s at position p lives in cell s * seq_size + p, so sequences never
+// compete for room and a sequence's cells are contiguous.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "ggml-backend.h"
@@ -16,25 +18,26 @@ struct Hparams;
 
 class KvCache {
 public:
-    // Throws Error(OUT_OF_MEMORY) when the buffer cannot be allocated.
-    KvCache(const Hparams & hp, uint32_t size, bool v_transposed);
+    // Throws Error(INVALID_ARGUMENT | OUT_OF_MEMORY).
+    KvCache(const Hparams & hp, uint32_t seq_size, uint32_t n_seq);
     ~KvCache();
     KvCache(const KvCache &) = delete;
     KvCache & operator=(const KvCache &) = delete;
 
-    uint32_t size() const { return size_; }
-    // Positions 0..used()-1 hold valid entries.
-    uint32_t used() const { return used_; }
-    void set_used(uint32_t n) { used_ = n; }
-    ggml_tensor * k(int layer) const { return k_[layer]; }  // [n_embd_k_gqa, size]
-    ggml_tensor * v(int layer) const { return v_[layer]; }  // [n_embd_v_gqa, size], or [size, n_embd_v_gqa] when transposed
-    bool v_transposed() const { return v_transposed_; }
+    // Positions one sequence can hold.
+    uint32_t seq_size() const { return seq_size_; }
+    uint32_t n_seq() const { return n_seq_; }
+    uint32_t first_cell(uint32_t seq) const { return seq * seq_size_; }
+    // Positions 0..used(seq)-1 of a sequence hold valid entries.
+    uint32_t used(uint32_t seq) const { return used_[seq].load(); }
+    void set_used(uint32_t seq, uint32_t n) { used_[seq].store(n); }
+    ggml_tensor * k(int layer) const { return k_[layer]; }  // [n_embd_k_gqa, n_cells]
+    ggml_tensor * v(int layer) const { return v_[layer]; }  // [n_embd_v_gqa, n_cells]
     size_t bytes() const;
 
 private:
-    uint32_t size_;
-    bool v_transposed_;
-    std::atomic<uint32_t> used_{0};  // read by the JS thread (state()) while a worker decodes
+    uint32_t seq_size_, n_seq_;
+    std::unique_ptr<std::atomic<uint32_t>[]> used_;  // read by the JS thread (state()) while a worker decodes
     ggml_context * ctx_ = nullptr;
     ggml_backend_buffer_t buffer_ = nullptr;
     std::vector<ggml_tensor *> k_, v_;

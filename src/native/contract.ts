@@ -2,7 +2,10 @@
 // build/Release/fathom.node exports. Nothing outside src/native/ touches the addon.
 
 export interface NativeContextOptions {
+  /** Positions per sequence. */
   contextSize?: number;
+  /** Sequences decoded side by side, each with its own contextSize positions. */
+  sequences?: number;
   batchSize?: number;
   threads?: number;
 }
@@ -12,6 +15,22 @@ export interface NativeSamplerOptions {
   topK: number;
   topP: number;
   minP: number;
+  typicalP: number;
+  repeatPenalty: number;
+  frequencyPenalty: number;
+  presencePenalty: number;
+  penaltyLastN: number;
+  dryMultiplier: number;
+  dryBase: number;
+  dryAllowedLength: number;
+  dryPenaltyLastN: number;
+  /** Each breaker as its token ids (tokenized in TS, as llama.cpp does with the vocabulary). */
+  drySequenceBreakers: Int32Array[];
+  xtcProbability: number;
+  xtcThreshold: number;
+  /** Token ids and the bias added to their logits (-Infinity bans). */
+  logitBiasIds: Int32Array;
+  logitBiasValues: Float32Array;
   seed: number;
 }
 
@@ -21,24 +40,46 @@ export interface NativeModel {
 }
 
 export interface NativeContextState {
-  nPast: number;
+  /** Positions filled, per sequence. */
+  used: number[];
   contextSize: number;
+  sequences: number;
   busy: boolean;
 }
 
+export interface NativeBatchEntry {
+  sequence: number;
+  /** Appended at the sequence's next positions. */
+  tokens: Int32Array;
+  /** Picks the next token from the last position's logits; absent: token is -1. */
+  sampler?: NativeSampler;
+  /** Also return the topK most likely next tokens. */
+  topK?: number;
+}
+
+export interface NativeStepResult {
+  token: number;
+  /** Natural log-probability of `token` under the model's distribution (before sampling filters). */
+  logprob: number;
+  ids?: Int32Array;
+  logprobs?: Float32Array;
+}
+
 export interface NativeContext {
-  /** Appends tokens to the sequence; resolves to the sampled next token, or -1 without a sampler. */
-  evaluate(tokens: Int32Array, sampler: NativeSampler | null): Promise<number>;
+  /** Decodes every entry (distinct sequences) in one pass; one result per entry. */
+  evaluate(batch: NativeBatchEntry[]): Promise<NativeStepResult[]>;
   /** Makes the running evaluate() reject with ABORTED as soon as the current graph node finishes. */
   abort(): void;
-  /** Keeps the first `n` cached positions and forgets the rest. */
-  truncate(n: number): void;
+  /** Keeps the first `n` positions of a sequence and forgets the rest. */
+  truncate(sequence: number, n: number): void;
   state(): NativeContextState;
   dispose(): void;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-empty-interface
-export interface NativeSampler {}
+export interface NativeSampler {
+  /** Adds tokens to the history repetition penalties and DRY look at. */
+  accept(tokens: Int32Array): void;
+}
 
 export interface NativeAddon {
   loadModel(path: string): Promise<NativeModel>;

@@ -23,15 +23,15 @@ export async function fathomGreedy(model, promptTokens, forced) {
   const probabilities = [];
   let input = promptTokens;
   for (const token of forced) {
-    const step = await context.evaluate(Int32Array.from(input), greedy, 64);
+    const [step] = await context.evaluate([{ sequence: 0, tokens: Int32Array.from(input), sampler: greedy, topK: 64 }]);
     probabilities.push(new Map([...step.ids].map((id, i) => [id, Math.exp(step.logprobs[i])])));
     input = [token];
   }
-  context.truncate(0);
+  context.truncate(0, 0);
   const generated = [];
   input = promptTokens;
   for (let i = 0; i < forced.length; i++) {
-    const token = await context.evaluate(Int32Array.from(input), greedy);
+    const [{ token }] = await context.evaluate([{ sequence: 0, tokens: Int32Array.from(input), sampler: greedy }]);
     generated.push(token);
     input = [token];
   }
