@@ -37,6 +37,14 @@ interface Pending extends StepRequest {
   reject(error: unknown): void;
 }
 
+/** Work a context has done: what prefix reuse saves and batching shares shows here. */
+export interface ContextStats {
+  /** Native decode calls (each may carry several generations' tokens). */
+  batches: number;
+  /** Tokens evaluated, summed over all sequences (reused cached prefixes are not counted). */
+  tokensEvaluated: number;
+}
+
 export function abortedError(): FathomError {
   return new FathomError('ABORTED', 'the operation was aborted');
 }
@@ -51,6 +59,7 @@ export class Context implements TokenSource {
   #inFlight: Promise<unknown> | null = null;
   #flushScheduled = false;
   #clock = 0;
+  readonly #stats: ContextStats = { batches: 0, tokensEvaluated: 0 };
   #disposed: Promise<void> | undefined;
   readonly #onDispose: (context: Context) => void;
 
@@ -67,6 +76,11 @@ export class Context implements TokenSource {
 
   get disposed(): boolean {
     return this.#disposed !== undefined;
+  }
+
+  /** Counters since the context was made. */
+  get stats(): ContextStats {
+    return { ...this.#stats };
   }
 
   /**
@@ -167,8 +181,10 @@ export class Context implements TokenSource {
     const done = native.evaluate(batch).then(
       (results) => {
         const time = ++this.#clock;
+        this.#stats.batches++;
         members.forEach(({ pending, slot, todo }, i) => {
           slot.tokens.push(...todo);
+          this.#stats.tokensEvaluated += todo.length;
           slot.owner = pending.history;  // which the generation extends by input next
           slot.lastUsed = time;
           if (pending.signal?.aborted) pending.reject(abortedError());

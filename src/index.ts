@@ -5,7 +5,7 @@ import { readGguf } from './gguf/read-gguf.js';
 export { FathomError, type FathomErrorCode } from './errors.js';
 export type { GgufInfo, GgufTensorInfo, GgufValue } from './gguf/gguf-info.js';
 export { loadModel, Model, type LoadModelOptions, type VocabularyInfo } from './model.js';
-export { Context, type ContextOptions } from './context.js';
+export { Context, type ContextOptions, type ContextStats } from './context.js';
 export type {
   CompletionResult,
   FinishReason,

@@ -1,8 +1,11 @@
 // Produces reference outputs with node-llama-cpp 3.21.1 (llama.cpp's prebuilt
 // CPU binary). Runs in its own process so the two ggml copies never share one.
 // Usage: node llama-cpp.mjs '<json request>'  ->  prints one JSON line.
-//   { "model": path, "contextSize": n, "greedy": [{ "prompt": string | number[], "maxTokens": n }], "tokenize": [string] }
-import { getLlama } from 'node-llama-cpp';
+//   { "model": path, "contextSize": n, "greedy": [{ "prompt": string | number[], "maxTokens": n }], "tokenize": [string],
+//     "sampled": [{ "prompt", "maxTokens", "options": evaluate options, "penalties"?: { lastN, penalty, frequencyPenalty,
+//                   presencePenalty }, "tokenBias"?: [[id, bias]] }] }
+// Penalties look at the prompt and the generated tokens, as llama.cpp's CLI and server feed them.
+import { getLlama, TokenBias } from 'node-llama-cpp';
 
 const request = JSON.parse(process.argv[2]);
 const llama = await getLlama({ gpu: false, build: 'never', logLevel: 'error' });
@@ -31,6 +34,30 @@ for (const { prompt, maxTokens } of request.greedy ?? []) {
   // The continuation as llama.cpp detokenizes the whole sequence (so a leading space is kept).
   const continuation = model.detokenize([...input, ...tokens]).slice(model.detokenize(input).length);
   out.greedy.push({ promptTokens: input, tokens, text: continuation, tokensText: model.detokenize(tokens) });
+}
+
+out.sampled = [];
+for (const { prompt, maxTokens, options = {}, penalties, tokenBias } of request.sampled ?? []) {
+  await sequence.clearHistory();
+  const input = promptTokens(prompt);
+  const history = [...input];
+  const evaluateOptions = { ...options };
+  if (penalties) {
+    const { lastN, ...rest } = penalties;
+    evaluateOptions.repeatPenalty = { punishTokens: () => history.slice(-lastN), maxPunishTokens: lastN, ...rest };
+  }
+  if (tokenBias) {
+    const bias = new TokenBias(model.tokenizer);
+    for (const [id, logit] of tokenBias) bias.set(id, { logit });
+    evaluateOptions.tokenBias = bias;
+  }
+  const tokens = [];
+  for await (const token of sequence.evaluate(input, { ...evaluateOptions, yieldEogToken: true })) {
+    history.push(token);
+    tokens.push(token);
+    if (tokens.length >= maxTokens) break;
+  }
+  out.sampled.push(tokens);
 }
 
 process.stdout.write(JSON.stringify(out) + '\n');
