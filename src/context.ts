@@ -4,7 +4,7 @@
 // cached prefix is reused, the rest evaluated. The JS thread only assembles
 // batches; decoding and sampling run on a native worker.
 import { FathomError } from './errors.js';
-import { promptTokens, runGeneration, type CompletionResult, type GenerationChunk, type FinishReason, type Prompt, type TokenSource } from './generation.js';
+import { collectCompletion, promptTokens, runGeneration, type CompletionResult, type GenerationChunk, type FinishReason, type Prompt, type TokenSource } from './generation.js';
 import type { NativeBatchEntry, NativeContext, NativeSampler, NativeStepResult } from './native/contract.js';
 import { resolveGenerateOptions, type GenerateOptions } from './sampling-options.js';
 import { chooseSlot, type SequenceSlot } from './sequence-slots.js';
@@ -95,24 +95,8 @@ export class Context implements TokenSource {
   /** Generates to the end and returns the whole text. An abort resolves with finishReason 'abort'. */
   async complete(prompt: Prompt, options: GenerateOptions = {}): Promise<CompletionResult> {
     this.#checkNotDisposed();
-    const promptLength = promptTokens(this.tokenizer, prompt).length;
-    const chunks = this.generate(prompt, options);
-    let text = '';
-    const tokens: number[] = [];
-    for (;;) {
-      let step: IteratorResult<GenerationChunk, FinishReason>;
-      try {
-        step = await chunks.next();
-      } catch (error) {
-        if (error instanceof FathomError && error.code === 'ABORTED' && options.signal?.aborted) {
-          return { text, tokens, finishReason: 'abort', promptTokens: promptLength };
-        }
-        throw error;
-      }
-      if (step.done) return { text, tokens, finishReason: step.value, promptTokens: promptLength };
-      text += step.value.text;
-      tokens.push(...step.value.tokens);
-    }
+    const length = promptTokens(this.tokenizer, prompt).length;
+    return collectCompletion(this.generate(prompt, options), () => length, options.signal);
   }
 
   /** @internal Queues a generation step; resolves once its batch has been decoded. */

@@ -133,3 +133,27 @@ export async function* runGeneration(source: TokenSource, prompt: Prompt, opts: 
   if (tail || pending.length) yield chunk(tail);
   return 'length';
 }
+
+/** Runs a generation to the end: the whole text, or finishReason 'abort' when `signal` aborted it. */
+export async function collectCompletion(
+  chunks: AsyncGenerator<GenerationChunk, FinishReason, undefined>,
+  promptTokens: () => number,
+  signal: AbortSignal | undefined,
+): Promise<CompletionResult> {
+  let text = '';
+  const tokens: number[] = [];
+  for (;;) {
+    let step: IteratorResult<GenerationChunk, FinishReason>;
+    try {
+      step = await chunks.next();
+    } catch (error) {
+      if (error instanceof FathomError && error.code === 'ABORTED' && signal?.aborted) {
+        return { text, tokens, finishReason: 'abort', promptTokens: promptTokens() };
+      }
+      throw error;
+    }
+    if (step.done) return { text, tokens, finishReason: step.value, promptTokens: promptTokens() };
+    text += step.value.text;
+    tokens.push(...step.value.tokens);
+  }
+}

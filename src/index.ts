@@ -6,6 +6,8 @@ export { FathomError, type FathomErrorCode } from './errors.js';
 export type { GgufInfo, GgufTensorInfo, GgufValue } from './gguf/gguf-info.js';
 export { loadModel, Model, type LoadModelOptions, type VocabularyInfo } from './model.js';
 export { Context, type ContextOptions, type ContextStats } from './context.js';
+export { Chat, type ChatOptions, type ChatReply } from './chat.js';
+export { CHATML_TEMPLATE, type ChatMessage, type RenderOptions } from './chat-template.js';
 export type {
   CompletionResult,
   FinishReason,

@@ -4,6 +4,8 @@
 // generations). dispose() frees every context and the weights.
 import { availableParallelism } from 'node:os';
 
+import { Chat, type ChatOptions } from './chat.js';
+import { ChatTemplate, CHATML_TEMPLATE, type ChatMessage, type RenderOptions } from './chat-template.js';
 import { abortedError, Context, type ContextOptions } from './context.js';
 import { FathomError, invalidArgument } from './errors.js';
 import type { CompletionResult, FinishReason, GenerationChunk, Prompt } from './generation.js';
@@ -69,6 +71,7 @@ export class Model {
   readonly #contexts = new Set<Context>();
   #disposing = false;
   #disposed: Promise<void> | undefined;
+  #chatTemplate: ChatTemplate | undefined;
 
   /** @internal Use loadModel(). */
   constructor(info: GgufInfo, tokenizer: Tokenizer, native: NativeModel | null) {
@@ -141,6 +144,38 @@ export class Model {
     const context = new Context(native, this.tokenizer, (c) => this.#contexts.delete(c));
     this.#contexts.add(context);
     return context;
+  }
+
+  /** The Jinja chat template the file carries (tokenizer.chat_template), or null. */
+  get chatTemplate(): string | null {
+    const source = this.info.metadata['tokenizer.chat_template'];
+    return typeof source === 'string' && source ? source : null;
+  }
+
+  /**
+   * Renders messages with the model's chat template (llama.cpp's ChatML when the file has none),
+   * or with `options.template`.
+   */
+  applyChatTemplate(messages: readonly ChatMessage[], options: RenderOptions & { template?: string } = {}): string {
+    this.#checkNotDisposed();
+    const { template, ...render } = options;
+    return (template !== undefined ? new ChatTemplate(template, this.tokenizer) : this.#template()).render(messages, render);
+  }
+
+  /**
+   * A conversation on the default context (or options.context): chat.send(text) replies,
+   * chat.stream(text) streams; each turn reuses the cached tokens of the previous ones.
+   */
+  createChat(options: ChatOptions = {}): Chat {
+    this.#checkNotDisposed();
+    if (typeof options !== 'object' || options === null) throw invalidArgument('options must be an object');
+    const template = options.template !== undefined ? new ChatTemplate(options.template, this.tokenizer) : this.#template();
+    return new Chat(options.context ?? this.context, template, options);
+  }
+
+  #template(): ChatTemplate {
+    this.#chatTemplate ??= new ChatTemplate(this.chatTemplate ?? CHATML_TEMPLATE, this.tokenizer);
+    return this.#chatTemplate;
   }
 
   /** Text -> token ids, as llama.cpp tokenizes for this vocabulary (BOS/EOS as the vocabulary asks by default). */

@@ -21,3 +21,9 @@ export async function bundleFile(relativePath) {
   renameSync(tmp, target);
   return target;
 }
+
+/** The text of `relativePath` at the pinned commit (e.g. a chat template). */
+export async function bundleText(relativePath) {
+  const { readFile } = await import('node:fs/promises');
+  return readFile(await bundleFile(relativePath), 'utf8');
+}

@@ -1,0 +1,74 @@
+// Chat templates: the Jinja template a GGUF carries (tokenizer.chat_template),
+// rendered with @huggingface/jinja and the variables llama.cpp passes, or
+// llama.cpp's ChatML fallback for files without one.
+import { Template } from '@huggingface/jinja';
+
+import { invalidArgument } from './errors.js';
+import type { Tokenizer } from './tokenizer/tokenizer.js';
+
+export interface ChatMessage {
+  /** "system", "user", "assistant" (or "tool", as the template knows). */
+  role: string;
+  content: string;
+}
+
+export interface RenderOptions {
+  /** End with the opening of an assistant turn, so the model writes the reply. Default: true. */
+  addGenerationPrompt?: boolean;
+  /** Extra template variables (e.g. enable_thinking: false). */
+  variables?: Record<string, unknown>;
+}
+
+/** What llama.cpp uses when a file has no template. */
+export const CHATML_TEMPLATE =
+  "{%- for message in messages -%}{{- '<|im_start|>' + message.role + '\\n' + message.content + '<|im_end|>\\n' -}}{%- endfor -%}" +
+  "{%- if add_generation_prompt -%}{{- '<|im_start|>assistant\\n' -}}{%- endif -%}";
+
+export class ChatTemplate {
+  readonly source: string;
+  readonly #template: Template;
+  readonly #tokenizer: Tokenizer;
+
+  constructor(source: string, tokenizer: Tokenizer) {
+    if (typeof source !== 'string' || !source) throw invalidArgument('a chat template must be a non-empty string');
+    this.source = source;
+    this.#tokenizer = tokenizer;
+    try {
+      this.#template = new Template(source);
+    } catch (error) {
+      throw invalidArgument(`the chat template cannot be parsed: ${(error as Error).message}`);
+    }
+  }
+
+  /** The conversation as the model expects to read it. */
+  render(messages: readonly ChatMessage[], options: RenderOptions = {}): string {
+    if (!Array.isArray(messages) || !messages.every((m) => typeof m?.role === 'string' && typeof m?.content === 'string')) {
+      throw invalidArgument('messages must be an array of { role: string, content: string }');
+    }
+    const { special } = this.#tokenizer.vocabulary;
+    const text = (id: number | null) => (id === null ? '' : this.#tokenizer.detokenize([id], { special: true }));
+    try {
+      return this.#template.render({
+        messages: messages.map((m) => ({ role: m.role, content: m.content })),
+        add_generation_prompt: options.addGenerationPrompt ?? true,
+        bos_token: text(special.bos),
+        eos_token: text(special.eos),
+        ...options.variables,
+      });
+    } catch (error) {
+      throw invalidArgument(`the chat template failed: ${(error as Error).message}`);
+    }
+  }
+
+  /**
+   * The conversation as token ids: control-token text is parsed, and a BOS the template
+   * wrote is not doubled by the one the vocabulary adds (as llama.cpp does).
+   */
+  tokenize(messages: readonly ChatMessage[], options: RenderOptions = {}): number[] {
+    let rendered = this.render(messages, options);
+    const { addBos, special } = this.#tokenizer.vocabulary;
+    const bos = special.bos === null ? '' : this.#tokenizer.detokenize([special.bos], { special: true });
+    if (addBos && bos && rendered.startsWith(bos)) rendered = rendered.slice(bos.length);
+    return this.#tokenizer.tokenize(rendered, { special: true, addEos: false });
+  }
+}

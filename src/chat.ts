@@ -1,0 +1,106 @@
+// A conversation: the history of messages, rendered through the model's chat
+// template for each turn. Every turn's prompt starts with the previous turns,
+// so the context's cached prefix is reused and only the new text is evaluated.
+import type { ChatMessage, ChatTemplate, RenderOptions } from './chat-template.js';
+import type { Context } from './context.js';
+import { invalidArgument } from './errors.js';
+import { collectCompletion, type CompletionResult, type FinishReason, type GenerationChunk } from './generation.js';
+import type { GenerateOptions } from './sampling-options.js';
+
+export interface ChatOptions {
+  /** The system message opening the conversation. */
+  system?: string;
+  /** Messages to start from (after the system message). */
+  history?: readonly ChatMessage[];
+  /** The context to generate on. Default: the model's default context. */
+  context?: Context;
+  /** A Jinja chat template to use instead of the model's. */
+  template?: string;
+  /** Extra template variables for every turn (e.g. enable_thinking: false). */
+  templateVariables?: Record<string, unknown>;
+  /** Default generation options for every turn. */
+  generate?: GenerateOptions;
+}
+
+export type ChatReply = CompletionResult;
+
+export class Chat {
+  readonly #context: Context;
+  readonly #template: ChatTemplate;
+  readonly #render: RenderOptions;
+  readonly #defaults: GenerateOptions;
+  #messages: ChatMessage[];
+  /** The template refuses a system role: its text goes into the first user message instead. */
+  readonly #systemInUser: boolean;
+  #promptTokens = 0;
+  #busy = false;
+
+  /** @internal Use model.createChat(). */
+  constructor(context: Context, template: ChatTemplate, options: ChatOptions) {
+    this.#context = context;
+    this.#template = template;
+    this.#render = { addGenerationPrompt: true, variables: options.templateVariables };
+    this.#defaults = options.generate ?? {};
+    if (options.system !== undefined && typeof options.system !== 'string') throw invalidArgument('system must be a string');
+    this.#messages = [...(options.system !== undefined ? [{ role: 'system', content: options.system }] : []), ...(options.history ?? [])];
+    this.#systemInUser = this.#messages[0]?.role === 'system' && !rendersSystemRole(template, this.#render);
+    // Fails now, not on the first turn, when the template cannot render this history.
+    template.render(this.#forTemplate(this.#messages), this.#render);
+  }
+
+  /** The conversation so far (a copy). */
+  get history(): ChatMessage[] {
+    return this.#messages.map((m) => ({ ...m }));
+  }
+
+  /**
+   * Streams the reply to `text`. The turn joins the history once the reply ends
+   * (with its text so far, for 'length' or 'stop'); an error or abort leaves the history as it was.
+   */
+  async *stream(text: string, options: GenerateOptions = {}): AsyncGenerator<GenerationChunk, FinishReason, undefined> {
+    if (typeof text !== 'string') throw invalidArgument('the message must be a string');
+    if (this.#busy) throw invalidArgument('this chat is already replying; await the previous turn first');
+    this.#busy = true;
+    try {
+      const messages = [...this.#messages, { role: 'user', content: text }];
+      const prompt = this.#template.tokenize(this.#forTemplate(messages), this.#render);
+      this.#promptTokens = prompt.length;
+      let reply = '';
+      const finish = yield* (async function* (chunks: AsyncGenerator<GenerationChunk, FinishReason, undefined>) {
+        for (;;) {
+          const step = await chunks.next();
+          if (step.done) return step.value;
+          reply += step.value.text;
+          yield step.value;
+        }
+      })(this.#context.generate(prompt, { ...this.#defaults, ...options }));
+      this.#messages = [...messages, { role: 'assistant', content: reply }];
+      return finish;
+    } finally {
+      this.#busy = false;
+    }
+  }
+
+  /** The whole reply to `text`. An abort resolves with finishReason 'abort' and leaves the history as it was. */
+  send(text: string, options: GenerateOptions = {}): Promise<ChatReply> {
+    return collectCompletion(this.stream(text, options), () => this.#promptTokens, options.signal ?? this.#defaults.signal);
+  }
+
+  #forTemplate(messages: ChatMessage[]): ChatMessage[] {
+    if (!this.#systemInUser) return messages;
+    const [system, ...rest] = messages;
+    const first = rest.findIndex((m) => m.role === 'user');
+    if (first !== -1) rest[first] = { role: 'user', content: `${system!.content}\n\n${rest[first]!.content}` };
+    return rest;
+  }
+}
+
+// Templates such as Gemma's raise an error for a system message.
+function rendersSystemRole(template: ChatTemplate, options: RenderOptions): boolean {
+  try {
+    template.render([{ role: 'system', content: 'S' }, { role: 'user', content: 'U' }], options);
+    return true;
+  } catch {
+    return false;
+  }
+}
