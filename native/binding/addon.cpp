@@ -6,6 +6,7 @@
 #include "context-wrap.h"
 #include "errors.h"
 #include "ggml-log.h"
+#include "live-objects.h"
 #include "model-wrap.h"
 #include "quantize-binding.h"
 #include "sampler-wrap.h"
@@ -17,6 +18,14 @@ static Napi::Value set_error_class(const Napi::CallbackInfo & info) {
     FATHOM_REQUIRE(info.Env(), info.Length() == 1 && info[0].IsFunction(), "setErrorClass(cls: Function)");
     addon_data(info.Env()).error_class = Napi::Persistent(info[0].As<Napi::Function>());
     return info.Env().Undefined();
+}
+
+// liveObjects(): { models, contexts } engine objects alive in this process (for leak checks).
+static Napi::Value live_objects(const Napi::CallbackInfo & info) {
+    Napi::Object out = Napi::Object::New(info.Env());
+    out.Set("models", Napi::Number::New(info.Env(), static_cast<double>(fathom::live_count(fathom::LiveKind::Model))));
+    out.Set("contexts", Napi::Number::New(info.Env(), static_cast<double>(fathom::live_count(fathom::LiveKind::Context))));
+    return out;
 }
 
 static Napi::Object init(Napi::Env env, Napi::Object exports) {
@@ -32,6 +41,7 @@ static Napi::Object init(Napi::Env env, Napi::Object exports) {
     exports.Set("NativeSampler", sampler);
     exports.Set("loadModel", Napi::Function::New<ModelWrap::load>(env, "loadModel"));
     exports.Set("setErrorClass", Napi::Function::New<set_error_class>(env, "setErrorClass"));
+    exports.Set("liveObjects", Napi::Function::New<live_objects>(env, "liveObjects"));
     exports.Set("quantize", Napi::Function::New<quantize>(env, "quantize"));
     exports.Set("dequantize", Napi::Function::New<dequantize>(env, "dequantize"));
     return exports;

@@ -5,6 +5,7 @@
 #include "context-wrap.h"
 #include "context.h"
 #include "promise-worker.h"
+#include "release-memory.h"
 
 namespace fathom_binding {
 
@@ -62,7 +63,7 @@ Napi::Value ModelWrap::create_context(const Napi::CallbackInfo & info) {
     params.n_threads = static_cast<int>(std::min<uint32_t>(threads, 1u << 16));
     using Created = std::shared_ptr<fathom::Context>;
     return PromiseWorker<Created>::run(
-        env, "fathom.createContext", [m, params]() { return std::make_shared<fathom::Context>(m, params); },
+        env, "fathom.createContext", [m, params]() { return Created(new fathom::Context(m, params), fathom::DeleteAndRelease()); },
         [](Napi::Env env, Created & created) -> Napi::Value {
             return addon_data(env).context_class.New({Napi::External<Created>::New(env, &created)});
         });

@@ -1,6 +1,9 @@
 // Runs one piece of engine work on a libuv worker thread and settles a promise.
 // The work lambda sees only plain C++ values copied before it starts (never JS
 // values); fathom::Error becomes a typed FathomError with the same code.
+// When the work finishes after its JS environment has begun to shut down (a
+// worker_threads Worker terminated mid-generation), there is no promise left to
+// settle: any failure to call into JS then is dropped instead of ending the process.
 #pragma once
 
 #include <napi.h>
@@ -32,30 +35,48 @@ protected:
         try {
             result_ = work_();
         } catch (const fathom::Error & e) {
-            code_ = e.code();
-            SetError(e.what());
+            fail(e.code(), e.what());
         } catch (const std::bad_alloc &) {
-            code_ = fathom::codes::OUT_OF_MEMORY;
-            SetError("out of memory");
+            fail(fathom::codes::OUT_OF_MEMORY, "out of memory");
         } catch (const std::exception & e) {
-            code_ = "INTERNAL";
-            SetError(e.what());
+            fail("INTERNAL", e.what());
         }
     }
-    void OnOK() override {
-        Napi::HandleScope scope(Env());
-        try {
-            deferred_.Resolve(resolve_(Env(), result_));
-        } catch (const Napi::Error & e) {
-            deferred_.Reject(e.Value());
+
+    void OnWorkComplete(Napi::Env env, napi_status status) override {
+        if (status != napi_cancelled) {
+            try {
+                Napi::HandleScope scope(env);
+                settle(env);
+            } catch (const Napi::Error &) {
+                // JS can no longer run in this environment (it is shutting down): nobody awaits the promise.
+            }
         }
-    }
-    void OnError(const Napi::Error & e) override {
-        Napi::HandleScope scope(Env());
-        deferred_.Reject(make_error(Env(), code_, e.Message()).Value());
+        Destroy();
     }
 
 private:
+    void fail(std::string code, std::string message) {
+        code_ = std::move(code);
+        message_ = std::move(message);
+        failed_ = true;
+    }
+
+    void settle(Napi::Env env) {
+        if (failed_) {
+            deferred_.Reject(make_error(env, code_, message_).Value());
+            return;
+        }
+        Napi::Value value;
+        try {
+            value = resolve_(env, result_);
+        } catch (const Napi::Error & e) {
+            deferred_.Reject(e.Value());
+            return;
+        }
+        deferred_.Resolve(value);
+    }
+
     PromiseWorker(Napi::Env env, const char * name, Work work, Resolve resolve)
         : Napi::AsyncWorker(env, name), deferred_(Napi::Promise::Deferred::New(env)), work_(std::move(work)), resolve_(std::move(resolve)) {}
 
@@ -63,7 +84,8 @@ private:
     Work work_;
     Resolve resolve_;
     Result result_{};
-    std::string code_;
+    bool failed_ = false;
+    std::string code_, message_;
 };
 
 }  // namespace fathom_binding

@@ -12,6 +12,7 @@
 #include "hparams.h"
 #include "model.h"
 #include "models/architectures.h"
+#include "threadpool-cache.h"
 
 namespace fathom {
 
@@ -46,7 +47,7 @@ Context::~Context() { release(); }
 void Context::release() {
     if (sched_) ggml_backend_sched_free(sched_);
     if (backend_) ggml_backend_free(backend_);
-    if (threadpool_) ggml_threadpool_free(threadpool_);
+    release_threadpool(threadpool_, threadpool_threads_);
     sched_ = nullptr;
     backend_ = nullptr;
     threadpool_ = nullptr;
@@ -58,13 +59,11 @@ void Context::set_threads(int n_threads) {
     ggml_backend_cpu_set_n_threads(backend_, n_threads);
     // A persistent pool: without it ggml starts and joins threads for every graph,
     // and a single-token step on 2 cores drops from ~4000 to ~80 tokens/s (stories260K).
-    // ggml's default polling (50) keeps workers hot between tokens, then lets them sleep.
-    ggml_threadpool_params tp = ggml_threadpool_params_default(n_threads);
-    ggml_threadpool_t pool = ggml_threadpool_new(&tp);
-    if (!pool) throw Error(codes::OUT_OF_MEMORY, "cannot start a pool of " + std::to_string(n_threads) + " threads");
+    ggml_threadpool_t pool = acquire_threadpool(n_threads);
     ggml_backend_cpu_set_threadpool(backend_, pool);
-    if (threadpool_) ggml_threadpool_free(threadpool_);
+    release_threadpool(threadpool_, threadpool_threads_);
     threadpool_ = pool;
+    threadpool_threads_ = n_threads;
 }
 
 void Context::truncate(uint32_t seq, uint32_t n) {

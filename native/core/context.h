@@ -12,6 +12,7 @@
 #include "ggml-backend.h"
 #include "ggml-cpu.h"
 #include "kv-cache.h"
+#include "live-objects.h"
 #include "token.h"
 
 namespace fathom {
@@ -76,11 +77,13 @@ private:
     void fill_mask(ggml_tensor * mask, const Slot * slots, uint32_t n_tokens, uint32_t kv_first, uint32_t n_kv, uint32_t window);
     void release();
 
+    LiveCount live_{LiveKind::Context};
     std::shared_ptr<const Model> model_;
     ContextParams params_;
     KvCache cache_;
     ggml_backend_t backend_ = nullptr;
     ggml_threadpool_t threadpool_ = nullptr;
+    int threadpool_threads_ = 0;
     ggml_backend_sched_t sched_ = nullptr;
     size_t graph_size_;
     std::vector<uint8_t> graph_meta_;  // tensor/graph descriptors of the graph being built

@@ -5,6 +5,7 @@
 #include "ggml-alloc.h"
 #include "ggml-cpu.h"
 #include "models/architectures.h"
+#include "release-memory.h"
 
 namespace fathom {
 
@@ -157,7 +158,7 @@ void Model::repack_weights() {
 }
 
 std::shared_ptr<Model> Model::load(const std::string & path) {
-    std::shared_ptr<Model> model(new Model());
+    std::shared_ptr<Model> model(new Model(), DeleteAndRelease());
     model->file_ = std::make_unique<GgufFile>(path);
     const GgufFile & file = *model->file_;
     const std::string arch = file.get_string("general.architecture");

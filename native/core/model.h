@@ -11,6 +11,7 @@
 #include "ggml.h"
 #include "gguf-file.h"
 #include "hparams.h"
+#include "live-objects.h"
 
 namespace fathom {
 
@@ -96,6 +97,7 @@ public:
 
 private:
     Model() = default;
+    LiveCount live_{LiveKind::Model};
 
     std::unique_ptr<GgufFile> file_;
     Hparams hparams_;

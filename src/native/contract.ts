@@ -85,6 +85,8 @@ export interface NativeAddon {
   loadModel(path: string): Promise<NativeModel>;
   NativeSampler: new (options: NativeSamplerOptions) => NativeSampler;
   setErrorClass(cls: unknown): void;
+  /** Engine objects alive in this process (for leak checks). */
+  liveObjects(): { models: number; contexts: number };
   /** F32 rows -> `type` (ggml name, any case) with ggml's quantizers. */
   quantize(type: string, data: Float32Array, rowLength: number): Promise<Uint8Array>;
   /** `elements` values stored as `type` -> F32. */
