@@ -1,7 +1,9 @@
 // One benchmark run in its own process (so peak RSS is the engine's alone):
 // load, time to first token for a 512-token prompt (pp512), then 128 single-token
 // steps (tg128). Prints one JSON line. Usage:
-//   node bench-worker.mjs '{"engine":"fathom"|"llama.cpp","model":path,"threads":2,"context":1024,"batch":512,"prompt":512,"generate":128}'
+//   node bench-worker.mjs '{"engine":"fathom"|"llama.cpp","model":path,"threads":2,"context":1024,"batch":512,"prompt":512,"generate":128,"extras":false}'
+// For fathom it also measures the event-loop lag (a 1 ms timer) during tg, and with "extras"
+// two generations at once on a 2-sequence context against the same two one after the other.
 const o = JSON.parse(process.argv[2]);
 
 /** The same pseudo-random prompt ids for both engines. */
@@ -24,10 +26,34 @@ if (o.engine === 'fathom') {
   result.ttftMs = now() - t;
   // The prompt stays cached; each further token is one single-token step.
   const continued = [...prompt, first.tokens[0]];
+  const lags = [];
+  let last = now();
+  const timer = setInterval(() => {
+    const tick = now();
+    lags.push(tick - last - 1);
+    last = tick;
+  }, 1);
   t = now();
   const rest = await model.complete(continued, { maxTokens: o.generate, ignoreEos: true, temperature: 0 });
   result.tgMs = now() - t;
+  clearInterval(timer);
+  lags.sort((a, b) => a - b);
+  result.lagP99Ms = lags[Math.floor(lags.length * 0.99)] ?? 0;
   result.generated = rest.tokens.length;
+  if (o.extras) {
+    // Two 64-token generations after different 64-token prompts: sequential, then together.
+    const context = await model.createContext({ threads: o.threads, contextSize: 256, sequences: 2 });
+    const prompts = [promptTokens(64, model.vocabulary.size), promptTokens(65, model.vocabulary.size).slice(1)];
+    const options = { maxTokens: 64, ignoreEos: true, temperature: 0 };
+    t = now();
+    for (const p of prompts) await context.complete(p, options);
+    result.sequentialMs = now() - t;
+    const again = [prompts[0].map((id) => id + 1), prompts[1].map((id) => id + 1)]; // nothing cached
+    t = now();
+    await Promise.all(again.map((p) => context.complete(p, options)));
+    result.togetherMs = now() - t;
+    await context.dispose();
+  }
   await model.dispose();
 } else {
   const { getLlama } = await import('node-llama-cpp');

@@ -49,8 +49,8 @@ async function modelFile(name) {
   return file;
 }
 
-function run(engine, model) {
-  const request = { engine, model, threads, context: 1024, batch: 512, prompt: 512, generate: 128 };
+function run(engine, model, extras = false) {
+  const request = { engine, model, threads, context: 1024, batch: 512, prompt: 512, generate: 128, extras };
   const out = execFileSync(process.execPath, [path.join(HERE, 'bench-worker.mjs'), JSON.stringify(request)], { encoding: 'utf8', maxBuffer: 1 << 24 });
   return JSON.parse(out.trim().split('\n').pop());
 }
@@ -65,7 +65,7 @@ for (const name of values.model ?? ['tinyllama-q4_0', 'tinyllama-q8_0', 'tinylla
   const file = await modelFile(name);
   const runs = { fathom: [], 'llama.cpp': [] };
   for (let i = 0; i < reps; i++) {
-    for (const engine of ['fathom', 'llama.cpp']) runs[engine].push(run(engine, file));
+    for (const engine of ['fathom', 'llama.cpp']) runs[engine].push(run(engine, file, i === 0));
     process.stderr.write(`${name}: ${i + 1}/${reps}\n`);
   }
   const row = { model: name, file, threads };
@@ -73,6 +73,10 @@ for (const name of values.model ?? ['tinyllama-q4_0', 'tinyllama-q8_0', 'tinylla
     row[key] = { fathom: median(runs.fathom.map((r) => r[key])), 'llama.cpp': median(runs['llama.cpp'].map((r) => r[key])) };
     row[key].ratio = row[key].fathom / row[key]['llama.cpp'];
   }
+  // fathom alone: event-loop lag during tg, and what batching two sequences gains.
+  row.lagP99Ms = median(runs.fathom.map((r) => r.lagP99Ms));
+  const { sequentialMs, togetherMs } = runs.fathom[0];
+  row.twoSequences = { sequentialMs, togetherMs, speedup: sequentialMs / togetherMs };
   report.push(row);
 }
 
@@ -85,5 +89,10 @@ if (values.json) {
   for (const row of report) {
     const cells = METRICS.map(([key]) => `${row[key].fathom.toFixed(1)} / ${row[key]['llama.cpp'].toFixed(1)} = ${row[key].ratio.toFixed(2)}`.padStart(30));
     console.log(`${row.model.padEnd(22)}${cells.join('')}`);
+  }
+  console.log('\nfathom alone: event-loop lag p99 during tg128 (1 ms timer); two 64-token generations one after the other vs together on a 2-sequence context');
+  for (const row of report) {
+    const two = row.twoSequences;
+    console.log(`${row.model.padEnd(22)}lag p99 ${row.lagP99Ms.toFixed(2)} ms    two generations: ${two.sequentialMs.toFixed(0)} ms -> ${two.togetherMs.toFixed(0)} ms (${two.speedup.toFixed(2)}x)`);
   }
 }
