@@ -3,9 +3,10 @@
 // together, one native batch at a time, each on its own sequence; a step's
 // cached prefix is reused, the rest evaluated. The JS thread only assembles
 // batches; decoding and sampling run on a native worker.
+import { ControlVector } from './control-vector.js';
 import { FathomError } from './errors.js';
 import { collectCompletion, promptTokens, runGeneration, type CompletionResult, type GenerationChunk, type FinishReason, type Prompt, type TokenSource } from './generation.js';
-import type { NativeBatchEntry, NativeContext, NativeSampler, NativeStepResult } from './native/contract.js';
+import type { NativeBatchEntry, NativeContext, NativeControl, NativeSampler, NativeStepResult } from './native/contract.js';
 import { resolveGenerateOptions, type GenerateOptions } from './sampling-options.js';
 import { chooseSlot, type SequenceSlot } from './sequence-slots.js';
 import type { Tokenizer } from './tokenizer/tokenizer.js';
@@ -29,13 +30,35 @@ export interface StepRequest {
   input: readonly number[];
   sampler: NativeSampler;
   topK: number;
+  /** Steering for this step (steps are batched only with others under the same one). */
+  control?: NativeControl | null;
   signal?: AbortSignal;
 }
 
 interface Pending extends StepRequest {
+  kind: 'step';
   resolve(result: NativeStepResult): void;
   reject(error: unknown): void;
 }
+
+/** Work that needs the native context alone (scoring, inspection): run between batches. */
+export interface ExclusiveRequest<T> {
+  /** The tokens it evaluates on a sequence (from position 0), or null when it needs none. */
+  tokens: readonly number[] | null;
+  /** Whether the sequence's cache can be reused afterwards (false when the pass differed from a plain decode). */
+  reusable: boolean;
+  control?: NativeControl | null;
+  signal?: AbortSignal;
+  run(native: NativeContext, sequence: number): Promise<T>;
+}
+
+interface PendingExclusive extends ExclusiveRequest<unknown> {
+  kind: 'exclusive';
+  resolve(result: unknown): void;
+  reject(error: unknown): void;
+}
+
+type Job = Pending | PendingExclusive;
 
 /** Work a context has done: what prefix reuse saves and batching shares shows here. */
 export interface ContextStats {
@@ -45,17 +68,25 @@ export interface ContextStats {
   tokensEvaluated: number;
 }
 
+/** The sizes of the model a context runs, as introspection needs them. */
+export interface ModelShape {
+  layers: number;
+  embedding: number;
+  heads: number;
+}
+
 export function abortedError(): FathomError {
   return new FathomError('ABORTED', 'the operation was aborted');
 }
 
 export class Context implements TokenSource {
   readonly tokenizer: Tokenizer;
+  readonly modelShape: ModelShape;
   readonly contextSize: number;
   readonly sequences: number;
   #native: NativeContext | null;
   readonly #slots: SequenceSlot[];
-  #queue: Pending[] = [];
+  #queue: Job[] = [];
   #inFlight: Promise<unknown> | null = null;
   #flushScheduled = false;
   #clock = 0;
@@ -64,14 +95,15 @@ export class Context implements TokenSource {
   readonly #onDispose: (context: Context) => void;
 
   /** @internal Use model.createContext(). */
-  constructor(native: NativeContext, tokenizer: Tokenizer, onDispose: (context: Context) => void) {
+  constructor(native: NativeContext, tokenizer: Tokenizer, modelShape: ModelShape, onDispose: (context: Context) => void) {
     this.#native = native;
     this.tokenizer = tokenizer;
+    this.modelShape = modelShape;
     this.#onDispose = onDispose;
     const state = native.state();
     this.contextSize = state.contextSize;
     this.sequences = state.sequences;
-    this.#slots = Array.from({ length: this.sequences }, () => ({ tokens: [], owner: null, lastUsed: 0 }));
+    this.#slots = Array.from({ length: this.sequences }, () => ({ tokens: [], owner: null, control: null, lastUsed: 0 }));
   }
 
   get disposed(): boolean {
@@ -99,12 +131,28 @@ export class Context implements TokenSource {
     return collectCompletion(this.generate(prompt, options), () => length, options.signal);
   }
 
+  /** @internal A control vector in the native form for this model. */
+  resolveControl(control: ControlVector): NativeControl {
+    if (!(control instanceof ControlVector)) throw new FathomError('INVALID_ARGUMENT', 'control must be a ControlVector');
+    return control.resolve(this.modelShape.layers, this.modelShape.embedding);
+  }
+
   /** @internal Queues a generation step; resolves once its batch has been decoded. */
   step(request: StepRequest): Promise<NativeStepResult> {
     this.#checkNotDisposed();
     if (request.signal?.aborted) return Promise.reject(abortedError());
     return new Promise((resolve, reject) => {
-      this.#queue.push({ ...request, resolve, reject });
+      this.#queue.push({ ...request, kind: 'step', resolve, reject });
+      this.#scheduleFlush();
+    });
+  }
+
+  /** @internal Queues work that needs the native context alone; it runs in turn with generation batches. */
+  exclusive<T>(request: ExclusiveRequest<T>): Promise<T> {
+    this.#checkNotDisposed();
+    if (request.signal?.aborted) return Promise.reject(abortedError());
+    return new Promise<T>((resolve, reject) => {
+      this.#queue.push({ ...request, kind: 'exclusive', resolve: resolve as (v: unknown) => void, reject });
       this.#scheduleFlush();
     });
   }
@@ -127,16 +175,30 @@ export class Context implements TokenSource {
   #flush(): void {
     const native = this.#native;
     if (!native || this.#inFlight || this.#queue.length === 0) return;
+    for (const job of this.#queue) if (job.signal?.aborted) job.reject(abortedError());
+    this.#queue = this.#queue.filter((job) => !job.signal?.aborted);
+    const first = this.#queue[0];
+    if (!first) return;
+    if (first.kind === 'exclusive') {
+      this.#queue.shift();
+      this.#runExclusive(native, first);
+    } else {
+      this.#runBatch(native);
+    }
+  }
+
+  // Decodes the queued generation steps up to the first exclusive job: one per free sequence,
+  // all under the first step's control vector; the rest wait for the next batch.
+  #runBatch(native: NativeContext): void {
+    const control = (this.#queue[0] as Pending).control ?? null;
     const taken = new Set<number>();
     const batch: NativeBatchEntry[] = [];
     const members: { pending: Pending; slot: SequenceSlot; todo: readonly number[] }[] = [];
-    const waiting: Pending[] = [];
-    for (const pending of this.#queue) {
-      if (pending.signal?.aborted) {
-        pending.reject(abortedError());
-        continue;
-      }
-      const choice = chooseSlot(this.#slots, taken, pending.history, pending.input);
+    let end = this.#queue.findIndex((job) => job.kind === 'exclusive');
+    if (end === -1) end = this.#queue.length;
+    const waiting: Job[] = [];
+    for (const pending of this.#queue.slice(0, end) as Pending[]) {
+      const choice = (pending.control ?? null) === control ? chooseSlot(this.#slots, taken, pending.history, pending.input, control) : null;
       if (!choice) {
         waiting.push(pending);
         continue;
@@ -144,17 +206,13 @@ export class Context implements TokenSource {
       taken.add(choice.index);
       const slot = this.#slots[choice.index]!;
       const sequence = [...pending.history, ...pending.input];
-      if (choice.keep < slot.tokens.length) {
-        native.truncate(choice.index, choice.keep);
-        slot.tokens.length = choice.keep;
-      }
-      slot.owner = null;
+      this.#truncate(native, choice.index, choice.keep);
+      slot.control = control;
       const todo = sequence.slice(choice.keep);
       batch.push({ sequence: choice.index, tokens: Int32Array.from(todo), sampler: pending.sampler, topK: pending.topK });
       members.push({ pending, slot, todo });
     }
-    this.#queue = waiting;
-    if (batch.length === 0) return;
+    this.#queue = [...waiting, ...this.#queue.slice(end)];
 
     // An abort interrupts the native batch only when the batch is that generation's alone;
     // otherwise the others' tokens are finished and the aborted one is rejected after.
@@ -162,7 +220,7 @@ export class Context implements TokenSource {
       if (members.length === 1) native.abort();
     };
     for (const { pending } of members) pending.signal?.addEventListener('abort', onAbort);
-    const done = native.evaluate(batch).then(
+    const done = native.evaluate(batch, control ?? undefined).then(
       (results) => {
         const time = ++this.#clock;
         this.#stats.batches++;
@@ -176,14 +234,58 @@ export class Context implements TokenSource {
         });
       },
       (error: unknown) => {
-        const disposed = this.#disposed && !(error instanceof FathomError && error.code === 'DISPOSED');
-        for (const { pending } of members) {
-          pending.reject(disposed ? new FathomError('DISPOSED', 'the context was disposed during generation', { cause: error }) : error);
-        }
+        for (const { pending } of members) pending.reject(this.#failure(error));
       },
     );
-    this.#inFlight = done.finally(() => {
+    this.#track(done, () => {
       for (const { pending } of members) pending.signal?.removeEventListener('abort', onAbort);
+    });
+  }
+
+  #runExclusive(native: NativeContext, job: PendingExclusive): void {
+    let index = 0;
+    if (job.tokens) {
+      // The least recently used sequence; it is evaluated from position 0.
+      index = chooseSlot(this.#slots, new Set(), [], job.tokens, {})!.index;
+      this.#truncate(native, index, 0);
+    }
+    const onAbort = () => native.abort();
+    job.signal?.addEventListener('abort', onAbort);
+    const done = job.run(native, index).then(
+      (result) => {
+        if (job.tokens) {
+          const slot = this.#slots[index]!;
+          slot.tokens.push(...(job.reusable ? job.tokens : []));
+          slot.control = job.control ?? null;
+          slot.lastUsed = ++this.#clock;
+          this.#stats.tokensEvaluated += job.tokens.length;
+          if (!job.reusable) native.truncate(index, 0);
+        }
+        this.#stats.batches++;
+        job.resolve(result);
+      },
+      (error: unknown) => job.reject(this.#failure(error)),
+    );
+    this.#track(done, () => job.signal?.removeEventListener('abort', onAbort));
+  }
+
+  #truncate(native: NativeContext, index: number, keep: number): void {
+    const slot = this.#slots[index]!;
+    if (keep < slot.tokens.length) {
+      native.truncate(index, keep);
+      slot.tokens.length = keep;
+    }
+    slot.owner = null;
+  }
+
+  #failure(error: unknown): unknown {
+    const disposed = this.#disposed && !(error instanceof FathomError && error.code === 'DISPOSED');
+    return disposed ? new FathomError('DISPOSED', 'the context was disposed during generation', { cause: error }) : error;
+  }
+
+  #track(done: Promise<void>, cleanup: () => void): void {
+    this.#inFlight = done.finally(() => {
+      cleanup();
       this.#inFlight = null;
       if (this.#queue.length) this.#scheduleFlush();
     });

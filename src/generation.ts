@@ -4,7 +4,8 @@
 // fails with CONTEXT_FULL or, if asked, shifts: the oldest half of the tokens
 // after the first one (BOS) is dropped and the rest re-evaluated.
 import { FathomError, invalidArgument } from './errors.js';
-import type { NativeStepResult } from './native/contract.js';
+import type { ControlVector } from './control-vector.js';
+import type { NativeControl, NativeStepResult } from './native/contract.js';
 import { loadAddon } from './native/load-addon.js';
 import type { ResolvedGenerateOptions } from './sampling-options.js';
 import type { StepRequest } from './context.js';
@@ -48,6 +49,7 @@ export interface CompletionResult {
 export interface TokenSource {
   readonly tokenizer: Tokenizer;
   readonly contextSize: number;
+  resolveControl(control: ControlVector): NativeControl;
   step(request: StepRequest): Promise<NativeStepResult>;
 }
 
@@ -106,7 +108,7 @@ export async function* runGeneration(source: TokenSource, prompt: Prompt, opts: 
     }
     if (signal?.aborted) throw new FathomError('ABORTED', 'the operation was aborted');
     sampler.accept(Int32Array.from(input));
-    const step = await source.step({ history, input, sampler, topK: opts.logprobs, signal });
+    const step = await source.step({ history, input, sampler, topK: opts.logprobs, control: opts.control, signal });
     history.push(...input);
     const token = step.token;
     if (!opts.ignoreEos && tokenizer.isEog(token)) {

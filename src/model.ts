@@ -8,7 +8,10 @@ import { Chat, type ChatOptions } from './chat.js';
 import { ChatTemplate, CHATML_TEMPLATE, type ChatMessage, type RenderOptions } from './chat-template.js';
 import { abortedError, Context, type ContextOptions } from './context.js';
 import { FathomError, invalidArgument } from './errors.js';
-import type { CompletionResult, FinishReason, GenerationChunk, Prompt } from './generation.js';
+import { deriveControlVector, type ControlVector, type DeriveOptions } from './control-vector.js';
+import type { CompletionResult, FinishReason, GenerationChunk, Prompt, TokenAlternative } from './generation.js';
+import { inspect, logitLens, type InspectOptions, type Inspection, type LensOptions } from './inspection.js';
+import { perplexity, score, type PerplexityOptions, type PerplexityResult, type ScoreOptions, type ScoreResult } from './scoring.js';
 import type { GgufInfo } from './gguf/gguf-info.js';
 import { readGguf } from './gguf/read-gguf.js';
 import type { NativeModel } from './native/contract.js';
@@ -141,7 +144,8 @@ export class Model {
       native.dispose();
       throw new FathomError('DISPOSED', 'the model was disposed while the context was being created');
     }
-    const context = new Context(native, this.tokenizer, (c) => this.#contexts.delete(c));
+    const shape = { layers: this.info.blockCount ?? 0, embedding: this.info.embeddingLength ?? 0, heads: this.info.headCount ?? 0 };
+    const context = new Context(native, this.tokenizer, shape, (c) => this.#contexts.delete(c));
     this.#contexts.add(context);
     return context;
   }
@@ -176,6 +180,31 @@ export class Model {
   #template(): ChatTemplate {
     this.#chatTemplate ??= new ChatTemplate(this.chatTemplate ?? CHATML_TEMPLATE, this.tokenizer);
     return this.#chatTemplate;
+  }
+
+  /** Per-token log-probabilities of a text (position i given everything before it), with sum, mean and perplexity. */
+  score(text: Prompt, options: ScoreOptions = {}): Promise<ScoreResult> {
+    return score(this.context, text, options);
+  }
+
+  /** Perplexity of a long text by llama.cpp's method (chunks, second half of each scored). */
+  perplexity(text: string, options: PerplexityOptions = {}): Promise<PerplexityResult> {
+    return perplexity(this.context, text, options);
+  }
+
+  /** Hidden states and attention probabilities of chosen layers for a text. */
+  inspect(text: Prompt, options: InspectOptions = {}): Promise<Inspection> {
+    return inspect(this.context, text, options);
+  }
+
+  /** What the model would predict at each position if it stopped after `layer` (top tokens per position). */
+  logitLens(text: Prompt, layer: number, options: LensOptions = {}): Promise<TokenAlternative[][]> {
+    return logitLens(this.context, text, layer, options);
+  }
+
+  /** A control vector from examples (mean hidden state of positive minus negative prompts, per layer). */
+  deriveControlVector(positive: readonly Prompt[], negative: readonly Prompt[], options: DeriveOptions = {}): Promise<ControlVector> {
+    return deriveControlVector(this.context, positive, negative, options);
   }
 
   /** Text -> token ids, as llama.cpp tokenizes for this vocabulary (BOS/EOS as the vocabulary asks by default). */

@@ -4,7 +4,8 @@
 // -> top-k -> typical-p -> top-p -> min-p -> XTC -> temperature -> draw.
 import { drySequenceBreakers } from './dry-breakers.js';
 import { invalidArgument } from './errors.js';
-import type { NativeSamplerOptions } from './native/contract.js';
+import type { ControlVector } from './control-vector.js';
+import type { NativeControl, NativeSamplerOptions } from './native/contract.js';
 import type { Tokenizer } from './tokenizer/tokenizer.js';
 
 export interface DryOptions {
@@ -56,6 +57,8 @@ export interface GenerateOptions {
   xtc?: XtcOptions;
   /** Token id -> value added to its logit; -Infinity bans the token. */
   logitBias?: LogitBias;
+  /** Steering: a control vector added to the layers' outputs for this generation. */
+  control?: ControlVector;
   /** Same seed + same prompt + same options = same output (an integer in [0, 2^32)). Default: random. */
   seed?: number;
   /** Stop before the first occurrence of any of these strings (not included in the text). */
@@ -79,6 +82,7 @@ export interface ResolvedGenerateOptions {
   ignoreEos: boolean;
   logprobs: number;
   contextShift: boolean;
+  control: NativeControl | null;
   signal?: AbortSignal;
 }
 
@@ -86,6 +90,7 @@ export interface ResolvedGenerateOptions {
 export interface GenerationTarget {
   tokenizer: Tokenizer;
   contextSize: number;
+  resolveControl(control: ControlVector): NativeControl;
 }
 
 const DEFAULT_DRY_BREAKERS = ['\n', ':', '"', '*'];
@@ -182,5 +187,6 @@ export function resolveGenerateOptions(options: GenerateOptions, target: Generat
     const { ids, values } = logitBiasEntries(logitBias, target.tokenizer);
     Object.assign(sampler, { logitBiasIds: ids, logitBiasValues: values });
   }
-  return { maxTokens, sampler, stop: [...stop], ignoreEos, logprobs, contextShift, signal };
+  const control = options.control === undefined ? null : target.resolveControl(options.control);
+  return { maxTokens, sampler, stop: [...stop], ignoreEos, logprobs, contextShift, control, signal };
 }

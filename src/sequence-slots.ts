@@ -9,6 +9,8 @@ export interface SequenceSlot {
   readonly tokens: number[];
   /** The history array whose tokens this slot holds exactly (fast path: no comparison). */
   owner: readonly number[] | null;
+  /** The control vector the cached tokens were evaluated under (their keys/values depend on it). */
+  control: object | null;
   lastUsed: number;
 }
 
@@ -30,15 +32,22 @@ function sharedPrefix(cached: readonly number[], history: readonly number[], inp
  * Picks a slot for `history` + `input` among those not `taken`, or null when all are taken.
  * At least one token is always left to evaluate (logits come from the last one).
  */
-export function chooseSlot(slots: readonly SequenceSlot[], taken: ReadonlySet<number>, history: readonly number[], input: readonly number[]): SlotChoice | null {
+export function chooseSlot(
+  slots: readonly SequenceSlot[],
+  taken: ReadonlySet<number>,
+  history: readonly number[],
+  input: readonly number[],
+  control: object | null = null,
+): SlotChoice | null {
   const total = history.length + input.length;
   let best: SlotChoice | null = null;
   let bestLastUsed = Infinity;
   for (let index = 0; index < slots.length; index++) {
     if (taken.has(index)) continue;
     const slot = slots[index]!;
-    if (slot.owner === history && slot.tokens.length === history.length) return { index, keep: history.length };
-    const keep = sharedPrefix(slot.tokens, history, input, total - 1);
+    const sameControl = slot.control === control;
+    if (sameControl && slot.owner === history && slot.tokens.length === history.length) return { index, keep: history.length };
+    const keep = sameControl ? sharedPrefix(slot.tokens, history, input, total - 1) : 0;
     if (!best || keep > best.keep || (keep === best.keep && slot.lastUsed < bestLastUsed)) {
       best = { index, keep };
       bestLastUsed = slot.lastUsed;

@@ -92,9 +92,12 @@ void Context::validate(const std::vector<SequenceInput> & batch) const {
     }
 }
 
-const BatchLogits & Context::decode(const std::vector<SequenceInput> & batch, const std::atomic<bool> * abort) {
+const BatchLogits & Context::decode(const std::vector<SequenceInput> & batch, const std::atomic<bool> * abort, const ControlVector * control) {
     if (batch.empty()) throw Error(codes::INVALID_ARGUMENT, "cannot decode an empty batch");
     validate(batch);
+    if (control && control->data.size() != size_t(model_->hparams().n_layer) * model_->hparams().n_embd) {
+        throw Error(codes::INVALID_ARGUMENT, "a control vector needs n_layer * n_embd values");
+    }
     // Place every token: its sequence, position and whether its logits are wanted.
     slots_.clear();
     logits_.n_vocab = model_->hparams().n_vocab;
@@ -110,13 +113,46 @@ const BatchLogits & Context::decode(const std::vector<SequenceInput> & batch, co
         }
     }
     logits_.data.resize(size_t(n_outputs) * logits_.n_vocab);
+    GraphExtras extras;
+    extras.control = control;
+    decode_slots(abort, params_.n_batch, extras);
+    return logits_;
+}
 
+const BatchLogits & Context::inspect(uint32_t seq, const std::vector<Token> & tokens, const Capture & capture, Captured & out,
+                                     const std::atomic<bool> * abort, const ControlVector * control) {
+    const uint32_t n_layer = model_->hparams().n_layer;
+    for (const auto * layers : {&capture.hidden_layers, &capture.attention_layers}) {
+        for (uint32_t il : *layers) {
+            if (il >= n_layer) throw Error(codes::INVALID_ARGUMENT, "layer " + std::to_string(il) + " does not exist (the model has " + std::to_string(n_layer) + ")");
+        }
+    }
+    truncate(seq, 0);
+    SequenceInput in{seq, tokens, /*all_logits=*/true};
+    validate({in});
+    if (control && control->data.size() != size_t(n_layer) * model_->hparams().n_embd) {
+        throw Error(codes::INVALID_ARGUMENT, "a control vector needs n_layer * n_embd values");
+    }
+    slots_.clear();
+    for (size_t i = 0; i < tokens.size(); i++) slots_.push_back(Slot{tokens[i], seq, static_cast<uint32_t>(i), true});
+    logits_.n_vocab = model_->hparams().n_vocab;
+    logits_.first_row.assign(1, 0);
+    logits_.data.resize(tokens.size() * size_t(logits_.n_vocab));
+    out.hidden.assign(capture.hidden_layers.size(), {});
+    out.attention.assign(capture.attention_layers.size(), {});
+    GraphExtras extras{control, &capture, &out};
+    // One graph for all tokens: attention rows then cover the whole text.
+    decode_slots(abort, static_cast<uint32_t>(tokens.size()), extras);
+    return logits_;
+}
+
+void Context::decode_slots(const std::atomic<bool> * abort, uint32_t graph_tokens, const GraphExtras & extras) {
     std::vector<uint32_t> used_before(cache_.n_seq());
     for (uint32_t s = 0; s < cache_.n_seq(); s++) used_before[s] = cache_.used(s);
     abort_ = abort;
     try {
-        for (size_t offset = 0; offset < slots_.size(); offset += params_.n_batch) {
-            decode_graph(slots_.data() + offset, static_cast<uint32_t>(std::min<size_t>(params_.n_batch, slots_.size() - offset)));
+        for (size_t offset = 0; offset < slots_.size(); offset += graph_tokens) {
+            decode_graph(slots_.data() + offset, static_cast<uint32_t>(std::min<size_t>(graph_tokens, slots_.size() - offset)), extras);
         }
     } catch (...) {
         for (uint32_t s = 0; s < cache_.n_seq(); s++) cache_.set_used(s, used_before[s]);  // a failed or aborted batch changes nothing
@@ -124,10 +160,32 @@ const BatchLogits & Context::decode(const std::vector<SequenceInput> & batch, co
         throw;
     }
     abort_ = nullptr;
-    return logits_;
 }
 
-void Context::decode_graph(const Slot * slots, uint32_t n_tokens) {
+std::vector<float> Context::logit_lens(const std::vector<float> & hidden, uint32_t n_rows) {
+    const Hparams & hp = model_->hparams();
+    if (n_rows == 0 || hidden.size() != size_t(n_rows) * hp.n_embd) throw Error(codes::INVALID_ARGUMENT, "hidden states must be n_rows * n_embd values");
+    ggml_init_params params = {graph_meta_.size(), graph_meta_.data(), /*no_alloc=*/true};
+    ggml_context * ctx = ggml_init(params);
+    std::unique_ptr<ggml_context, decltype(&ggml_free)> free_ctx(ctx, ggml_free);
+    ggml_cgraph * graph = ggml_new_graph_custom(ctx, graph_size_, false);
+    GraphShape shape{n_rows, n_rows, 0, 1, true};
+    GraphBuilder builder(ctx, graph, *model_, cache_, shape);
+    ggml_tensor * input = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, hp.n_embd, n_rows);  // [n_embd, n_rows]
+    ggml_set_input(input);
+    ggml_tensor * logits = builder.output_head(input);  // [n_vocab, n_rows]
+    ggml_build_forward_expand(graph, logits);
+    ggml_backend_sched_reset(sched_);
+    if (!ggml_backend_sched_alloc_graph(sched_, graph)) throw Error(codes::OUT_OF_MEMORY, "cannot allocate compute memory for the logit lens");
+    ggml_backend_tensor_set(input, hidden.data(), 0, hidden.size() * sizeof(float));
+    const ggml_status status = ggml_backend_sched_graph_compute(sched_, graph);
+    if (status != GGML_STATUS_SUCCESS) throw Error(codes::COMPUTE_FAILED, "graph compute failed (status " + std::to_string(status) + ") " + ggml_log_take_last_error());
+    std::vector<float> out(size_t(n_rows) * hp.n_vocab);
+    ggml_backend_tensor_get(logits, out.data(), 0, out.size() * sizeof(float));
+    return out;
+}
+
+void Context::decode_graph(const Slot * slots, uint32_t n_tokens, const GraphExtras & extras) {
     // Attention reads the span of cells from the first sequence's region to the end of the last one's tokens.
     uint32_t kv_first = UINT32_MAX, kv_end = 0, n_outputs = 0;
     for (uint32_t i = 0; i < n_tokens; i++) {
@@ -136,6 +194,17 @@ void Context::decode_graph(const Slot * slots, uint32_t n_tokens) {
         n_outputs += slots[i].output;
     }
     GraphShape shape{n_tokens, n_outputs, kv_first, kv_end - kv_first, params_.flash_attn};
+    const uint32_t n_layer = model_->hparams().n_layer;
+    std::vector<bool> plain(n_layer, false);
+    if (extras.capture) {
+        for (uint32_t il : extras.capture->attention_layers) plain[il] = true;
+        shape.plain_attention = &plain;
+    }
+    if (extras.control) {
+        shape.control = true;
+        shape.first_control = extras.control->first_layer;
+        shape.last_control = std::min(extras.control->last_layer, n_layer - 1);
+    }
 
     ggml_init_params params = {graph_meta_.size(), graph_meta_.data(), /*no_alloc=*/true};
     ggml_context * ctx = ggml_init(params);
@@ -144,6 +213,19 @@ void Context::decode_graph(const Slot * slots, uint32_t n_tokens) {
     GraphBuilder builder(ctx, graph, *model_, cache_, shape);
     ggml_tensor * logits = model_->architecture().build_graph(builder);  // [n_vocab, n_outputs]
     ggml_build_forward_expand(graph, logits);
+    // Captured tensors are marked as outputs so the allocator does not reuse their memory.
+    std::vector<ggml_tensor *> hidden, attention;
+    if (extras.capture) {
+        const auto find = [&](const char * what, uint32_t il) {
+            const std::string name = "blk." + std::to_string(il) + "." + what;
+            ggml_tensor * t = ggml_graph_get_tensor(graph, name.c_str());
+            if (!t) throw Error(codes::COMPUTE_FAILED, "the graph has no tensor " + name);
+            ggml_set_output(t);
+            return t;
+        };
+        for (uint32_t il : extras.capture->hidden_layers) hidden.push_back(find("l_out", il));
+        for (uint32_t il : extras.capture->attention_layers) attention.push_back(find("kq_soft_max", il));
+    }
 
     ggml_backend_sched_reset(sched_);
     if (!ggml_backend_sched_alloc_graph(sched_, graph)) {
@@ -167,6 +249,7 @@ void Context::decode_graph(const Slot * slots, uint32_t n_tokens) {
     if (in.out_ids) ggml_backend_tensor_set(in.out_ids, out_ids_.data(), 0, out_ids_.size() * sizeof(int32_t));
     fill_mask(in.kq_mask, slots, n_tokens, kv_first, shape.n_kv, 0);
     if (in.kq_mask_swa) fill_mask(in.kq_mask_swa, slots, n_tokens, kv_first, shape.n_kv, model_->hparams().n_swa);
+    if (in.control) ggml_backend_tensor_set(in.control, extras.control->data.data(), 0, extras.control->data.size() * sizeof(float));
 
     const ggml_status status = ggml_backend_sched_graph_compute(sched_, graph);
     if (status != GGML_STATUS_SUCCESS) {
@@ -179,6 +262,12 @@ void Context::decode_graph(const Slot * slots, uint32_t n_tokens) {
     for (const Slot * s = slots_.data(); s != slots; s++) first_output += s->output;
     if (n_outputs) ggml_backend_tensor_get(logits, logits_.data.data() + first_output * logits_.n_vocab, 0, n_outputs * row_bytes);
     for (uint32_t i = 0; i < n_tokens; i++) cache_.set_used(slots[i].seq, slots[i].pos + 1);
+    const auto copy_out = [](ggml_tensor * t, std::vector<float> & out) {
+        out.resize(ggml_nelements(t));
+        ggml_backend_tensor_get(t, out.data(), 0, out.size() * sizeof(float));
+    };
+    for (size_t i = 0; i < hidden.size(); i++) copy_out(hidden[i], extras.captured->hidden[i]);
+    for (size_t i = 0; i < attention.size(); i++) copy_out(attention[i], extras.captured->attention[i]);
 }
 
 void Context::fill_mask(ggml_tensor * mask, const Slot * slots, uint32_t n_tokens, uint32_t kv_first, uint32_t n_kv, uint32_t window) {

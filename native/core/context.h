@@ -45,6 +45,22 @@ struct BatchLogits {
     const float * row(size_t i) const { return data.data() + i * n_vocab; }
 };
 
+// Steering added to layer outputs: data is [n_layer * n_embd], row il for layer il.
+struct ControlVector {
+    std::vector<float> data;
+    uint32_t first_layer = 0, last_layer = 0;
+};
+
+// Tensors to copy out of an inspected pass, by layer.
+struct Capture {
+    std::vector<uint32_t> hidden_layers;     // residual stream after the layer: [n_tokens * n_embd]
+    std::vector<uint32_t> attention_layers;  // attention probabilities: [n_head * n_tokens * n_tokens]
+};
+struct Captured {
+    std::vector<std::vector<float>> hidden;     // parallel to Capture::hidden_layers
+    std::vector<std::vector<float>> attention;  // parallel to Capture::attention_layers
+};
+
 class Context {
 public:
     // Throws Error(INVALID_ARGUMENT | OUT_OF_MEMORY).
@@ -56,12 +72,21 @@ public:
     // Appends each input's tokens to its sequence (distinct sequences) and computes their logits.
     // Throws Error(INVALID_ARGUMENT | CONTEXT_FULL | COMPUTE_FAILED | ABORTED); a failed batch
     // leaves every sequence as it was. `abort` (if set) stops compute early.
-    const BatchLogits & decode(const std::vector<SequenceInput> & batch, const std::atomic<bool> * abort = nullptr);
+    const BatchLogits & decode(const std::vector<SequenceInput> & batch, const std::atomic<bool> * abort = nullptr,
+                               const ControlVector * control = nullptr);
+    // Evaluates one sequence's tokens (from position 0 of an emptied sequence) in a single graph,
+    // with every row's logits, and copies out the captured hidden states and attention probabilities
+    // (those layers take the plain attention path). Throws as decode(), and INVALID_ARGUMENT for bad layers.
+    const BatchLogits & inspect(uint32_t seq, const std::vector<Token> & tokens, const Capture & capture, Captured & out,
+                                const std::atomic<bool> * abort = nullptr, const ControlVector * control = nullptr);
+    // Final norm and output head over hidden states [n_rows * n_embd]: logits [n_rows * n_vocab].
+    std::vector<float> logit_lens(const std::vector<float> & hidden, uint32_t n_rows);
     // Keeps the first n positions of a sequence (a shared prefix) and forgets the rest.
     void truncate(uint32_t seq, uint32_t n);
     uint32_t n_past(uint32_t seq) const { return cache_.used(seq); }
     uint32_t n_ctx() const { return cache_.seq_size(); }
     uint32_t n_seq() const { return cache_.n_seq(); }
+    uint32_t n_batch() const { return params_.n_batch; }
     void set_threads(int n_threads);
     const Model & model() const { return *model_; }
 
@@ -73,7 +98,14 @@ private:
         bool output;
     };
     void validate(const std::vector<SequenceInput> & batch) const;
-    void decode_graph(const Slot * slots, uint32_t n_tokens);
+    // What one graph also does besides producing logits.
+    struct GraphExtras {
+        const ControlVector * control = nullptr;
+        const Capture * capture = nullptr;
+        Captured * captured = nullptr;
+    };
+    void decode_slots(const std::atomic<bool> * abort, uint32_t graph_tokens, const GraphExtras & extras);
+    void decode_graph(const Slot * slots, uint32_t n_tokens, const GraphExtras & extras);
     void fill_mask(ggml_tensor * mask, const Slot * slots, uint32_t n_tokens, uint32_t kv_first, uint32_t n_kv, uint32_t window);
     void release();
 

@@ -21,6 +21,7 @@ GraphBuilder::GraphBuilder(ggml_context * ctx, ggml_cgraph * graph, const Model 
     // F16: what flash attention takes; the plain softmax accepts it too.
     inputs.kq_mask = input(ggml_new_tensor_2d(ctx, GGML_TYPE_F16, shape.n_kv, n_tokens), "inp_kq_mask");  // [n_kv, n_tokens]
     if (hp.n_swa > 0) inputs.kq_mask_swa = input(ggml_new_tensor_2d(ctx, GGML_TYPE_F16, shape.n_kv, n_tokens), "inp_kq_mask_swa");  // [n_kv, n_tokens]
+    if (shape.control) inputs.control = input(ggml_new_tensor_2d(ctx, GGML_TYPE_F32, hp.n_embd, hp.n_layer), "inp_control");  // [n_embd, n_layer]
 }
 
 ggml_tensor * GraphBuilder::name(ggml_tensor * t, const char * name, int layer) {
@@ -68,7 +69,8 @@ ggml_tensor * GraphBuilder::attention(int layer, ggml_tensor * q, ggml_tensor * 
     const float scale = hp.query_scale != 0.0f ? 1.0f : 1.0f / std::sqrt(static_cast<float>(hp.n_embd_head_k));
     ggml_tensor * mask = hp.is_swa(static_cast<uint32_t>(layer)) ? inputs.kq_mask_swa : inputs.kq_mask;
 
-    if (shape.flash_attn) {
+    const bool plain = shape.plain_attention && static_cast<size_t>(layer) < shape.plain_attention->size() && (*shape.plain_attention)[layer];
+    if (shape.flash_attn && !plain) {
         values = ggml_permute(ctx, values, 0, 2, 1, 3);                                      // [head_dim_v, n_kv, n_head_kv]
         ggml_tensor * out = ggml_flash_attn_ext(ctx, queries, keys, values, mask, scale, 0.0f, hp.attn_softcap);  // [head_dim_v, n_head, n_tokens]
         ggml_flash_attn_ext_set_prec(out, GGML_PREC_F32);
@@ -141,7 +143,12 @@ ggml_tensor * GraphBuilder::decoder_layers(ggml_tensor * x, const LayerStyle & s
         h = rms_norm(x, w.ffn_norm, "ffn_norm", i);
         h = ffn_gated(i, w, h, style.gelu_ffn);
         if (w.ffn_post_norm) h = rms_norm(h, w.ffn_post_norm, "ffn_post_norm", i);
-        x = name(ggml_add(ctx, x, h), "l_out", i);  // [n_embd, n_tokens]
+        x = ggml_add(ctx, x, h);
+        if (inputs.control && il >= shape.first_control && il <= shape.last_control) {
+            // Steering, as llama.cpp's control vectors: this layer's direction added to every row.
+            x = ggml_add(ctx, x, ggml_view_1d(ctx, inputs.control, hp.n_embd, inputs.control->nb[1] * il));
+        }
+        x = name(x, "l_out", i);  // [n_embd, n_tokens]
     }
     return x;
 }

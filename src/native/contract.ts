@@ -65,9 +65,39 @@ export interface NativeStepResult {
   logprobs?: Float32Array;
 }
 
+/** Steering: data is [n_layer * n_embd] (row il for layer il), added in layers firstLayer..lastLayer. */
+export interface NativeControl {
+  data: Float32Array;
+  firstLayer: number;
+  lastLayer: number;
+}
+
+export interface NativeScores {
+  /** [n - 1]: log P(tokens[i + 1] | tokens[0..i]). */
+  logprobs: Float32Array;
+  /** [(n - 1) * topK] most likely ids per position, and their log-probabilities. */
+  topIds: Int32Array;
+  topLogprobs: Float32Array;
+}
+
+export interface NativeInspection {
+  /** Per requested layer: the residual stream after it, [n_tokens * n_embd]. */
+  hidden: Float32Array[];
+  /** Per requested layer: attention probabilities, [n_head * n_tokens * n_tokens]. */
+  attention: Float32Array[];
+  /** With logits: true: [n_tokens * n_vocab]. */
+  logits?: Float32Array;
+}
+
 export interface NativeContext {
   /** Decodes every entry (distinct sequences) in one pass; one result per entry. */
-  evaluate(batch: NativeBatchEntry[]): Promise<NativeStepResult[]>;
+  evaluate(batch: NativeBatchEntry[], control?: NativeControl): Promise<NativeStepResult[]>;
+  /** Evaluates tokens on an emptied sequence with every row's logits; the log-probability of each next token. */
+  score(sequence: number, tokens: Int32Array, topK: number, control?: NativeControl): Promise<NativeScores>;
+  /** Evaluates tokens on an emptied sequence in one graph, copying out hidden states and attention. */
+  inspect(sequence: number, tokens: Int32Array, options: { hidden: number[]; attention: number[]; logits?: boolean }, control?: NativeControl): Promise<NativeInspection>;
+  /** Final norm and output head over hidden states [rows * n_embd] -> logits [rows * n_vocab]. */
+  logitLens(hidden: Float32Array, rows: number): Promise<Float32Array>;
   /** Makes the running evaluate() reject with ABORTED as soon as the current graph node finishes. */
   abort(): void;
   /** Keeps the first `n` positions of a sequence and forgets the rest. */

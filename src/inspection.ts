@@ -1,0 +1,137 @@
+// Looking inside a forward pass: the residual stream after chosen layers and
+// the attention probabilities of chosen layers, read from the named tensors of
+// our own graph ("blk.N.l_out", "blk.N.kq_soft_max"; those layers take the plain
+// softmax path instead of flash attention), and the logit lens, which reads a
+// hidden state through the final norm and output head.
+import type { Context } from './context.js';
+import type { ControlVector } from './control-vector.js';
+import { FathomError, invalidArgument } from './errors.js';
+import { promptTokens, type Prompt, type TokenAlternative } from './generation.js';
+
+export interface InspectOptions {
+  /** Layers whose output (residual stream) to return: true = all. */
+  hidden?: boolean | readonly number[];
+  /** Layers whose attention probabilities to return: true = all. */
+  attention?: boolean | readonly number[];
+  /** Also return the logits of every position. */
+  logits?: boolean;
+  control?: ControlVector;
+  signal?: AbortSignal;
+}
+
+export interface Inspection {
+  tokens: number[];
+  /** Each token's text (control tokens included). */
+  pieces: string[];
+  embeddingLength: number;
+  headCount: number;
+  /** Layer -> [n_tokens × embeddingLength], row t the residual stream after the layer at token t. */
+  hidden: Map<number, Float32Array>;
+  /** Layer -> [headCount × n_tokens × n_tokens]: [h][q][k] = how much query token q attends to key token k. */
+  attention: Map<number, Float32Array>;
+  /** With logits: [n_tokens × n_vocab]. */
+  logits?: Float32Array;
+  /** Row `token` of a layer's hidden states. */
+  hiddenAt(layer: number, token: number): Float32Array;
+  /** Query token `token`'s attention over all tokens, for one head of one layer. */
+  attentionAt(layer: number, head: number, token: number): Float32Array;
+}
+
+export interface LensOptions {
+  /** Top tokens per position. Default: 5. */
+  topK?: number;
+  signal?: AbortSignal;
+}
+
+function layerList(name: string, value: boolean | readonly number[] | undefined, layerCount: number): number[] {
+  if (value === undefined || value === false) return [];
+  if (value === true) return Array.from({ length: layerCount }, (_, i) => i);
+  if (!Array.isArray(value) || !value.every((l) => Number.isSafeInteger(l) && l >= 0 && l < layerCount)) {
+    throw invalidArgument(`${name} must be true or an array of layer indices in [0, ${layerCount - 1}]`);
+  }
+  return [...new Set(value)].sort((a, b) => a - b);
+}
+
+/** The most likely tokens of each row of [rows × n_vocab] logits. */
+export function topTokens(context: Context, logits: Float32Array, rows: number, topK: number): TokenAlternative[][] {
+  const vocab = logits.length / rows;
+  const out: TokenAlternative[][] = [];
+  for (let r = 0; r < rows; r++) {
+    const row = logits.subarray(r * vocab, (r + 1) * vocab);
+    let max = -Infinity;
+    for (const v of row) if (v > max) max = v;
+    let sum = 0;
+    for (const v of row) sum += Math.exp(v - max);
+    const logNorm = max + Math.log(sum);
+    const best: number[] = [];
+    for (let id = 0; id < vocab; id++) {
+      if (best.length < topK || row[id]! > row[best[best.length - 1]!]!) {
+        let at = best.length;
+        while (at > 0 && row[best[at - 1]!]! < row[id]!) at--;
+        best.splice(at, 0, id);
+        if (best.length > topK) best.pop();
+      }
+    }
+    out.push(best.map((token) => ({ token, text: context.tokenizer.detokenize([token], { special: true }), logprob: row[token]! - logNorm })));
+  }
+  return out;
+}
+
+export async function inspect(context: Context, text: Prompt, options: InspectOptions = {}): Promise<Inspection> {
+  if (typeof options !== 'object' || options === null) throw invalidArgument('options must be an object');
+  const { layers, embedding, heads } = context.modelShape;
+  const hiddenLayers = layerList('hidden', options.hidden, layers);
+  const attentionLayers = layerList('attention', options.attention, layers);
+  const tokens = promptTokens(context.tokenizer, text);
+  if (tokens.length > context.contextSize) {
+    throw new FathomError('CONTEXT_FULL', `the text has ${tokens.length} tokens but a sequence holds ${context.contextSize}; create a context with a larger contextSize`);
+  }
+  const control = options.control ? context.resolveControl(options.control) : null;
+  const result = await context.exclusive({
+    tokens,
+    reusable: false, // inspected layers took the plain attention path: not bit-equal to a normal decode
+    control,
+    signal: options.signal,
+    run: (native, sequence) =>
+      native.inspect(sequence, Int32Array.from(tokens), { hidden: hiddenLayers, attention: attentionLayers, logits: options.logits ?? false }, control ?? undefined),
+  });
+  const n = tokens.length;
+  const hidden = new Map(hiddenLayers.map((layer, i) => [layer, result.hidden[i]!]));
+  const attention = new Map(attentionLayers.map((layer, i) => [layer, result.attention[i]!]));
+  const take = <T>(map: Map<number, T>, layer: number, what: string): T => {
+    const value = map.get(layer);
+    if (!value) throw invalidArgument(`layer ${layer}'s ${what} was not requested`);
+    return value;
+  };
+  const inspection: Inspection = {
+    tokens,
+    pieces: tokens.map((t) => context.tokenizer.detokenize([t], { special: true })),
+    embeddingLength: embedding,
+    headCount: heads,
+    hidden,
+    attention,
+    hiddenAt: (layer, token) => take(hidden, layer, 'hidden state').subarray(token * embedding, (token + 1) * embedding),
+    attentionAt: (layer, head, token) => take(attention, layer, 'attention').subarray((head * n + token) * n, (head * n + token + 1) * n),
+  };
+  if (result.logits) inspection.logits = result.logits;
+  return inspection;
+}
+
+/** Reads hidden states [rows × n_embd] through the final norm and output head: logits [rows × n_vocab]. */
+export function lensLogits(context: Context, hidden: Float32Array, signal?: AbortSignal): Promise<Float32Array> {
+  const { embedding } = context.modelShape;
+  if (!(hidden instanceof Float32Array) || hidden.length === 0 || hidden.length % embedding !== 0) {
+    throw invalidArgument(`hidden states must be a Float32Array of rows of ${embedding} values`);
+  }
+  const rows = hidden.length / embedding;
+  return context.exclusive({ tokens: null, reusable: false, signal, run: (native) => native.logitLens(hidden, rows) });
+}
+
+/** The logit lens: what the model would predict at each position if it stopped after `layer`. */
+export async function logitLens(context: Context, text: Prompt, layer: number, options: LensOptions = {}): Promise<TokenAlternative[][]> {
+  const { topK = 5, signal } = options;
+  if (!(Number.isSafeInteger(topK) && topK > 0 && topK <= 100)) throw invalidArgument(`topK must be an integer in [1, 100], got ${topK}`);
+  const inspection = await inspect(context, text, { hidden: [layer], signal });
+  const logits = await lensLogits(context, inspection.hidden.get(layer)!, signal);
+  return topTokens(context, logits, inspection.tokens.length, topK);
+}
