@@ -5,7 +5,9 @@
 // batches; decoding and sampling run on a native worker.
 import { ControlVector } from './control-vector.js';
 import { FathomError } from './errors.js';
-import { collectCompletion, promptTokens, runGeneration, type CompletionResult, type GenerationChunk, type FinishReason, type Prompt, type TokenSource } from './generation.js';
+import { collectCompletion, promptTokens, runGeneration, type CompletionResult, type GenerationChunk, type FinishReason, type Prompt, type TokenAlternative, type TokenSource } from './generation.js';
+import { inspect, logitLens, type InspectOptions, type Inspection, type LensOptions } from './inspection.js';
+import { perplexity, score, type PerplexityOptions, type PerplexityResult, type ScoreOptions, type ScoreResult } from './scoring.js';
 import type { NativeBatchEntry, NativeContext, NativeControl, NativeSampler, NativeStepResult } from './native/contract.js';
 import { resolveGenerateOptions, type GenerateOptions } from './sampling-options.js';
 import { chooseSlot, type SequenceSlot } from './sequence-slots.js';
@@ -129,6 +131,26 @@ export class Context implements TokenSource {
     this.#checkNotDisposed();
     const length = promptTokens(this.tokenizer, prompt).length;
     return collectCompletion(this.generate(prompt, options), () => length, options.signal);
+  }
+
+  /** Per-token log-probabilities of a text; see Model.score. */
+  score(text: Prompt, options: ScoreOptions = {}): Promise<ScoreResult> {
+    return score(this, text, options);
+  }
+
+  /** Perplexity by llama.cpp's method; see Model.perplexity. */
+  perplexity(text: string, options: PerplexityOptions = {}): Promise<PerplexityResult> {
+    return perplexity(this, text, options);
+  }
+
+  /** Hidden states and attention of chosen layers; see Model.inspect. */
+  inspect(text: Prompt, options: InspectOptions = {}): Promise<Inspection> {
+    return inspect(this, text, options);
+  }
+
+  /** Top tokens per position read from one layer; see Model.logitLens. */
+  logitLens(text: Prompt, layer: number, options: LensOptions = {}): Promise<TokenAlternative[][]> {
+    return logitLens(this, text, layer, options);
   }
 
   /** @internal A control vector in the native form for this model. */

@@ -10,8 +10,8 @@ import { abortedError, Context, type ContextOptions } from './context.js';
 import { FathomError, invalidArgument } from './errors.js';
 import { deriveControlVector, type ControlVector, type DeriveOptions } from './control-vector.js';
 import type { CompletionResult, FinishReason, GenerationChunk, Prompt, TokenAlternative } from './generation.js';
-import { inspect, logitLens, type InspectOptions, type Inspection, type LensOptions } from './inspection.js';
-import { perplexity, score, type PerplexityOptions, type PerplexityResult, type ScoreOptions, type ScoreResult } from './scoring.js';
+import type { InspectOptions, Inspection, LensOptions } from './inspection.js';
+import type { PerplexityOptions, PerplexityResult, ScoreOptions, ScoreResult } from './scoring.js';
 import type { GgufInfo } from './gguf/gguf-info.js';
 import { readGguf } from './gguf/read-gguf.js';
 import type { NativeModel } from './native/contract.js';
@@ -184,22 +184,22 @@ export class Model {
 
   /** Per-token log-probabilities of a text (position i given everything before it), with sum, mean and perplexity. */
   score(text: Prompt, options: ScoreOptions = {}): Promise<ScoreResult> {
-    return score(this.context, text, options);
+    return this.context.score(text, options);
   }
 
   /** Perplexity of a long text by llama.cpp's method (chunks, second half of each scored). */
   perplexity(text: string, options: PerplexityOptions = {}): Promise<PerplexityResult> {
-    return perplexity(this.context, text, options);
+    return this.context.perplexity(text, options);
   }
 
   /** Hidden states and attention probabilities of chosen layers for a text. */
   inspect(text: Prompt, options: InspectOptions = {}): Promise<Inspection> {
-    return inspect(this.context, text, options);
+    return this.context.inspect(text, options);
   }
 
   /** What the model would predict at each position if it stopped after `layer` (top tokens per position). */
   logitLens(text: Prompt, layer: number, options: LensOptions = {}): Promise<TokenAlternative[][]> {
-    return logitLens(this.context, text, layer, options);
+    return this.context.logitLens(text, layer, options);
   }
 
   /** A control vector from examples (mean hidden state of positive minus negative prompts, per layer). */

@@ -175,8 +175,7 @@ std::vector<float> Context::logit_lens(const std::vector<float> & hidden, uint32
     ggml_set_input(input);
     ggml_tensor * logits = builder.output_head(input);  // [n_vocab, n_rows]
     ggml_build_forward_expand(graph, logits);
-    ggml_backend_sched_reset(sched_);
-    if (!ggml_backend_sched_alloc_graph(sched_, graph)) throw Error(codes::OUT_OF_MEMORY, "cannot allocate compute memory for the logit lens");
+    if (!allocate(graph, "logit-lens")) throw Error(codes::OUT_OF_MEMORY, "cannot allocate compute memory for the logit lens");
     ggml_backend_tensor_set(input, hidden.data(), 0, hidden.size() * sizeof(float));
     const ggml_status status = ggml_backend_sched_graph_compute(sched_, graph);
     if (status != GGML_STATUS_SUCCESS) throw Error(codes::COMPUTE_FAILED, "graph compute failed (status " + std::to_string(status) + ") " + ggml_log_take_last_error());
@@ -227,8 +226,14 @@ void Context::decode_graph(const Slot * slots, uint32_t n_tokens, const GraphExt
         for (uint32_t il : extras.capture->attention_layers) attention.push_back(find("kq_soft_max", il));
     }
 
-    ggml_backend_sched_reset(sched_);
-    if (!ggml_backend_sched_alloc_graph(sched_, graph)) {
+    // The graph's variant: what changes its topology or which tensors must survive to the end.
+    std::string variant = n_outputs < n_tokens ? "rows" : "all";
+    if (extras.control) variant += ",control:" + std::to_string(shape.first_control) + "-" + std::to_string(shape.last_control);
+    if (extras.capture) {
+        for (uint32_t il : extras.capture->hidden_layers) variant += ",h" + std::to_string(il);
+        for (uint32_t il : extras.capture->attention_layers) variant += ",a" + std::to_string(il);
+    }
+    if (!allocate(graph, variant)) {
         throw Error(codes::OUT_OF_MEMORY, "cannot allocate compute memory for a batch of " + std::to_string(n_tokens) + " tokens");
     }
 
@@ -268,6 +273,18 @@ void Context::decode_graph(const Slot * slots, uint32_t n_tokens, const GraphExt
     };
     for (size_t i = 0; i < hidden.size(); i++) copy_out(hidden[i], extras.captured->hidden[i]);
     for (size_t i = 0; i < attention.size(); i++) copy_out(attention[i], extras.captured->attention[i]);
+}
+
+bool Context::allocate(ggml_cgraph * graph, const std::string & variant) {
+    // ggml's allocator reuses its last plan for any graph with the same node counts that fits, without
+    // looking at the topology or at which tensors are outputs: a new variant must be planned afresh.
+    ggml_backend_sched_reset(sched_);
+    if (variant != plan_variant_) {
+        plan_variant_.clear();
+        if (!ggml_backend_sched_reserve(sched_, graph)) return false;
+        plan_variant_ = variant;
+    }
+    return ggml_backend_sched_alloc_graph(sched_, graph);
 }
 
 void Context::fill_mask(ggml_tensor * mask, const Slot * slots, uint32_t n_tokens, uint32_t kv_first, uint32_t n_kv, uint32_t window) {

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <atomic>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "ggml-backend.h"
@@ -106,6 +107,8 @@ private:
     };
     void decode_slots(const std::atomic<bool> * abort, uint32_t graph_tokens, const GraphExtras & extras);
     void decode_graph(const Slot * slots, uint32_t n_tokens, const GraphExtras & extras);
+    // Schedules and allocates a graph; `variant` names its topology (see the .cpp).
+    bool allocate(ggml_cgraph * graph, const std::string & variant);
     void fill_mask(ggml_tensor * mask, const Slot * slots, uint32_t n_tokens, uint32_t kv_first, uint32_t n_kv, uint32_t window);
     void release();
 
@@ -118,6 +121,7 @@ private:
     int threadpool_threads_ = 0;
     ggml_backend_sched_t sched_ = nullptr;
     size_t graph_size_;
+    std::string plan_variant_;  // the graph variant the allocator's current plan was made for
     std::vector<uint8_t> graph_meta_;  // tensor/graph descriptors of the graph being built
     BatchLogits logits_;
     // Per-graph input staging, kept to avoid allocations per token.
