@@ -53,6 +53,7 @@ export class ChatTemplate {
         add_generation_prompt: options.addGenerationPrompt ?? true,
         bos_token: text(special.bos),
         eos_token: text(special.eos),
+        enable_thinking: true, // llama.cpp's default
         ...options.variables,
       });
     } catch (error) {
@@ -61,14 +62,16 @@ export class ChatTemplate {
   }
 
   /**
-   * The conversation as token ids: control-token text is parsed, and a BOS the template
-   * wrote is not doubled by the one the vocabulary adds (as llama.cpp does).
+   * The conversation as token ids: control-token text is parsed, and a BOS (or final EOS) the
+   * template wrote is not doubled by the one the vocabulary adds (as llama.cpp does).
    */
   tokenize(messages: readonly ChatMessage[], options: RenderOptions = {}): number[] {
     let rendered = this.render(messages, options);
-    const { addBos, special } = this.#tokenizer.vocabulary;
-    const bos = special.bos === null ? '' : this.#tokenizer.detokenize([special.bos], { special: true });
+    const { addBos, addEos, special } = this.#tokenizer.vocabulary;
+    const text = (id: number | null) => (id === null ? '' : this.#tokenizer.detokenize([id], { special: true }));
+    const [bos, eos] = [text(special.bos), text(special.eos)];
     if (addBos && bos && rendered.startsWith(bos)) rendered = rendered.slice(bos.length);
+    if (addEos && eos && rendered.endsWith(eos)) rendered = rendered.slice(0, -eos.length);
     return this.#tokenizer.tokenize(rendered, { special: true, addEos: false });
   }
 }

@@ -63,7 +63,8 @@ export class Chat {
     this.#busy = true;
     try {
       const messages = [...this.#messages, { role: 'user', content: text }];
-      const prompt = this.#template.tokenize(this.#forTemplate(messages), this.#render);
+      const generate = { ...this.#defaults, ...options };
+      const prompt = this.#fittingPrompt(messages, generate.maxTokens);
       this.#promptTokens = prompt.length;
       let reply = '';
       const finish = yield* (async function* (chunks: AsyncGenerator<GenerationChunk, FinishReason, undefined>) {
@@ -73,7 +74,7 @@ export class Chat {
           reply += step.value.text;
           yield step.value;
         }
-      })(this.#context.generate(prompt, { ...this.#defaults, ...options }));
+      })(this.#context.generate(prompt, generate));
       this.#messages = [...messages, { role: 'assistant', content: reply }];
       return finish;
     } finally {
@@ -84,6 +85,23 @@ export class Chat {
   /** The whole reply to `text`. An abort resolves with finishReason 'abort' and leaves the history as it was. */
   send(text: string, options: GenerateOptions = {}): Promise<ChatReply> {
     return collectCompletion(this.stream(text, options), () => this.#promptTokens, options.signal ?? this.#defaults.signal);
+  }
+
+  // The conversation's tokens, leaving room for the reply (maxTokens, or a quarter of the context):
+  // when it does not fit, the oldest turns after the system message are left out of the prompt
+  // (they stay in the history).
+  #fittingPrompt(messages: ChatMessage[], maxTokens = Infinity): number[] {
+    const { contextSize } = this.#context;
+    const budget = contextSize - Math.min(maxTokens, Math.floor(contextSize / 4));
+    const system = messages[0]?.role === 'system' ? 1 : 0;
+    let turns = messages;
+    for (;;) {
+      const prompt = this.#template.tokenize(this.#forTemplate(turns), this.#render);
+      if (prompt.length <= budget || turns.length - system <= 1) return prompt;
+      // Drop the oldest message after the system one, and any assistant reply that would now lead.
+      turns = [...turns.slice(0, system), ...turns.slice(system + 1)];
+      while (turns.length - system > 1 && turns[system]!.role !== 'user') turns = [...turns.slice(0, system), ...turns.slice(system + 1)];
+    }
   }
 
   #forTemplate(messages: ChatMessage[]): ChatMessage[] {

@@ -10,7 +10,7 @@ import { inspect, logitLens, type InspectOptions, type Inspection, type LensOpti
 import { perplexity, score, type PerplexityOptions, type PerplexityResult, type ScoreOptions, type ScoreResult } from './scoring.js';
 import type { NativeBatchEntry, NativeContext, NativeControl, NativeSampler, NativeStepResult } from './native/contract.js';
 import { resolveGenerateOptions, type GenerateOptions } from './sampling-options.js';
-import { chooseSlot, type SequenceSlot } from './sequence-slots.js';
+import { chooseSlot, ownSlot, type SequenceSlot, type SlotChoice } from './sequence-slots.js';
 import type { Tokenizer } from './tokenizer/tokenizer.js';
 
 export interface ContextOptions {
@@ -39,6 +39,8 @@ export interface StepRequest {
 
 interface Pending extends StepRequest {
   kind: 'step';
+  /** Run in a batch of its own (it failed in a shared one). */
+  solo?: boolean;
   resolve(result: NativeStepResult): void;
   reject(error: unknown): void;
 }
@@ -169,6 +171,11 @@ export class Context implements TokenSource {
     });
   }
 
+  /** @internal A generation is done with `history`: its sequence becomes free for others (its cache stays). */
+  release(history: readonly number[]): void {
+    for (const slot of this.#slots) if (slot.owner === history) slot.owner = null;
+  }
+
   /** @internal Queues work that needs the native context alone; it runs in turn with generation batches. */
   exclusive<T>(request: ExclusiveRequest<T>): Promise<T> {
     this.#checkNotDisposed();
@@ -210,31 +217,52 @@ export class Context implements TokenSource {
   }
 
   // Decodes the queued generation steps up to the first exclusive job: one per free sequence,
-  // all under the first step's control vector; the rest wait for the next batch.
+  // all under the first step's control vector; the rest wait for the next batch. Steps whose
+  // sequence already holds their history are placed first, so newcomers never take it from them.
+  // A step that failed in a shared batch runs alone next, so one bad step fails only itself.
   #runBatch(native: NativeContext): void {
-    const control = (this.#queue[0] as Pending).control ?? null;
-    const taken = new Set<number>();
-    const batch: NativeBatchEntry[] = [];
-    const members: { pending: Pending; slot: SequenceSlot; todo: readonly number[] }[] = [];
+    const first = this.#queue[0] as Pending;
+    const control = first.control ?? null;
     let end = this.#queue.findIndex((job) => job.kind === 'exclusive');
     if (end === -1) end = this.#queue.length;
-    const waiting: Job[] = [];
-    for (const pending of this.#queue.slice(0, end) as Pending[]) {
-      const choice = (pending.control ?? null) === control ? chooseSlot(this.#slots, taken, pending.history, pending.input, control) : null;
-      if (!choice) {
-        waiting.push(pending);
+    const candidates = (first.solo ? [first] : (this.#queue.slice(0, end) as Pending[])).filter((p) => (p.control ?? null) === control && !(p.solo && p !== first));
+    const taken = new Set<number>();
+    const placed = new Map<Pending, SlotChoice>();
+    for (const pending of candidates) {
+      const own = ownSlot(this.#slots, taken, pending.history, control);
+      if (own) {
+        placed.set(pending, own);
+        taken.add(own.index);
+      }
+    }
+    for (const pending of candidates) {
+      if (placed.has(pending)) continue;
+      const choice = chooseSlot(this.#slots, taken, pending.history, pending.input, control);
+      if (!choice) break;
+      placed.set(pending, choice);
+      taken.add(choice.index);
+    }
+    this.#queue = this.#queue.filter((job) => !placed.has(job as Pending));
+
+    const batch: NativeBatchEntry[] = [];
+    const members: { pending: Pending; slot: SequenceSlot; todo: number[] }[] = [];
+    for (const [pending, choice] of placed) {
+      const { history, input } = pending;
+      const todo = choice.keep >= history.length ? input.slice(choice.keep - history.length) : [...history.slice(choice.keep), ...input];
+      if (choice.keep + todo.length > this.contextSize) {
+        pending.reject(new FathomError('CONTEXT_FULL', `the sequence would need ${choice.keep + todo.length} positions but holds ${this.contextSize}`));
         continue;
       }
-      taken.add(choice.index);
-      const slot = this.#slots[choice.index]!;
-      const sequence = [...pending.history, ...pending.input];
       this.#truncate(native, choice.index, choice.keep);
+      const slot = this.#slots[choice.index]!;
       slot.control = control;
-      const todo = sequence.slice(choice.keep);
       batch.push({ sequence: choice.index, tokens: Int32Array.from(todo), sampler: pending.sampler, topK: pending.topK });
       members.push({ pending, slot, todo });
     }
-    this.#queue = [...waiting, ...this.#queue.slice(end)];
+    if (members.length === 0) {
+      this.#scheduleFlush();
+      return;
+    }
 
     // An abort interrupts the native batch only when the batch is that generation's alone;
     // otherwise the others' tokens are finished and the aborted one is rejected after.
@@ -247,15 +275,21 @@ export class Context implements TokenSource {
         const time = ++this.#clock;
         this.#stats.batches++;
         members.forEach(({ pending, slot, todo }, i) => {
-          slot.tokens.push(...todo);
+          for (const token of todo) slot.tokens.push(token);
           this.#stats.tokensEvaluated += todo.length;
-          slot.owner = pending.history;  // which the generation extends by input next
+          slot.owner = pending.history; // which the generation extends by input next
           slot.lastUsed = time;
           if (pending.signal?.aborted) pending.reject(abortedError());
           else pending.resolve(results[i]!);
         });
       },
       (error: unknown) => {
+        const retryable = members.length > 1 && !(error instanceof FathomError && (error.code === 'ABORTED' || error.code === 'DISPOSED'));
+        if (retryable && !this.#disposed) {
+          // Which step failed is unknown: each goes again alone, ahead of the queue.
+          this.#queue.unshift(...members.map(({ pending }) => ({ ...pending, solo: true })));
+          return;
+        }
         for (const { pending } of members) pending.reject(this.#failure(error));
       },
     );
@@ -277,7 +311,7 @@ export class Context implements TokenSource {
       (result) => {
         if (job.tokens) {
           const slot = this.#slots[index]!;
-          slot.tokens.push(...(job.reusable ? job.tokens : []));
+          if (job.reusable) for (const token of job.tokens) slot.tokens.push(token);
           slot.control = job.control ?? null;
           slot.lastUsed = ++this.#clock;
           this.#stats.tokensEvaluated += job.tokens.length;

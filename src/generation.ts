@@ -50,6 +50,8 @@ export interface TokenSource {
   readonly tokenizer: Tokenizer;
   readonly contextSize: number;
   resolveControl(control: ControlVector): NativeControl;
+  /** The generation no longer extends `history`: its sequence is free for others. */
+  release(history: readonly number[]): void;
   step(request: StepRequest): Promise<NativeStepResult>;
 }
 
@@ -93,47 +95,56 @@ export async function* runGeneration(source: TokenSource, prompt: Prompt, opts: 
     return out;
   };
   let generated = 0;
-  for (;;) {
-    if (generated >= opts.maxTokens) break;
-    if (history.length + input.length > contextSize) {
-      if (!opts.contextShift) {
+  try {
+    for (;;) {
+      if (generated >= opts.maxTokens) break;
+      if (history.length + input.length > contextSize) {
+        if (!opts.contextShift) {
+          const tail = stream.flush();
+          if (tail || pending.length) yield chunk(tail);
+          throw contextFull(history.length, contextSize);
+        }
+        // Keep the first token (BOS or the prompt's start) and the newer half of the rest,
+        // as many times as it takes (a long input may need more room than half).
+        source.release(history);
+        const keep = 1;
+        while (history.length > keep && history.length + input.length > contextSize) {
+          const discard = Math.max(1, Math.floor((history.length - keep) / 2));
+          history = [...history.slice(0, keep), ...history.slice(keep + discard)];
+        }
+        if (history.length + input.length > contextSize) throw contextFull(history.length, contextSize);
+      }
+      if (signal?.aborted) throw new FathomError('ABORTED', 'the operation was aborted');
+      sampler.accept(Int32Array.from(input));
+      const step = await source.step({ history, input, sampler, topK: opts.logprobs, control: opts.control, signal });
+      for (const token of input) history.push(token);
+      const token = step.token;
+      if (!opts.ignoreEos && tokenizer.isEog(token)) {
         const tail = stream.flush();
         if (tail || pending.length) yield chunk(tail);
-        throw contextFull(history.length, contextSize);
+        return 'eos';
       }
-      // Keep the first token (BOS or the prompt's start) and the newer half of the rest.
-      const keep = 1;
-      const discard = Math.max(1, Math.floor((history.length - keep) / 2));
-      history = [...history.slice(0, keep), ...history.slice(keep + discard)];
+      generated++;
+      pending.push(token);
+      if (opts.logprobs) {
+        const top: TokenAlternative[] = [];
+        for (let i = 0; i < (step.ids?.length ?? 0); i++) top.push(alternative(step.ids![i]!, step.logprobs![i]!));
+        pendingLogprobs.push({ ...alternative(token, step.logprob), top });
+      }
+      const { text, stopped } = stream.push(tokenizer.piece(token));
+      if (stopped) {
+        yield chunk(text);
+        return 'stop';
+      }
+      if (text) yield chunk(text);
+      input = [token];
     }
-    if (signal?.aborted) throw new FathomError('ABORTED', 'the operation was aborted');
-    sampler.accept(Int32Array.from(input));
-    const step = await source.step({ history, input, sampler, topK: opts.logprobs, control: opts.control, signal });
-    history.push(...input);
-    const token = step.token;
-    if (!opts.ignoreEos && tokenizer.isEog(token)) {
-      const tail = stream.flush();
-      if (tail || pending.length) yield chunk(tail);
-      return 'eos';
-    }
-    generated++;
-    pending.push(token);
-    if (opts.logprobs) {
-      const top: TokenAlternative[] = [];
-      for (let i = 0; i < (step.ids?.length ?? 0); i++) top.push(alternative(step.ids![i]!, step.logprobs![i]!));
-      pendingLogprobs.push({ ...alternative(token, step.logprob), top });
-    }
-    const { text, stopped } = stream.push(tokenizer.piece(token));
-    if (stopped) {
-      yield chunk(text);
-      return 'stop';
-    }
-    if (text) yield chunk(text);
-    input = [token];
+    const tail = stream.flush();
+    if (tail || pending.length) yield chunk(tail);
+    return 'length';
+  } finally {
+    source.release(history);
   }
-  const tail = stream.flush();
-  if (tail || pending.length) yield chunk(tail);
-  return 'length';
 }
 
 /** Runs a generation to the end: the whole text, or finishReason 'abort' when `signal` aborted it. */

@@ -1,13 +1,14 @@
 // Which sequence of a context a generation step runs on. A sequence is a cache
 // slot, not owned by any generation: a step goes to the sequence that already
-// holds its history, else to the free one sharing the longest prefix with it
-// (least recently used on ties), so abandoned generations hold nothing and a
-// new prompt reuses whatever prefix is cached.
+// holds its history; else to a slot no running generation holds, sharing the
+// longest prefix with it (least recently used on ties); only when every slot is
+// held does it take one from another generation (which then re-evaluates). So
+// abandoned generations hold nothing and a new prompt reuses any cached prefix.
 
 export interface SequenceSlot {
   /** Tokens whose keys/values the sequence holds, in order. */
   readonly tokens: number[];
-  /** The history array whose tokens this slot holds exactly (fast path: no comparison). */
+  /** The history array of the running generation whose tokens this slot holds exactly (null: none). */
   owner: readonly number[] | null;
   /** The control vector the cached tokens were evaluated under (their keys/values depend on it). */
   control: object | null;
@@ -28,6 +29,12 @@ function sharedPrefix(cached: readonly number[], history: readonly number[], inp
   return n;
 }
 
+/** The slot that holds exactly `history` for its generation, if one does and is not taken. */
+export function ownSlot(slots: readonly SequenceSlot[], taken: ReadonlySet<number>, history: readonly number[], control: object | null): SlotChoice | null {
+  const index = slots.findIndex((slot, i) => !taken.has(i) && slot.owner === history && slot.control === control && slot.tokens.length === history.length);
+  return index === -1 ? null : { index, keep: history.length };
+}
+
 /**
  * Picks a slot for `history` + `input` among those not `taken`, or null when all are taken.
  * At least one token is always left to evaluate (logits come from the last one).
@@ -39,18 +46,19 @@ export function chooseSlot(
   input: readonly number[],
   control: object | null = null,
 ): SlotChoice | null {
+  const own = ownSlot(slots, taken, history, control);
+  if (own) return own;
   const total = history.length + input.length;
   let best: SlotChoice | null = null;
-  let bestLastUsed = Infinity;
+  let bestRank: [number, number, number] = [Infinity, 0, 0]; // (held by a generation, -keep, lastUsed), lowest wins
   for (let index = 0; index < slots.length; index++) {
     if (taken.has(index)) continue;
     const slot = slots[index]!;
-    const sameControl = slot.control === control;
-    if (sameControl && slot.owner === history && slot.tokens.length === history.length) return { index, keep: history.length };
-    const keep = sameControl ? sharedPrefix(slot.tokens, history, input, total - 1) : 0;
-    if (!best || keep > best.keep || (keep === best.keep && slot.lastUsed < bestLastUsed)) {
+    const keep = slot.control === control ? sharedPrefix(slot.tokens, history, input, total - 1) : 0;
+    const rank: [number, number, number] = [slot.owner ? 1 : 0, -keep, slot.lastUsed];
+    if (!best || rank[0] < bestRank[0] || (rank[0] === bestRank[0] && (rank[1] < bestRank[1] || (rank[1] === bestRank[1] && rank[2] < bestRank[2])))) {
       best = { index, keep };
-      bestLastUsed = slot.lastUsed;
+      bestRank = rank;
     }
   }
   return best;

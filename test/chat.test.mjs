@@ -115,6 +115,21 @@ describe('chat sessions', { skip: skipWithoutStories }, () => {
     assert.deepEqual((await model.complete(expected, { maxTokens: 8, ignoreEos: true })).tokens, reply.tokens);
   });
 
+  it('a conversation longer than the context leaves its oldest turns out of the prompt', async () => {
+    // (ChatML's markers are plain text to this vocabulary: one turn is about 40 tokens.)
+    const context = await model.createContext({ contextSize: 192 });
+    try {
+      const chat = model.createChat({ system: 'S', context, generate: { maxTokens: 16, ignoreEos: true } });
+      const prompts = [];
+      for (let turn = 0; turn < 6; turn++) prompts.push((await chat.send(`Turn ${turn}: Lily and Tom went to the park.`)).promptTokens);
+      assert.equal(chat.history.length, 13); // everything is kept in the history
+      assert.ok(prompts.every((n) => n <= 192 - 16), `prompt sizes ${prompts}`);
+      assert.ok(prompts.at(-1) < prompts.slice(0, 3).reduce((a, b) => a + b, 0), 'older turns were left out');
+    } finally {
+      await context.dispose();
+    }
+  });
+
   it('stream yields the reply in chunks and records it', async () => {
     const chat = model.createChat();
     let text = '';

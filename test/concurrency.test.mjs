@@ -123,6 +123,42 @@ describe('concurrent generations', { skip: skipWithoutStories }, () => {
     assert.deepEqual((await model.complete(PROMPTS[2], { maxTokens: N, ignoreEos: true })).tokens, alone[2]);
   });
 
+  it('small batches: prompts split over several graphs, two sequences at once, equal to single runs', async () => {
+    // batchSize 8 with 20-token prompts: graphs that produce no logits, and graphs holding two sequences' tokens.
+    const prompts = ['Once upon a time, there was a little girl named Lily. She', 'Tom and his dog went to the park to play with a big red ball.'];
+    const context = await model.createContext({ contextSize: 256, sequences: 2, batchSize: 8 });
+    try {
+      const expected = [];
+      for (const p of prompts) expected.push((await model.complete(p, { maxTokens: 24, ignoreEos: true })).tokens);
+      const together = await Promise.all(prompts.map((p) => context.complete(p, { maxTokens: 24, ignoreEos: true })));
+      assert.deepEqual(together.map((r) => r.tokens), expected);
+      // An abort in the middle of a multi-graph prompt leaves the sequence usable and exact.
+      const controller = new AbortController();
+      const long = model.tokenize(prompts[0].repeat(4));
+      const aborted = context.complete(long, { maxTokens: 4, signal: controller.signal });
+      setImmediate(() => controller.abort());
+      assert.equal((await aborted).finishReason, 'abort');
+      assert.deepEqual((await context.complete(prompts[1], { maxTokens: 24, ignoreEos: true })).tokens, expected[1]);
+    } finally {
+      await context.dispose();
+    }
+  });
+
+  it('a step that cannot fit fails alone; the generation sharing its batch goes on', async () => {
+    const context = await model.createContext({ contextSize: 40, sequences: 2 });
+    try {
+      const short = context.complete(PROMPTS[2], { maxTokens: 20, ignoreEos: true });
+      const full = context.complete(PROMPTS[0], { ignoreEos: true }); // runs into the end of its sequence
+      await assert.rejects(full, (e) => e.code === 'CONTEXT_FULL');
+      assert.deepEqual((await short).tokens, alone[2].slice(0, 20));
+      // With a context shift it goes on as long as asked, even past many shifts.
+      const shifted = await context.complete(PROMPTS[0], { maxTokens: 200, ignoreEos: true, contextShift: true });
+      assert.equal(shifted.tokens.length, 200);
+    } finally {
+      await context.dispose();
+    }
+  });
+
   it('rejects bad context options', async () => {
     for (const sequences of [0, 1.5, -1, 257]) {
       await assert.rejects(model.createContext({ sequences }), (e) => e.code === 'INVALID_ARGUMENT', String(sequences));

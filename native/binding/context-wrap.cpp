@@ -128,9 +128,25 @@ Napi::Value ContextWrap::evaluate(const Napi::CallbackInfo & info) {
         requests.push_back(std::move(request));
     }
     auto control = read_control(env, info[1]);
+    // A sampler's state belongs to one generation: it may be in one entry of one running evaluation only.
+    std::vector<std::shared_ptr<fathom::Sampler>> acquired;
+    for (const Request & request : requests) {
+        if (!request.sampler) continue;
+        if (!request.sampler->try_acquire()) {
+            for (auto & s : acquired) s->release();
+            throw make_error(env, "BUSY", "a sampler is already in use by another batch entry or a running evaluation");
+        }
+        acquired.push_back(request.sampler);
+    }
     return run_exclusive<std::vector<StepResult>>(
         env, "fathom.evaluate",
-        [ctx, batch = std::move(batch), requests = std::move(requests), control](const std::atomic<bool> * abort) {
+        [ctx, batch = std::move(batch), requests = std::move(requests), control, acquired](const std::atomic<bool> * abort) {
+            struct Release {
+                const std::vector<std::shared_ptr<fathom::Sampler>> & samplers;
+                ~Release() {
+                    for (auto & s : samplers) s->release();
+                }
+            } release{acquired};
             const fathom::BatchLogits & logits = ctx->decode(batch, abort, control.get());
             std::vector<StepResult> results(batch.size());
             for (size_t i = 0; i < batch.size(); i++) {

@@ -82,6 +82,7 @@ Napi::Value SamplerWrap::accept(const Napi::CallbackInfo & info) {
     Napi::Env env = info.Env();
     FATHOM_REQUIRE(env, info.Length() >= 1, "accept(tokens: Int32Array)");
     Napi::Int32Array tokens = int32_array(env, info[0], "tokens");
+    if (sampler_->in_use()) throw make_error(env, "BUSY", "the sampler is in use by a running evaluation");
     for (size_t i = 0; i < tokens.ElementLength(); i++) sampler_->accept(tokens[i]);
     return env.Undefined();
 }

@@ -17,8 +17,7 @@ public:
     std::shared_ptr<fathom::Sampler> sampler() const { return sampler_; }
 
 private:
-    // accept(tokens: Int32Array): adds tokens to the penalty/DRY history. Only between steps
-    // (the generation loop awaits each step), so the worker never uses the sampler meanwhile.
+    // accept(tokens: Int32Array): adds tokens to the penalty/DRY history; BUSY while an evaluation uses it.
     Napi::Value accept(const Napi::CallbackInfo & info);
 
     std::shared_ptr<fathom::Sampler> sampler_;

@@ -152,7 +152,8 @@ void Context::decode_slots(const std::atomic<bool> * abort, uint32_t graph_token
     abort_ = abort;
     try {
         for (size_t offset = 0; offset < slots_.size(); offset += graph_tokens) {
-            decode_graph(slots_.data() + offset, static_cast<uint32_t>(std::min<size_t>(graph_tokens, slots_.size() - offset)), extras);
+            const uint32_t n = static_cast<uint32_t>(std::min<size_t>(graph_tokens, slots_.size() - offset));
+            decode_span(slots_.data() + offset, n, extras);
         }
     } catch (...) {
         for (uint32_t s = 0; s < cache_.n_seq(); s++) cache_.set_used(s, used_before[s]);  // a failed or aborted batch changes nothing
@@ -160,6 +161,30 @@ void Context::decode_slots(const std::atomic<bool> * abort, uint32_t graph_token
         throw;
     }
     abort_ = nullptr;
+}
+
+void Context::decode_span(const Slot * slots, uint32_t n_tokens, const GraphExtras & extras) {
+    // Attention reads every cell from the first sequence's region to the last one's end, masked:
+    // when sequences far apart share a large graph, the mask alone would be huge, so each
+    // sequence's tokens get a graph of their own instead.
+    constexpr uint64_t MAX_MASK_CELLS = uint64_t(1) << 24;  // 32 MiB of F16 mask
+    uint32_t kv_first = UINT32_MAX, kv_end = 0;
+    for (uint32_t i = 0; i < n_tokens; i++) {
+        kv_first = std::min(kv_first, cache_.first_cell(slots[i].seq));
+        kv_end = std::max(kv_end, cache_.first_cell(slots[i].seq) + slots[i].pos + 1);
+    }
+    const bool one_sequence = std::all_of(slots, slots + n_tokens, [&](const Slot & s) { return s.seq == slots[0].seq; });
+    if (one_sequence || uint64_t(kv_end - kv_first) * n_tokens <= MAX_MASK_CELLS) {
+        decode_graph(slots, n_tokens, extras);
+        return;
+    }
+    // Slots are grouped by sequence (each input's tokens are contiguous).
+    for (uint32_t start = 0; start < n_tokens;) {
+        uint32_t end = start + 1;
+        while (end < n_tokens && slots[end].seq == slots[start].seq) end++;
+        decode_graph(slots + start, end - start, extras);
+        start = end;
+    }
 }
 
 std::vector<float> Context::logit_lens(const std::vector<float> & hidden, uint32_t n_rows) {

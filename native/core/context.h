@@ -106,6 +106,7 @@ private:
         Captured * captured = nullptr;
     };
     void decode_slots(const std::atomic<bool> * abort, uint32_t graph_tokens, const GraphExtras & extras);
+    void decode_span(const Slot * slots, uint32_t n_tokens, const GraphExtras & extras);
     void decode_graph(const Slot * slots, uint32_t n_tokens, const GraphExtras & extras);
     // Schedules and allocates a graph; `variant` names its topology (see the .cpp).
     bool allocate(ggml_cgraph * graph, const std::string & variant);

@@ -73,8 +73,8 @@ void bucket_sort_top(const Candidates & c, size_t n, std::vector<Candidate> & ou
     std::vector<size_t> count(n_buckets, 0);
     for (size_t i = 0; i < c.size; i++) {
         const float v = c.data[i].logit;
-        // int() of -inf/NaN is undefined in C++: those go to the lowest bucket explicitly.
-        int b = v > -INFINITY ? static_cast<int>(std::min(scale * v + offset, static_cast<float>(n_buckets))) : 0;
+        // int() of a float out of int's range (or NaN) is undefined: clamp first; -inf/NaN go to the lowest bucket.
+        int b = v > -INFINITY ? static_cast<int>(std::max(-1.0f, std::min(scale * v + offset, static_cast<float>(n_buckets)))) : 0;
         bucket[i] = b = std::max(0, std::min(n_buckets - 1, b));
         count[b]++;
     }

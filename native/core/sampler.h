@@ -5,6 +5,7 @@
 // Works on the logits in native memory, on the decode worker thread.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <random>
@@ -77,6 +78,10 @@ public:
     void accept(Token token);
     // Picks the next token from a row of n_vocab logits.
     Token sample(const float * logits, size_t n_vocab);
+    // Marks the sampler as used by one evaluation; false if it already is (its state is not shared).
+    bool try_acquire() { return !in_use_.exchange(true); }
+    void release() { in_use_.store(false); }
+    bool in_use() const { return in_use_.load(); }
 
 private:
     void apply_logit_bias(Candidates & c) const;
@@ -97,6 +102,7 @@ private:
     std::deque<Token> dry_history_;
     std::unordered_multimap<Token, std::vector<Token>> dry_breakers_;  // head token -> tail tokens
     std::vector<int> dry_repeat_;
+    std::atomic<bool> in_use_{false};
 };
 
 }  // namespace fathom
