@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The `fathom` command: inspect GGUF files, generate text, build the addon.
 import { spawnSync } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 
@@ -11,10 +12,14 @@ import { loadModel } from './model.js';
 import { packageRoot } from './native/load-addon.js';
 import { PRESETS } from './quantize/quantization-mix.js';
 import { quantizeFile } from './quantize/quantize-file.js';
+import { renderTextReport } from './report/html-page.js';
+import { collectTextReport } from './report/text-report.js';
 
 const USAGE = `Usage:
   fathom inspect <file.gguf> [--json]
   fathom generate <file.gguf> -p "<prompt>" [-n N] [--temperature T] [--seed S] [--top-k K] [--top-p P] [--min-p P] [--threads N] [--ctx N]
+  fathom perplexity <file.gguf> --file <text.txt> [--ctx N] [--chunks N] [--threads N]
+  fathom inspect-text <file.gguf> -p "<text>" [--out report.html] [--layers 0,1,...] [--threads N]
   fathom quantize <in.gguf> <out.gguf> --type <q4_k_m|q8_0|...>
   fathom build [cmake-js options]      build the native addon from source
 `;
@@ -102,6 +107,64 @@ async function main(argv: string[]): Promise<number> {
     const info = await readGguf(positionals[0]);
     if (values.json) console.log(JSON.stringify(info, jsonReplacer, 2));
     else printSummary(info);
+    return 0;
+  }
+  if (command === 'perplexity') {
+    const { values, positionals } = parseArgs({
+      args: rest,
+      allowPositionals: true,
+      options: { file: { type: 'string', short: 'f' }, ctx: { type: 'string', short: 'c' }, chunks: { type: 'string' }, threads: { type: 'string', short: 't' } },
+    });
+    if (positionals.length !== 1) usageError('perplexity takes exactly one model file');
+    if (!values.file) usageError('perplexity needs --file <text.txt>');
+    const text = await readFile(values.file, 'utf8');
+    const chunkSize = numberOption(values, 'ctx') ?? 512;
+    const model = await loadModel(positionals[0], { threads: numberOption(values, 'threads'), contextSize: chunkSize, batchSize: Math.min(chunkSize, 512) });
+    try {
+      const started = performance.now();
+      const tty = process.stderr.isTTY;
+      const result = await model.perplexity(text, {
+        chunkSize,
+        chunks: numberOption(values, 'chunks'),
+        onProgress: ({ chunk, chunks, perplexity }) => {
+          const width = 30;
+          const done = Math.round((chunk / chunks) * width);
+          const eta = ((performance.now() - started) / chunk) * (chunks - chunk) / 1000;
+          const line = `[${'='.repeat(done)}${' '.repeat(width - done)}] ${chunk}/${chunks}  PPL ${perplexity.toFixed(4)}  ETA ${eta.toFixed(0)} s`;
+          process.stderr.write(tty ? `\r${line}` : `${line}\n`);
+        },
+      });
+      if (tty) process.stderr.write('\n');
+      console.log(`Final estimate: PPL = ${result.perplexity.toFixed(4)} +/- ${result.error.toFixed(5)}`);
+      console.log(`(${result.chunks} chunks of ${result.chunkSize} tokens, ${result.scored} tokens scored, ${((performance.now() - started) / 1000).toFixed(1)} s)`);
+    } finally {
+      await model.dispose();
+    }
+    return 0;
+  }
+  if (command === 'inspect-text') {
+    const { values, positionals } = parseArgs({
+      args: rest,
+      allowPositionals: true,
+      options: { prompt: { type: 'string', short: 'p' }, out: { type: 'string', short: 'o' }, layers: { type: 'string' }, threads: { type: 'string', short: 't' } },
+    });
+    if (positionals.length !== 1) usageError('inspect-text takes exactly one model file');
+    if (values.prompt === undefined) usageError('inspect-text needs a text: -p "<text>"');
+    const layers = values.layers?.split(',').map((l) => {
+      const n = Number(l);
+      if (!Number.isInteger(n) || n < 0) usageError(`--layers expects comma-separated layer indices, got "${values.layers}"`);
+      return n;
+    });
+    const model = await loadModel(positionals[0], { threads: numberOption(values, 'threads') });
+    try {
+      const name = model.info.name ?? path.basename(positionals[0]);
+      const data = await collectTextReport(model.context, name, values.prompt, { layers });
+      const out = values.out ?? 'report.html';
+      await writeFile(out, renderTextReport(data));
+      console.log(`${out}: ${data.tokens.length} tokens, perplexity ${data.perplexity.toFixed(3)}, attention of ${data.layers.length} layers × ${data.heads} heads`);
+    } finally {
+      await model.dispose();
+    }
     return 0;
   }
   if (command === 'generate') {

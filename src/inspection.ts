@@ -21,7 +21,8 @@ export interface InspectOptions {
 
 export interface Inspection {
   tokens: number[];
-  /** Each token's text (control tokens included). */
+  /** Each token's text as it appears in the whole (spaces included; a character split over byte
+   * tokens belongs to the token that completes it; control tokens as their text). */
   pieces: string[];
   embeddingLength: number;
   headCount: number;
@@ -77,6 +78,11 @@ export function topTokens(context: Context, logits: Float32Array, rows: number, 
   return out;
 }
 
+function tokenPieces(context: Context, tokens: readonly number[]): string[] {
+  const decoder = new TextDecoder();
+  return tokens.map((t) => decoder.decode(context.tokenizer.piece(t, true), { stream: true }));
+}
+
 export async function inspect(context: Context, text: Prompt, options: InspectOptions = {}): Promise<Inspection> {
   if (typeof options !== 'object' || options === null) throw invalidArgument('options must be an object');
   const { layers, embedding, heads } = context.modelShape;
@@ -105,7 +111,7 @@ export async function inspect(context: Context, text: Prompt, options: InspectOp
   };
   const inspection: Inspection = {
     tokens,
-    pieces: tokens.map((t) => context.tokenizer.detokenize([t], { special: true })),
+    pieces: tokenPieces(context, tokens),
     embeddingLength: embedding,
     headCount: heads,
     hidden,

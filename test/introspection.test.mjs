@@ -108,6 +108,16 @@ describe('scoring and introspection', { skip: skipWithoutStories }, () => {
     await assert.rejects(model.perplexity('too short', { chunkSize }), (e) => e.code === 'INVALID_ARGUMENT');
   });
 
+  it('fathom perplexity prints the same estimate', async () => {
+    const dir = scratchDir('perplexity');
+    const file = path.join(dir, 'story.txt');
+    (await import('node:fs')).writeFileSync(file, STORY);
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [path.join(ROOT, 'dist', 'cli.js'), 'perplexity', STORIES_260K, '--file', file, '--ctx', '64']);
+    const expected = await model.perplexity(STORY, { chunkSize: 64 });
+    assert.match(stdout, new RegExp(`Final estimate: PPL = ${expected.perplexity.toFixed(4)} \\+/- ${expected.error.toFixed(5)}`));
+    assert.match(stderr, new RegExp(`${expected.chunks}/${expected.chunks}`));
+  });
+
   it('attention rows sum to 1 and are zero above the diagonal, in every layer and head', async () => {
     const inspection = await model.inspect(STORY.slice(0, 120), { attention: true });
     const n = inspection.tokens.length;
