@@ -10,6 +10,7 @@ export { Chat, type ChatOptions, type ChatReply } from './chat.js';
 export { CHATML_TEMPLATE, type ChatMessage, type RenderOptions } from './chat-template.js';
 export { ControlVector, type ControlVectorOptions, type DeriveOptions } from './control-vector.js';
 export type { Inspection, InspectOptions, LensOptions } from './inspection.js';
+export type { EmbedOptions, Pooling } from './embedding.js';
 export type { PerplexityOptions, PerplexityResult, ScoreOptions, ScoreResult } from './scoring.js';
 export type {
   CompletionResult,

@@ -8,6 +8,7 @@ import { Chat, type ChatOptions } from './chat.js';
 import { ChatTemplate, CHATML_TEMPLATE, type ChatMessage, type RenderOptions } from './chat-template.js';
 import { abortedError, Context, type ContextOptions } from './context.js';
 import { FathomError, invalidArgument } from './errors.js';
+import { embedAll, modelPooling, type EmbedOptions } from './embedding.js';
 import { deriveControlVector, type ControlVector, type DeriveOptions } from './control-vector.js';
 import type { CompletionResult, FinishReason, GenerationChunk, Prompt, TokenAlternative } from './generation.js';
 import type { InspectOptions, Inspection, LensOptions } from './inspection.js';
@@ -200,6 +201,16 @@ export class Model {
   /** What the model would predict at each position if it stopped after `layer` (top tokens per position). */
   logitLens(text: Prompt, layer: number, options: LensOptions = {}): Promise<TokenAlternative[][]> {
     return this.context.logitLens(text, layer, options);
+  }
+
+  /**
+   * Embeddings of a text (or of each of several texts): per-token vectors pooled into one
+   * (see EmbedOptions), unit length by default. Works for decoders and for BERT-style encoders.
+   */
+  embed(text: Prompt, options?: EmbedOptions): Promise<Float32Array>;
+  embed(texts: readonly Prompt[], options?: EmbedOptions): Promise<Float32Array[]>;
+  embed(input: Prompt | readonly Prompt[], options: EmbedOptions = {}): Promise<Float32Array | Float32Array[]> {
+    return embedAll(this.context, modelPooling(this.info), input, options);
   }
 
   /** A control vector from examples (mean hidden state of positive minus negative prompts, per layer). */

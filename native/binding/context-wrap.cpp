@@ -230,7 +230,8 @@ Napi::Value ContextWrap::inspect(const Napi::CallbackInfo & info) {
     const uint32_t seq = read_index(env, info[0], "sequence");
     std::vector<fathom::Token> tokens = read_tokens(env, info[1]);
     Napi::Object opts = info[2].As<Napi::Object>();
-    fathom::Capture capture{read_layers(env, opts.Get("hidden"), "hidden"), read_layers(env, opts.Get("attention"), "attention")};
+    fathom::Capture capture{read_layers(env, opts.Get("hidden"), "hidden"), read_layers(env, opts.Get("attention"), "attention"),
+                            opts.Get("embeddings").ToBoolean()};
     const bool want_logits = opts.Get("logits").ToBoolean();
     auto control = read_control(env, info[3]);
     struct Inspected {
@@ -255,6 +256,7 @@ Napi::Value ContextWrap::inspect(const Napi::CallbackInfo & info) {
             out.Set("hidden", arrays(inspected.captured.hidden));
             out.Set("attention", arrays(inspected.captured.attention));
             if (!inspected.logits.empty()) out.Set("logits", float_array(env, inspected.logits));
+            if (!inspected.captured.embeddings.empty()) out.Set("embeddings", float_array(env, inspected.captured.embeddings));
             return out;
         });
 }

@@ -26,9 +26,9 @@ private:
     // score(sequence, tokens: Int32Array, topK?, control?): from an emptied sequence, every row's logits -> { logprobs: Float32Array [n-1]
     //   (log P(tokens[i+1] | tokens[..i])), topIds: Int32Array, topLogprobs: Float32Array [(n-1) * topK] }.
     Napi::Value score(const Napi::CallbackInfo & info);
-    // inspect(sequence, tokens, { hidden: layers[], attention: layers[], logits: boolean }, control?): evaluates
-    //   from an emptied sequence in one graph -> { hidden: Float32Array[] ([n, n_embd]), attention: Float32Array[]
-    //   ([n_head, n, n]), logits?: Float32Array ([n, n_vocab]) }.
+    // inspect(sequence, tokens, { hidden: layers[], attention: layers[], logits: boolean, embeddings: boolean },
+    //   control?): evaluates from an emptied sequence in one graph -> { hidden: Float32Array[] ([n, n_embd]),
+    //   attention: Float32Array[] ([n_head, n, n]), logits?: [n, n_vocab], embeddings?: [n, n_embd] }.
     Napi::Value inspect(const Napi::CallbackInfo & info);
     // logitLens(hidden: Float32Array [rows * n_embd], rows): final norm + output head -> Float32Array [rows * n_vocab].
     Napi::Value logit_lens(const Napi::CallbackInfo & info);

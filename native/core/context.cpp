@@ -25,6 +25,10 @@ static uint32_t resolve_n_ctx(const Model & model, uint32_t requested) {
 Context::Context(std::shared_ptr<const Model> model, const ContextParams & params)
     : model_(std::move(model)), params_(params), cache_(model_->hparams(), resolve_n_ctx(*model_, params.n_ctx), params.n_seq) {
     if (params_.n_batch == 0) throw Error(codes::INVALID_ARGUMENT, "batch size must be positive");
+    if (model_->weights().pos_embd && cache_.seq_size() > model_->hparams().n_ctx_train) {
+        // Learned positions exist only up to the training length.
+        throw Error(codes::INVALID_ARGUMENT, "contextSize must be at most " + std::to_string(model_->hparams().n_ctx_train) + " for this model (its learned positions end there)");
+    }
     try {
         backend_ = ggml_backend_cpu_init();
         if (!backend_) throw Error(codes::OUT_OF_MEMORY, "cannot start the CPU backend");
@@ -94,6 +98,9 @@ void Context::validate(const std::vector<SequenceInput> & batch) const {
 
 const BatchLogits & Context::decode(const std::vector<SequenceInput> & batch, const std::atomic<bool> * abort, const ControlVector * control) {
     if (batch.empty()) throw Error(codes::INVALID_ARGUMENT, "cannot decode an empty batch");
+    if (model_->architecture().encoder) {
+        throw Error(codes::INVALID_ARGUMENT, std::string("this is an embedding model (") + model_->architecture().name + "): it embeds text but cannot generate or score it");
+    }
     validate(batch);
     if (control && control->data.size() != size_t(model_->hparams().n_layer) * model_->hparams().n_embd) {
         throw Error(codes::INVALID_ARGUMENT, "a control vector needs n_layer * n_embd values");
@@ -137,7 +144,7 @@ const BatchLogits & Context::inspect(uint32_t seq, const std::vector<Token> & to
     for (size_t i = 0; i < tokens.size(); i++) slots_.push_back(Slot{tokens[i], seq, static_cast<uint32_t>(i), true});
     logits_.n_vocab = model_->hparams().n_vocab;
     logits_.first_row.assign(1, 0);
-    logits_.data.resize(tokens.size() * size_t(logits_.n_vocab));
+    logits_.data.resize(model_->architecture().encoder ? 0 : tokens.size() * size_t(logits_.n_vocab));
     out.hidden.assign(capture.hidden_layers.size(), {});
     out.attention.assign(capture.attention_layers.size(), {});
     GraphExtras extras{control, &capture, &out};
@@ -239,6 +246,7 @@ void Context::decode_graph(const Slot * slots, uint32_t n_tokens, const GraphExt
     ggml_build_forward_expand(graph, logits);
     // Captured tensors are marked as outputs so the allocator does not reuse their memory.
     std::vector<ggml_tensor *> hidden, attention;
+    ggml_tensor * embeddings = nullptr;
     if (extras.capture) {
         const auto find = [&](const char * what, uint32_t il) {
             const std::string name = "blk." + std::to_string(il) + "." + what;
@@ -249,6 +257,11 @@ void Context::decode_graph(const Slot * slots, uint32_t n_tokens, const GraphExt
         };
         for (uint32_t il : extras.capture->hidden_layers) hidden.push_back(find("l_out", il));
         for (uint32_t il : extras.capture->attention_layers) attention.push_back(find("kq_soft_max", il));
+        if (extras.capture->embeddings) {
+            embeddings = model_->architecture().encoder ? find("l_out", model_->hparams().n_layer - 1) : ggml_graph_get_tensor(graph, "result_norm");
+            if (!embeddings) throw Error(codes::COMPUTE_FAILED, "the graph has no result_norm tensor");
+            ggml_set_output(embeddings);
+        }
     }
 
     // The graph's variant: what changes its topology or which tensors must survive to the end.
@@ -257,6 +270,7 @@ void Context::decode_graph(const Slot * slots, uint32_t n_tokens, const GraphExt
     if (extras.capture) {
         for (uint32_t il : extras.capture->hidden_layers) variant += ",h" + std::to_string(il);
         for (uint32_t il : extras.capture->attention_layers) variant += ",a" + std::to_string(il);
+        if (extras.capture->embeddings) variant += ",e";
     }
     if (!allocate(graph, variant)) {
         throw Error(codes::OUT_OF_MEMORY, "cannot allocate compute memory for a batch of " + std::to_string(n_tokens) + " tokens");
@@ -290,7 +304,9 @@ void Context::decode_graph(const Slot * slots, uint32_t n_tokens, const GraphExt
     const size_t row_bytes = size_t(logits_.n_vocab) * sizeof(float);
     size_t first_output = 0;
     for (const Slot * s = slots_.data(); s != slots; s++) first_output += s->output;
-    if (n_outputs) ggml_backend_tensor_get(logits, logits_.data.data() + first_output * logits_.n_vocab, 0, n_outputs * row_bytes);
+    if (n_outputs && !model_->architecture().encoder) {
+        ggml_backend_tensor_get(logits, logits_.data.data() + first_output * logits_.n_vocab, 0, n_outputs * row_bytes);
+    }
     for (uint32_t i = 0; i < n_tokens; i++) cache_.set_used(slots[i].seq, slots[i].pos + 1);
     const auto copy_out = [](ggml_tensor * t, std::vector<float> & out) {
         out.resize(ggml_nelements(t));
@@ -298,6 +314,7 @@ void Context::decode_graph(const Slot * slots, uint32_t n_tokens, const GraphExt
     };
     for (size_t i = 0; i < hidden.size(); i++) copy_out(hidden[i], extras.captured->hidden[i]);
     for (size_t i = 0; i < attention.size(); i++) copy_out(attention[i], extras.captured->attention[i]);
+    if (embeddings) copy_out(embeddings, extras.captured->embeddings);
 }
 
 bool Context::allocate(ggml_cgraph * graph, const std::string & variant) {
@@ -313,13 +330,19 @@ bool Context::allocate(ggml_cgraph * graph, const std::string & variant) {
 }
 
 void Context::fill_mask(ggml_tensor * mask, const Slot * slots, uint32_t n_tokens, uint32_t kv_first, uint32_t n_kv, uint32_t window) {
-    // Token i sees its own sequence's cells at positions 0..pos (only the last `window` of them on sliding-window layers).
+    // Token i sees its own sequence's cells at positions 0..pos (only the last `window` of them on
+    // sliding-window layers); in an encoder, every position of its sequence in this graph.
     const ggml_fp16_t zero = ggml_fp32_to_fp16(0.0f), hidden = ggml_fp32_to_fp16(-std::numeric_limits<float>::infinity());
     mask_.assign(size_t(n_kv) * n_tokens, hidden);
+    const bool causal = model_->hparams().causal;
     for (uint32_t i = 0; i < n_tokens; i++) {
         const uint32_t pos = slots[i].pos, base = cache_.first_cell(slots[i].seq) - kv_first;
+        uint32_t end = pos + 1;
+        if (!causal) {
+            for (uint32_t j = 0; j < n_tokens; j++) if (slots[j].seq == slots[i].seq) end = std::max(end, slots[j].pos + 1);
+        }
         const uint32_t first = window > 0 && pos + 1 > window ? pos + 1 - window : 0;
-        std::fill(mask_.begin() + size_t(i) * n_kv + base + first, mask_.begin() + size_t(i) * n_kv + base + pos + 1, zero);
+        std::fill(mask_.begin() + size_t(i) * n_kv + base + first, mask_.begin() + size_t(i) * n_kv + base + end, zero);
     }
     ggml_backend_tensor_set(mask, mask_.data(), 0, mask_.size() * sizeof(ggml_fp16_t));
 }

@@ -56,10 +56,14 @@ struct ControlVector {
 struct Capture {
     std::vector<uint32_t> hidden_layers;     // residual stream after the layer: [n_tokens * n_embd]
     std::vector<uint32_t> attention_layers;  // attention probabilities: [n_head * n_tokens * n_tokens]
+    // The per-token embeddings: the final norm's output (decoders, as llama.cpp's embeddings),
+    // or the last block's output (encoders): [n_tokens * n_embd].
+    bool embeddings = false;
 };
 struct Captured {
     std::vector<std::vector<float>> hidden;     // parallel to Capture::hidden_layers
     std::vector<std::vector<float>> attention;  // parallel to Capture::attention_layers
+    std::vector<float> embeddings;
 };
 
 class Context {

@@ -95,26 +95,32 @@ ggml_tensor * GraphBuilder::attention(int layer, ggml_tensor * q, ggml_tensor * 
     return name(merged, "kqv_out", layer);
 }
 
-// Matrix product plus an optional bias.
-static ggml_tensor * linear(ggml_context * ctx, ggml_tensor * w, ggml_tensor * b, ggml_tensor * x) {
+ggml_tensor * GraphBuilder::linear(ggml_tensor * w, ggml_tensor * b, ggml_tensor * x) {
     ggml_tensor * y = ggml_mul_mat(ctx, w, x);
     return b ? ggml_add(ctx, y, b) : y;
+}
+
+ggml_tensor * GraphBuilder::layer_norm(ggml_tensor * x, ggml_tensor * weight, ggml_tensor * bias, const char * label, int layer) {
+    ggml_tensor * cur = ggml_norm(ctx, x, hp.norm_eps);
+    if (weight) cur = ggml_mul(ctx, cur, weight);
+    if (bias) cur = ggml_add(ctx, cur, bias);
+    return name(cur, label, layer);
 }
 
 ggml_tensor * GraphBuilder::self_attention(int layer, const LayerWeights & w, ggml_tensor * x, int rope_mode) {
     const int64_t head = hp.n_embd_head_k, n_q = head * hp.n_head, n_kv = int64_t(hp.n_embd_k_gqa());
     ggml_tensor *q, *k, *v;
     if (w.wqkv) {
-        ggml_tensor * qkv = name(linear(ctx, w.wqkv, w.bqkv, x), "qkv", layer);  // [n_q + 2*n_kv, n_tokens]
+        ggml_tensor * qkv = name(linear(w.wqkv, w.bqkv, x), "qkv", layer);  // [n_q + 2*n_kv, n_tokens]
         const size_t f32 = ggml_element_size(qkv);
         q = ggml_view_3d(ctx, qkv, head, hp.n_head, n_tokens, head * f32, qkv->nb[1], 0);                // [head_dim, n_head, n_tokens]
         k = ggml_view_3d(ctx, qkv, head, hp.n_head_kv, n_tokens, head * f32, qkv->nb[1], n_q * f32);     // [head_dim, n_head_kv, n_tokens]
         v = ggml_view_2d(ctx, qkv, hp.n_embd_v_gqa(), n_tokens, qkv->nb[1], (n_q + n_kv) * f32);        // [n_embd_v_gqa, n_tokens]
         v = name(ggml_cont(ctx, v), "v", layer);
     } else {
-        q = name(linear(ctx, w.wq, w.bq, x), "q", layer);  // [n_embd_head_k*n_head, n_tokens]
-        k = name(linear(ctx, w.wk, w.bk, x), "k", layer);  // [n_embd_k_gqa, n_tokens]
-        v = name(linear(ctx, w.wv, w.bv, x), "v", layer);  // [n_embd_v_gqa, n_tokens]
+        q = name(linear(w.wq, w.bq, x), "q", layer);  // [n_embd_head_k*n_head, n_tokens]
+        k = name(linear(w.wk, w.bk, x), "k", layer);  // [n_embd_k_gqa, n_tokens]
+        v = name(linear(w.wv, w.bv, x), "v", layer);  // [n_embd_v_gqa, n_tokens]
         q = ggml_reshape_3d(ctx, q, head, hp.n_head, n_tokens);     // [head_dim, n_head, n_tokens]
         k = ggml_reshape_3d(ctx, k, head, hp.n_head_kv, n_tokens);  // [head_dim, n_head_kv, n_tokens]
     }
@@ -124,7 +130,7 @@ ggml_tensor * GraphBuilder::self_attention(int layer, const LayerWeights & w, gg
     k = name(rope(k, rope_mode, layer), "k_rope", layer);
     if (hp.query_scale != 0.0f) q = ggml_scale(ctx, q, hp.query_scale);
     ggml_tensor * out = attention(layer, q, k, v);
-    return name(linear(ctx, w.wo, w.bo, out), "attn_out", layer);  // [n_embd, n_tokens]
+    return name(linear(w.wo, w.bo, out), "attn_out", layer);  // [n_embd, n_tokens]
 }
 
 ggml_tensor * GraphBuilder::decoder_layers(ggml_tensor * x, const LayerStyle & style) {

@@ -63,6 +63,10 @@ public:
     // [n_embd, n_tokens] rows of the token embedding matrix.
     ggml_tensor * embed_tokens();
     ggml_tensor * rms_norm(ggml_tensor * x, ggml_tensor * weight, const char * name, int layer);
+    // LayerNorm (mean and variance) with a gain and a bias.
+    ggml_tensor * layer_norm(ggml_tensor * x, ggml_tensor * weight, ggml_tensor * bias, const char * name, int layer);
+    // w·x (+ b).
+    ggml_tensor * linear(ggml_tensor * w, ggml_tensor * b, ggml_tensor * x);
     // x: [head_dim, n_heads, n_tokens], rotated in place of the first n_rot dims per head.
     ggml_tensor * rope(ggml_tensor * x, int mode, int layer);
     // Multi-head attention with grouped KV heads; stores k/v in the cache.

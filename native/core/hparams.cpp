@@ -71,6 +71,8 @@ Hparams load_hparams(const GgufFile & file, const std::string & arch) {
     hp.rope_freq_scale = (scale == 0.0f || scaling_type == "none") ? 1.0f : 1.0f / scale;
     hp.norm_rms_eps = file.get_f32(key("attention.layer_norm_rms_epsilon"), 1e-5f);
     hp.n_ctx_orig = file.get_u32(key("rope.scaling.original_context_length"), hp.n_ctx_train);
+    hp.pooling = file.get_u32(key("pooling_type"), 0);
+    if (hp.pooling > 3) throw invalid(key("pooling_type") + " (" + std::to_string(hp.pooling) + ") is not none, mean, cls or last");
     hp.rope_freq_base_swa = file.get_f32(key("rope.freq_base_swa"), hp.rope_freq_base);
     hp.rope_freq_scale_swa = hp.rope_freq_scale;
     if (!(hp.rope_freq_base > 0) || !std::isfinite(hp.rope_freq_base)) throw invalid(key("rope.freq_base") + " must be a positive number");

@@ -41,6 +41,12 @@ struct Hparams {
     // Marks layers as sliding-window in a repeating pattern: the last of every `period` layers is global.
     void set_swa_period(uint32_t period);
     float norm_rms_eps = 1e-5f;
+    // Encoders (BERT): LayerNorm epsilon, bidirectional attention, how the model pools tokens into one
+    // vector (GGUF "<arch>.pooling_type": 0 none, 1 mean, 2 cls, 3 last), and token-type rows.
+    float norm_eps = 1e-12f;
+    bool causal = true;
+    uint32_t pooling = 0;
+    uint32_t n_token_types = 0;
 
     uint32_t n_embd_k_gqa() const { return n_embd_head_k * n_head_kv; }
     uint32_t n_embd_v_gqa() const { return n_embd_head_v * n_head_kv; }

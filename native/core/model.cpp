@@ -104,7 +104,7 @@ void WeightLoader::load_rope_factors(const Hparams & hp, ModelWeights & w) const
 
 std::vector<ggml_tensor **> ModelWeights::matmul_weights() {
     std::vector<ggml_tensor **> out;
-    if (output != tok_embd) out.push_back(&output);  // a tied head also serves get_rows: keep it where it is
+    if (output && output != tok_embd) out.push_back(&output);  // a tied head also serves get_rows: keep it where it is
     for (LayerWeights & l : layers) {
         for (ggml_tensor ** w : {&l.wq, &l.wk, &l.wv, &l.wqkv, &l.wo, &l.ffn_gate, &l.ffn_up, &l.ffn_down}) {
             if (*w) out.push_back(w);

@@ -38,6 +38,13 @@ struct LayerWeights {
     ggml_tensor * ffn_gate = nullptr;  // absent when ffn_up holds gate and up side by side (Phi-3)
     ggml_tensor * ffn_up = nullptr;
     ggml_tensor * ffn_down = nullptr;
+    // Encoder (BERT) blocks: biases of the FFN, and post-norm LayerNorms (weight + bias).
+    ggml_tensor * ffn_up_b = nullptr;
+    ggml_tensor * ffn_down_b = nullptr;
+    ggml_tensor * attn_out_norm = nullptr;
+    ggml_tensor * attn_out_norm_b = nullptr;
+    ggml_tensor * layer_out_norm = nullptr;
+    ggml_tensor * layer_out_norm_b = nullptr;
 };
 
 struct ModelWeights {
@@ -48,6 +55,11 @@ struct ModelWeights {
     ggml_tensor * rope_freqs = nullptr;
     ggml_tensor * rope_short = nullptr;
     ggml_tensor * rope_long = nullptr;
+    // Encoders (BERT): learned positions, token-type rows, and the embeddings' LayerNorm.
+    ggml_tensor * pos_embd = nullptr;
+    ggml_tensor * type_embd = nullptr;
+    ggml_tensor * tok_norm = nullptr;
+    ggml_tensor * tok_norm_b = nullptr;
     std::vector<LayerWeights> layers;
 
     // Every weight used as the left side of a matrix multiplication (candidates for repacking).

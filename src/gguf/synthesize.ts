@@ -40,8 +40,8 @@ export const SHAPES: Record<string, ModelShape & { architecture?: SyntheticArchi
  * Q/K norms, Phi-3's fused QKV and gate/up matrices, or Gemma 2/3's post-norms (tied head,
  * sliding window of 8 positions on every other layer so that it matters in short tests).
  */
-export type SyntheticArchitecture = 'llama' | 'qwen2' | 'qwen3' | 'phi3' | 'gemma2' | 'gemma3';
-const ARCHITECTURES: SyntheticArchitecture[] = ['llama', 'qwen2', 'qwen3', 'phi3', 'gemma2', 'gemma3'];
+export type SyntheticArchitecture = 'llama' | 'qwen2' | 'qwen3' | 'phi3' | 'gemma2' | 'gemma3' | 'bert';
+const ARCHITECTURES: SyntheticArchitecture[] = ['llama', 'qwen2', 'qwen3', 'phi3', 'gemma2', 'gemma3', 'bert'];
 
 export interface SynthesizeOptions {
   architecture?: SyntheticArchitecture;
@@ -113,6 +113,10 @@ export async function synthesizeModel(path: string, options: SynthesizeOptions):
   });
   const norm = (name: string) => vector(name, E, 0.1, 1);
 
+  if (architecture === 'bert') {
+    await writeGguf(path, bertModel({ shape, nVocab, matrix, vector, type, vocabulary: vocabularyMetadata(vocabInfo) }));
+    return;
+  }
   const gemma = architecture === 'gemma2' || architecture === 'gemma3';
   // A tied head (Gemma) makes the embeddings the output matrix too: keep them small (they are scaled by sqrt(n_embd) on input).
   const tensors: GgufTensorToWrite[] = [matrix('token_embd.weight', E, nVocab, gemma ? 1 / Math.sqrt(E) : 1)];
@@ -171,4 +175,54 @@ export async function synthesizeModel(path: string, options: SynthesizeOptions):
     },
     tensors,
   });
+}
+
+interface BertParts {
+  shape: ModelShape;
+  nVocab: number;
+  matrix: (name: string, cols: number, rows: number, std: number) => GgufTensorToWrite;
+  vector: (name: string, n: number, std: number, mean: number) => GgufTensorToWrite;
+  type: string;
+  vocabulary: Record<string, GgufWritableValue>;
+}
+
+/** A BERT encoder (bge-style: learned positions, two token types, post-norm blocks, mean pooling). */
+function bertModel({ shape, nVocab, matrix, vector, type, vocabulary }: BertParts) {
+  const { embedding: E, feedForward: F } = shape;
+  const norm = (name: string) => [vector(`${name}.weight`, E, 0.1, 1), vector(`${name}.bias`, E, 0.1, 0)];
+  const tensors: GgufTensorToWrite[] = [
+    matrix('token_embd.weight', E, nVocab, 1),
+    matrix('token_types.weight', E, 2, 0.5),
+    matrix('position_embd.weight', E, shape.contextLength, 0.5),
+    ...norm('token_embd_norm'),
+  ];
+  for (let l = 0; l < shape.layers; l++) {
+    const blk = (s: string) => `blk.${l}.${s}`;
+    for (const part of ['attn_q', 'attn_k', 'attn_v', 'attn_output']) {
+      tensors.push(matrix(blk(`${part}.weight`), E, E, 1 / Math.sqrt(E)), vector(blk(`${part}.bias`), E, 0.1, 0));
+    }
+    tensors.push(
+      ...norm(blk('attn_output_norm')),
+      matrix(blk('ffn_up.weight'), E, F, 1 / Math.sqrt(E)), vector(blk('ffn_up.bias'), F, 0.1, 0),
+      matrix(blk('ffn_down.weight'), F, E, 1 / Math.sqrt(F)), vector(blk('ffn_down.bias'), E, 0.1, 0),
+      ...norm(blk('layer_output_norm')),
+    );
+  }
+  return {
+    metadata: {
+      'general.architecture': 'bert',
+      'general.name': `fathom synthetic bert ${E}x${shape.layers} ${type}`,
+      'bert.context_length': gguf.u32(shape.contextLength),
+      'bert.embedding_length': gguf.u32(E),
+      'bert.block_count': gguf.u32(shape.layers),
+      'bert.feed_forward_length': gguf.u32(F),
+      'bert.attention.head_count': gguf.u32(shape.heads),
+      'bert.attention.layer_norm_epsilon': gguf.f32(1e-12),
+      'bert.attention.causal': gguf.bool(false),
+      'bert.pooling_type': gguf.u32(1),
+      ...vocabulary,
+      'tokenizer.ggml.token_type_count': gguf.u32(2),
+    },
+    tensors,
+  };
 }

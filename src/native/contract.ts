@@ -87,6 +87,8 @@ export interface NativeInspection {
   attention: Float32Array[];
   /** With logits: true: [n_tokens * n_vocab]. */
   logits?: Float32Array;
+  /** With embeddings: true: per-token embeddings [n_tokens * n_embd] (final norm's output; an encoder's last block). */
+  embeddings?: Float32Array;
 }
 
 export interface NativeContext {
@@ -95,7 +97,7 @@ export interface NativeContext {
   /** Evaluates tokens on an emptied sequence with every row's logits; the log-probability of each next token. */
   score(sequence: number, tokens: Int32Array, topK: number, control?: NativeControl): Promise<NativeScores>;
   /** Evaluates tokens on an emptied sequence in one graph, copying out hidden states and attention. */
-  inspect(sequence: number, tokens: Int32Array, options: { hidden: number[]; attention: number[]; logits?: boolean }, control?: NativeControl): Promise<NativeInspection>;
+  inspect(sequence: number, tokens: Int32Array, options: { hidden: number[]; attention: number[]; logits?: boolean; embeddings?: boolean }, control?: NativeControl): Promise<NativeInspection>;
   /** Final norm and output head over hidden states [rows * n_embd] -> logits [rows * n_vocab]. */
   logitLens(hidden: Float32Array, rows: number): Promise<Float32Array>;
   /** Makes the running evaluate() reject with ABORTED as soon as the current graph node finishes. */

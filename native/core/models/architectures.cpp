@@ -12,6 +12,7 @@ static const Architecture ARCHITECTURES[] = {
     {"phi3", load_phi3_hparams, load_phi3_weights, build_phi3_graph},
     {"gemma2", load_gemma2_hparams, load_gemma2_weights, build_gemma2_graph},
     {"gemma3", load_gemma3_hparams, load_gemma3_weights, build_gemma3_graph},
+    {"bert", load_bert_hparams, load_bert_weights, build_bert_graph, /*encoder=*/true},
 };
 
 const Architecture * find_architecture(const std::string & name) {

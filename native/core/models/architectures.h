@@ -19,8 +19,12 @@ struct Architecture {
     // Architecture-specific hyperparameters on top of the common ones (may be null).
     void (*load_hparams)(const GgufFile & file, Hparams & hp);
     void (*load_weights)(const WeightLoader & loader, const Hparams & hp, ModelWeights & weights);
-    // Builds the forward pass and returns the logits tensor [n_vocab, 1].
+    // Builds the forward pass and returns the logits [n_vocab, n_outputs], or for an encoder the
+    // last block's output [n_embd, n_tokens].
     ggml_tensor * (*build_graph)(GraphBuilder & g);
+    // An encoder-only embedding model (BERT): bidirectional attention, no logits, so it embeds
+    // but cannot generate or score.
+    bool encoder = false;
 };
 
 const Architecture * find_architecture(const std::string & name);
@@ -42,5 +46,8 @@ ggml_tensor * build_gemma2_graph(GraphBuilder & g);
 void load_gemma3_hparams(const GgufFile & file, Hparams & hp);
 void load_gemma3_weights(const WeightLoader & loader, const Hparams & hp, ModelWeights & weights);
 ggml_tensor * build_gemma3_graph(GraphBuilder & g);
+void load_bert_hparams(const GgufFile & file, Hparams & hp);
+void load_bert_weights(const WeightLoader & loader, const Hparams & hp, ModelWeights & weights);
+ggml_tensor * build_bert_graph(GraphBuilder & g);
 
 }  // namespace fathom
