@@ -37,6 +37,8 @@ Context::Context(std::shared_ptr<const Model> model, const ContextParams & param
             backend_, [](void * data) { auto * self = static_cast<Context *>(data); return self->abort_ && self->abort_->load(); }, this);
         // Room for every node of the largest graph: ~40 per layer, plus the head.
         graph_size_ = std::max<size_t>(1024, 64 * model_->hparams().n_layer + 64);
+        const gguf_context * gguf = model_->file().gguf();
+        for (int64_t i = 0; i < gguf_get_n_tensors(gguf); i++) weight_bytes_ += gguf_get_tensor_size(gguf, i);
         graph_meta_.resize(ggml_tensor_overhead() * graph_size_ + ggml_graph_overhead_custom(graph_size_, false));
         sched_ = ggml_backend_sched_new(&backend_, nullptr, 1, graph_size_, false, false);
         if (!sched_) throw Error(codes::OUT_OF_MEMORY, "cannot create the graph scheduler");
@@ -295,6 +297,13 @@ void Context::decode_graph(const Slot * slots, uint32_t n_tokens, const GraphExt
     if (in.kq_mask_swa) fill_mask(in.kq_mask_swa, slots, n_tokens, kv_first, shape.n_kv, model_->hparams().n_swa);
     if (in.control) ggml_backend_tensor_set(in.control, extras.control->data.data(), 0, extras.control->data.size() * sizeof(float));
 
+    // A few tokens through a small model is less work than handing part of it to another thread
+    // costs: such graphs run on one. Work is measured in bytes of weights read, plus attention
+    // (~200 byte-equivalents per key, head and layer, for ggml's per-key flash-attention loop).
+    constexpr uint64_t MIN_WORK_FOR_THREADS = uint64_t(4) << 20;
+    const Hparams & hpw = model_->hparams();
+    const uint64_t work = uint64_t(weight_bytes_) * n_tokens + uint64_t(200) * shape.n_kv * n_tokens * hpw.n_layer * hpw.n_head;
+    ggml_backend_cpu_set_n_threads(backend_, work < MIN_WORK_FOR_THREADS ? 1 : params_.n_threads);
     const ggml_status status = ggml_backend_sched_graph_compute(sched_, graph);
     if (status != GGML_STATUS_SUCCESS) {
         if (status == GGML_STATUS_ABORTED) throw Error(codes::ABORTED, "decoding was aborted");

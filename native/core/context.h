@@ -126,6 +126,7 @@ private:
     int threadpool_threads_ = 0;
     ggml_backend_sched_t sched_ = nullptr;
     size_t graph_size_;
+    size_t weight_bytes_ = 0;  // the model's tensor data, read once per token
     std::string plan_variant_;  // the graph variant the allocator's current plan was made for
     std::vector<uint8_t> graph_meta_;  // tensor/graph descriptors of the graph being built
     BatchLogits logits_;

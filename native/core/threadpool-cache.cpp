@@ -39,8 +39,11 @@ ggml_threadpool_t acquire_threadpool(int n_threads) {
             }
         }
     }
-    // ggml's default polling keeps workers hot between tokens, then lets them sleep.
+    // No polling between graphs: an idle worker that spins takes a core from the JS thread and the
+    // thread that queues the next token (measured on 2 cores: 2 threads were slower than 1 on small
+    // models); waking a sleeping worker costs microseconds, next to milliseconds of work.
     ggml_threadpool_params params = ggml_threadpool_params_default(n_threads);
+    params.poll = 0;
     ggml_threadpool_t pool = ggml_threadpool_new(&params);
     if (!pool) throw Error(codes::OUT_OF_MEMORY, "cannot start a pool of " + std::to_string(n_threads) + " threads");
     return pool;
