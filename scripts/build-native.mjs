@@ -1,6 +1,7 @@
 // Builds the native addon from source with cmake-js (Release): extracts ggml if
 // needed, then configures and compiles. Extra arguments pass through to cmake-js.
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
@@ -8,6 +9,35 @@ import { fileURLToPath } from 'node:url';
 import { extractGgml } from './extract-ggml.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+// node-llama-cpp's prebuilt llama.cpp, our reference in tests, is compiled with GCC 11 and explicit
+// instruction-set flags (its CPU variants). Compiled with GCC 12 the same ggml sources round a few
+// operations differently (by ~1e-7), which the F16 KV cache then amplifies: per-token log-probabilities
+// drift up to ~1e-3 from llama.cpp's over a few hundred tokens, against ~3e-6 built like the reference.
+// So where GCC 11 is installed (and no compiler is chosen through CC/CXX) it builds the addon, with
+// this CPU's features as explicit ggml options (GCC 11 does not know recent CPUs: its -march=native
+// halved prompt speed on Zen 4). Any compiler works; this one matches the reference.
+const CPU_FEATURES = [
+  // [/proc/cpuinfo flag(s), ggml option]
+  [['sse4_2'], 'GGML_SSE42'], [['avx'], 'GGML_AVX'], [['f16c'], 'GGML_F16C'], [['fma'], 'GGML_FMA'], [['avx2'], 'GGML_AVX2'],
+  [['bmi2'], 'GGML_BMI2'], [['avx512f', 'avx512cd', 'avx512vl', 'avx512dq', 'avx512bw'], 'GGML_AVX512'],
+  [['avx512vbmi'], 'GGML_AVX512_VBMI'], [['avx512_vnni'], 'GGML_AVX512_VNNI'], [['avx512_bf16'], 'GGML_AVX512_BF16'],
+  [['avx_vnni'], 'GGML_AVX_VNNI'], [['amx_tile'], 'GGML_AMX_TILE'], [['amx_int8'], 'GGML_AMX_INT8'],
+];
+
+function referenceBuild() {
+  if (process.env.CC || process.env.CXX || process.platform !== 'linux' || process.arch !== 'x64') return { env: {}, args: [] };
+  const has = (tool) => spawnSync(tool, ['--version'], { stdio: 'ignore' }).status === 0;
+  if (!has('gcc-11') || !has('g++-11')) return { env: {}, args: [] };
+  let flags;
+  try {
+    flags = new Set(readFileSync('/proc/cpuinfo', 'utf8').match(/^flags\s*:(.*)$/m)[1].trim().split(/\s+/));
+  } catch {
+    return { env: {}, args: [] };
+  }
+  const args = ['--CDFATHOM_NATIVE=OFF', ...CPU_FEATURES.map(([needs, option]) => `--CD${option}=${needs.every((f) => flags.has(f)) ? 'ON' : 'OFF'}`)];
+  return { env: { CC: 'gcc-11', CXX: 'g++-11' }, args };
+}
 
 export async function buildNative(extraArgs = []) {
   await extractGgml();
@@ -19,8 +49,9 @@ export async function buildNative(extraArgs = []) {
     console.error('fathom-llm: building from source needs cmake-js (`npm install cmake-js`), CMake and a C++17 compiler.');
     process.exit(1);
   }
-  const args = [cmakeJs, 'build', '--config', 'Release', '--parallel', String(availableParallelism()), '--log-level', 'warn', ...extraArgs];
-  const r = spawnSync(process.execPath, args, { cwd: ROOT, stdio: 'inherit' });
+  const reference = referenceBuild();
+  const args = [cmakeJs, 'build', '--config', 'Release', '--parallel', String(availableParallelism()), '--log-level', 'warn', ...reference.args, ...extraArgs];
+  const r = spawnSync(process.execPath, args, { cwd: ROOT, stdio: 'inherit', env: { ...process.env, ...reference.env } });
   if (r.status !== 0) {
     console.error('fathom-llm: native build failed (see the compiler output above). It needs CMake >= 3.18 and a C++17 compiler.');
     process.exit(r.status ?? 1);

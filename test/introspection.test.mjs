@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import { ControlVector, loadModel } from '../dist/index.js';
 import { writeGguf } from '../dist/internal.js';
 import { ROOT, scratchDir, skipWithoutStories, STORIES_260K } from './helpers/fixtures.mjs';
+import { loadAddon } from './helpers/native.mjs';
 
 const STORY =
   'Once upon a time, there was a little girl named Lily. She loved to play outside in the park. One day, she saw a big, red ball. ' +
@@ -34,7 +35,14 @@ describe('scoring and introspection', { skip: skipWithoutStories }, () => {
   });
   after(() => model?.dispose());
 
-  it('score equals llama.cpp per-token log-probabilities (to F16 rounding; figures printed)', async (t) => {
+  it('score equals llama.cpp per-token log-probabilities within 1e-4 (when built like the reference; figures printed)', async (t) => {
+    // node-llama-cpp's CPU library is GCC 11 with explicit instruction-set flags; scripts/build-native.mjs
+    // builds the same way where gcc-11 is installed (.ci/run installs it). Another compiler rounds a few
+    // ggml operations differently by ~1e-7, which the F16 KV cache amplifies to ~1e-3 over a few hundred
+    // tokens: such a build is held to that looser bound, and says so.
+    const { compiler = '' } = loadAddon().buildInfo();
+    const asReference = /^gcc 11\./.test(compiler);
+    t.diagnostic(`addon compiled with ${compiler}${asReference ? ' (as the reference)' : ' (not the reference compiler: looser bound)'}`);
     const texts = [STORY.slice(0, 200), 'Tom and his dog went to the moon. "Wow!" said Tom.', STORY];
     const tokenLists = texts.map((t) => model.tokenize(t));
     const reference = await llamaCppScores(tokenLists, 512);
@@ -49,18 +57,10 @@ describe('scoring and introspection', { skip: skipWithoutStories }, () => {
         // The batch size does not change a single bit of the result.
         assert.deepEqual([...batched.logprobs], [...result.logprobs]);
         const deltas = [...result.logprobs].map((v, j) => Math.abs(v - reference[i][j])).sort((a, b) => a - b);
-        const within = deltas.filter((d) => d <= 1e-4).length / deltas.length;
-        t.diagnostic(`text ${i} (${deltas.length} tokens): median |Δ| ${deltas[deltas.length >> 1].toExponential(1)}, max ${deltas.at(-1).toExponential(1)}, ${(within * 100).toFixed(1)}% within 1e-4`);
-        // The first tokens agree to ~1e-6 (the two builds' float rounding: node-llama-cpp's CPU library is
-        // GCC 11, ours GCC 12). The KV cache and flash attention's value accumulator are F16, where such a
-        // difference sometimes flips a rounding: single later tokens then differ by up to ~6e-4.
-        // The flips add up over long texts (331 tokens: median 5e-5, max 2e-3); an F32 KV cache instead
-        // moves ours ten times further from llama.cpp's, so the F16 rounding is where they part.
-        assert.ok(deltas[deltas.length >> 1] < 1e-4, `text ${i}: median |Δ logprob| ${deltas[deltas.length >> 1]}`);
-        assert.ok(deltas.at(-1) < 5e-3, `text ${i}: max |Δ logprob| = ${deltas.at(-1)}`);
+        t.diagnostic(`text ${i} (${deltas.length} tokens): median |Δ| ${deltas[deltas.length >> 1].toExponential(1)}, max ${deltas.at(-1).toExponential(1)}`);
+        assert.ok(deltas.at(-1) < (asReference ? 1e-4 : 5e-3), `text ${i}: max |Δ logprob| = ${deltas.at(-1)}`);
         const sum = reference[i].reduce((a, b) => a + b, 0);
-        assert.ok(Math.abs(result.sum - sum) < 1e-3 * reference[i].length);
-        assert.ok(Math.abs(result.perplexity - Math.exp(-sum / reference[i].length)) / result.perplexity < 1e-4);
+        assert.ok(Math.abs(result.sum - sum) < (asReference ? 1e-4 : 1e-3) * reference[i].length);
       }
     } finally {
       await context.dispose();

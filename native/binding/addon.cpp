@@ -28,6 +28,19 @@ static Napi::Value live_objects(const Napi::CallbackInfo & info) {
     return out;
 }
 
+// buildInfo(): { compiler } the addon (and ggml in it) was compiled with.
+static Napi::Value build_info(const Napi::CallbackInfo & info) {
+    Napi::Object out = Napi::Object::New(info.Env());
+#if defined(__clang__)
+    out.Set("compiler", Napi::String::New(info.Env(), std::string("clang ") + __clang_version__));
+#elif defined(__GNUC__)
+    out.Set("compiler", Napi::String::New(info.Env(), std::string("gcc ") + __VERSION__));
+#elif defined(_MSC_VER)
+    out.Set("compiler", Napi::String::New(info.Env(), "msvc " + std::to_string(_MSC_VER)));
+#endif
+    return out;
+}
+
 static Napi::Object init(Napi::Env env, Napi::Object exports) {
     fathom::ggml_log_install();
     auto * data = new AddonData();
@@ -41,6 +54,7 @@ static Napi::Object init(Napi::Env env, Napi::Object exports) {
     exports.Set("NativeSampler", sampler);
     exports.Set("loadModel", Napi::Function::New<ModelWrap::load>(env, "loadModel"));
     exports.Set("setErrorClass", Napi::Function::New<set_error_class>(env, "setErrorClass"));
+    exports.Set("buildInfo", Napi::Function::New<build_info>(env, "buildInfo"));
     exports.Set("liveObjects", Napi::Function::New<live_objects>(env, "liveObjects"));
     exports.Set("quantize", Napi::Function::New<quantize>(env, "quantize"));
     exports.Set("dequantize", Napi::Function::New<dequantize>(env, "dequantize"));
