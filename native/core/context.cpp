@@ -297,13 +297,16 @@ void Context::decode_graph(const Slot * slots, uint32_t n_tokens, const GraphExt
     if (in.kq_mask_swa) fill_mask(in.kq_mask_swa, slots, n_tokens, kv_first, shape.n_kv, model_->hparams().n_swa);
     if (in.control) ggml_backend_tensor_set(in.control, extras.control->data.data(), 0, extras.control->data.size() * sizeof(float));
 
-    // A few tokens through a small model is less work than handing part of it to another thread
-    // costs: such graphs run on one. Work is measured in bytes of weights read, plus attention
-    // (~200 byte-equivalents per key, head and layer, for ggml's per-key flash-attention loop).
-    constexpr uint64_t MIN_WORK_FOR_THREADS = uint64_t(4) << 20;
+    // More threads pay only for big matrix products (weights read × tokens), or for one query over
+    // a long context (ggml then splits its keys across threads; ~200 byte-equivalents per key, head
+    // and layer). Otherwise — a few tokens through a small model — handing work to another thread
+    // costs more than it saves, and such graphs run on one.
     const Hparams & hpw = model_->hparams();
-    const uint64_t work = uint64_t(weight_bytes_) * n_tokens + uint64_t(200) * shape.n_kv * n_tokens * hpw.n_layer * hpw.n_head;
-    ggml_backend_cpu_set_n_threads(backend_, work < MIN_WORK_FOR_THREADS ? 1 : params_.n_threads);
+    uint64_t visible_keys = 0;
+    for (uint32_t i = 0; i < n_tokens; i++) visible_keys += slots[i].pos + 1;
+    const bool big_matmuls = uint64_t(weight_bytes_) * n_tokens >= (uint64_t(64) << 20);
+    const bool long_attention = n_tokens == 1 && uint64_t(200) * visible_keys * hpw.n_layer * hpw.n_head >= (uint64_t(4) << 20);
+    ggml_backend_cpu_set_n_threads(backend_, big_matmuls || long_attention ? params_.n_threads : 1);
     const ggml_status status = ggml_backend_sched_graph_compute(sched_, graph);
     if (status != GGML_STATUS_SUCCESS) {
         if (status == GGML_STATUS_ABORTED) throw Error(codes::ABORTED, "decoding was aborted");
