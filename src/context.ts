@@ -190,15 +190,18 @@ export class Context implements TokenSource {
     if (this.#disposed) throw new FathomError('DISPOSED', 'the context has been disposed');
   }
 
-  // Waits a turn of the event loop so that every generation resumed by the previous
-  // batch has queued its next step: they are then decoded together.
+  // With several sequences, waits a turn of the event loop so that every generation resumed by the
+  // previous batch has queued its next step: they are then decoded together. With one sequence
+  // there is nothing to gather, and the step starts as soon as the current task ends.
   #scheduleFlush(): void {
     if (this.#flushScheduled || this.#inFlight) return;
     this.#flushScheduled = true;
-    setImmediate(() => {
+    const flush = () => {
       this.#flushScheduled = false;
       this.#flush();
-    });
+    };
+    if (this.sequences === 1) queueMicrotask(flush);
+    else setImmediate(flush);
   }
 
   #flush(): void {
