@@ -25,10 +25,19 @@ const CPU_FEATURES = [
   [['avx_vnni'], 'GGML_AVX_VNNI'], [['amx_tile'], 'GGML_AMX_TILE'], [['amx_int8'], 'GGML_AMX_INT8'],
 ];
 
+// FATHOM_PORTABLE=1 (prebuilds): no instruction set beyond x86-64-v3 (AVX2, FMA, F16C, BMI2), whatever
+// this machine has.
+const PORTABLE = ['GGML_SSE42', 'GGML_AVX', 'GGML_F16C', 'GGML_FMA', 'GGML_AVX2', 'GGML_BMI2'];
+
 function referenceBuild() {
-  if (process.env.CC || process.env.CXX || process.platform !== 'linux' || process.arch !== 'x64') return { env: {}, args: [] };
+  const portable = process.env.FATHOM_PORTABLE === '1';
+  if (process.env.CC || process.env.CXX || process.platform !== 'linux' || process.arch !== 'x64') {
+    return { env: {}, args: portable ? ['--CDFATHOM_NATIVE=OFF'] : [] };
+  }
   const has = (tool) => spawnSync(tool, ['--version'], { stdio: 'ignore' }).status === 0;
-  if (!has('gcc-11') || !has('g++-11')) return { env: {}, args: [] };
+  const env = has('gcc-11') && has('g++-11') ? { CC: 'gcc-11', CXX: 'g++-11' } : {};
+  if (portable) return { env, args: ['--CDFATHOM_NATIVE=OFF', ...CPU_FEATURES.map(([, option]) => `--CD${option}=${PORTABLE.includes(option) ? 'ON' : 'OFF'}`)] };
+  if (!env.CC) return { env: {}, args: [] };
   let flags;
   try {
     flags = new Set(readFileSync('/proc/cpuinfo', 'utf8').match(/^flags\s*:(.*)$/m)[1].trim().split(/\s+/));
@@ -36,10 +45,26 @@ function referenceBuild() {
     return { env: {}, args: [] };
   }
   const args = ['--CDFATHOM_NATIVE=OFF', ...CPU_FEATURES.map(([needs, option]) => `--CD${option}=${needs.every((f) => flags.has(f)) ? 'ON' : 'OFF'}`)];
-  return { env: { CC: 'gcc-11', CXX: 'g++-11' }, args };
+  return { env, args };
 }
 
-export async function buildNative(extraArgs = []) {
+function configuredDifferently({ env, args }) {
+  let cache;
+  try {
+    cache = readFileSync(path.join(ROOT, 'build', 'CMakeCache.txt'), 'utf8');
+  } catch {
+    return false;
+  }
+  const value = (key) => cache.match(new RegExp(`^${key}:[A-Z]+=(.*)$`, 'm'))?.[1];
+  const wanted = new Map(args.map((a) => a.slice(4).split('=')));
+  if (!wanted.has('FATHOM_NATIVE')) wanted.set('FATHOM_NATIVE', 'ON');
+  for (const [key, v] of wanted) if ((value(key) ?? v) !== v) return true;
+  const compiler = value('CMAKE_CXX_COMPILER') ?? '';
+  return env.CXX ? !compiler.endsWith(env.CXX) : compiler.endsWith('g++-11');
+}
+
+/** Builds the addon; `command` 'rebuild' reconfigures from scratch (other instruction sets, compiler). */
+export async function buildNative(extraArgs = [], command = 'build') {
   await extractGgml();
   const require = createRequire(path.join(ROOT, 'package.json'));
   let cmakeJs;
@@ -50,7 +75,10 @@ export async function buildNative(extraArgs = []) {
     process.exit(1);
   }
   const reference = referenceBuild();
-  const args = [cmakeJs, 'build', '--config', 'Release', '--parallel', String(availableParallelism()), '--log-level', 'warn', ...reference.args, ...extraArgs];
+  // cmake-js only configures a fresh build folder: when the options (or compiler) asked for differ from
+  // the ones it was configured with (e.g. after a portable prebuild), configure it again from scratch.
+  if (command === 'build' && configuredDifferently(reference)) command = 'rebuild';
+  const args = [cmakeJs, command, '--config', 'Release', '--parallel', String(availableParallelism()), '--log-level', 'warn', ...reference.args, ...extraArgs];
   const r = spawnSync(process.execPath, args, { cwd: ROOT, stdio: 'inherit', env: { ...process.env, ...reference.env } });
   if (r.status !== 0) {
     console.error('fathom-llm: native build failed (see the compiler output above). It needs CMake >= 3.18 and a C++17 compiler.');

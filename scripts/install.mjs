@@ -9,7 +9,7 @@ import { buildNative } from './build-native.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const isCheckout = existsSync(path.join(ROOT, '.git'));
-const prebuilt = path.join(ROOT, 'prebuilds', `${process.platform}-${process.arch}`, 'fathom.node');
+const prebuilt = path.join(ROOT, 'prebuilds', `${process.platform}-${process.arch}`, 'fathom-llm.node');
 
 if (process.env.FATHOM_SKIP_BUILD) {
   console.log('fathom-llm: FATHOM_SKIP_BUILD is set; not building the native addon');

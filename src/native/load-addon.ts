@@ -17,10 +17,12 @@ export function packageRoot(): string {
 }
 
 function candidates(root: string): string[] {
-  const platform = `${process.platform}-${process.arch}`;
+  const prebuilds = path.join(root, 'prebuilds', `${process.platform}-${process.arch}`);
   return [
     path.join(root, 'build', 'Release', 'fathom.node'),
-    path.join(root, 'prebuilds', platform, 'fathom.node'),
+    // prebuildify names the file after the package.
+    path.join(prebuilds, 'fathom-llm.node'),
+    path.join(prebuilds, 'fathom.node'),
   ].map((p) => p.replace(`${path.sep}app.asar${path.sep}`, `${path.sep}app.asar.unpacked${path.sep}`));
 }
 

@@ -1,0 +1,137 @@
+// Installing the packed package: a portable prebuild is made in a copy of the
+// source (prebuildify driving cmake-js through scripts/prebuildify-node-gyp.mjs),
+// packed with `npm pack`, and installed offline into an empty project whose PATH
+// has no compiler or CMake; it then generates text through import and require,
+// and its types check under `tsc --strict`.
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { before, describe, it } from 'node:test';
+
+import { loadModel } from '../dist/index.js';
+import { ROOT, scratchDir, skipWithoutStories, STORIES_260K } from './helpers/fixtures.mjs';
+
+const skip = skipWithoutStories || (process.platform !== 'linux' && 'the no-compiler PATH is set up for Linux');
+
+function run(cmd, args, options = {}) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 << 20, ...options });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
+  return r.stdout;
+}
+
+describe('the packed package', { skip, timeout: 15 * 60_000 }, () => {
+  let tarball;
+  let project;
+  let env;
+  let expected;
+
+  before(async () => {
+    const work = scratchDir('install');
+    // A copy of the package source (tracked files and the extracted ggml), with the dev dependencies linked.
+    const source = path.join(work, 'source');
+    for (const file of execFileSync('git', ['ls-files'], { cwd: ROOT, encoding: 'utf8' }).split('\n').filter(Boolean)) {
+      mkdirSync(path.dirname(path.join(source, file)), { recursive: true });
+      cpSync(path.join(ROOT, file), path.join(source, file));
+    }
+    cpSync(path.join(ROOT, 'deps', 'ggml'), path.join(source, 'deps', 'ggml'), { recursive: true });
+    cpSync(path.join(ROOT, 'dist'), path.join(source, 'dist'), { recursive: true });
+    symlinkSync(path.join(ROOT, 'node_modules'), path.join(source, 'node_modules'));
+    run('npm', ['run', 'prebuild'], { cwd: source });
+    run('npm', ['pack', '--pack-destination', work, '--ignore-scripts'], { cwd: source });
+    tarball = path.join(work, readdirSync(work).find((f) => f.endsWith('.tgz')));
+
+    // A PATH with node and npm only: no cc, c++, g++ or cmake to fall back on.
+    const bin = path.join(work, 'bin');
+    mkdirSync(bin);
+    for (const tool of ['node', 'npm', 'npx', 'sh']) {
+      const found = run('sh', ['-c', `command -v ${tool}`]).trim();
+      symlinkSync(found, path.join(bin, tool));
+    }
+    env = { ...process.env, PATH: bin, npm_config_offline: 'true', npm_config_audit: 'false', npm_config_fund: 'false' };
+    for (const tool of ['cc', 'c++', 'g++', 'gcc', 'cmake', 'g++-11']) assert.equal(spawnSync(tool, ['--version'], { env }).error?.code, 'ENOENT', tool);
+
+    project = path.join(work, 'project');
+    mkdirSync(project);
+    writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true }));
+    run('npm', ['install', tarball], { cwd: project, env });
+
+    const model = await loadModel(STORIES_260K, { contextSize: 128 });
+    expected = (await model.complete('Once upon a time', { maxTokens: 24, ignoreEos: true })).text;
+    await model.dispose();
+  });
+
+  it('ships the portable prebuild (no AVX-512), dist, the native and ggml sources; not the tests', (t) => {
+    const files = run('tar', ['-tzf', tarball]).split('\n');
+    for (const f of ['package/dist/index.js', 'package/dist/index.cjs', 'package/dist/index.d.ts', 'package/prebuilds/linux-x64/fathom-llm.node',
+      'package/native/core/context.cpp', 'package/deps/ggml/CMakeLists.txt', 'package/CMakeLists.txt', 'package/scripts/build-native.mjs']) {
+      assert.ok(files.includes(f), `${f} is in the tarball`);
+    }
+    assert.ok(!files.some((f) => f.startsWith('package/test/')));
+    const prebuilt = path.join(project, 'node_modules', 'fathom-llm', 'prebuilds', 'linux-x64', 'fathom-llm.node');
+    t.diagnostic(`prebuild: ${(statSync(prebuilt).size / 2 ** 20).toFixed(1)} MiB; tarball ${(statSync(tarball).size / 2 ** 20).toFixed(1)} MiB`);
+    assert.ok(!existsSync(path.join(project, 'node_modules', 'fathom-llm', 'build')), 'nothing was compiled at install');
+    assert.equal(/zmm\d/.test(run('objdump', ['-d', prebuilt])), false, 'no AVX-512 instructions');
+  });
+
+  it('generates the same text through import and require, with no compiler on PATH', () => {
+    const program = (load) =>
+      `${load}.then(async ({ loadModel }) => { const m = await loadModel(${JSON.stringify(STORIES_260K)}, { contextSize: 128 });` +
+      ` const r = await m.complete('Once upon a time', { maxTokens: 24, ignoreEos: true }); await m.dispose(); process.stdout.write(JSON.stringify(r.text)); })`;
+    const viaImport = run('node', ['--input-type=module', '-e', program("import('fathom-llm')")], { cwd: project, env });
+    const viaRequire = run('node', ['-e', program("Promise.resolve(require('fathom-llm'))")], { cwd: project, env });
+    assert.equal(JSON.parse(viaImport), expected);
+    assert.equal(JSON.parse(viaRequire), expected);
+  });
+
+  it('without prebuilds it builds from source at install, offline, without node-llama-cpp, and works', () => {
+    // The same tarball with the prebuilds taken out.
+    const unpacked = path.join(path.dirname(tarball), 'unpacked');
+    mkdirSync(unpacked);
+    run('tar', ['-xzf', tarball, '-C', unpacked]);
+    const files = run('tar', ['-tzf', tarball]).split('\n');
+    assert.ok(files.includes('package/deps/ggml/.fathom-source'), 'the ggml stamp ships, so nothing is extracted at install');
+    spawnSync('rm', ['-rf', path.join(unpacked, 'package', 'prebuilds')]);
+    const bare = path.join(path.dirname(tarball), 'no-prebuilds.tgz');
+    run('tar', ['-czf', bare, '-C', unpacked, 'package']);
+    const project2 = path.join(path.dirname(tarball), 'project2');
+    mkdirSync(project2);
+    writeFileSync(path.join(project2, 'package.json'), JSON.stringify({ name: 'consumer2', private: true }));
+    run('npm', ['install', bare], { cwd: project2, env: { ...process.env, npm_config_offline: 'true', npm_config_audit: 'false', npm_config_fund: 'false' } });
+    const installed = path.join(project2, 'node_modules', 'fathom-llm');
+    assert.ok(existsSync(path.join(installed, 'build', 'Release', 'fathom.node')), 'built from source at install');
+    assert.ok(!existsSync(path.join(project2, 'node_modules', 'node-llama-cpp')), 'node-llama-cpp is not needed to install');
+    const program = `import('fathom-llm').then(async ({ loadModel }) => { const m = await loadModel(${JSON.stringify(STORIES_260K)}, { contextSize: 128 });` +
+      ` const r = await m.complete('Once upon a time', { maxTokens: 24, ignoreEos: true }); await m.dispose(); process.stdout.write(JSON.stringify(r.text)); })`;
+    assert.equal(JSON.parse(run('node', ['--input-type=module', '-e', program], { cwd: project2 })), expected);
+  });
+
+  it('its types check under tsc --strict (a Node project: with @types/node, which declares Symbol.asyncDispose)', () => {
+    run('npm', ['install', '--no-save', '@types/node@20.19.43'], { cwd: project, env });
+    writeFileSync(
+      path.join(project, 'consumer.ts'),
+      `import { loadModel, FathomError, type GenerationChunk } from 'fathom-llm';
+export async function main(path: string): Promise<string> {
+  const model = await loadModel(path, { contextSize: 256 });
+  let text = '';
+  try {
+    for await (const chunk of model.generate('Once', { maxTokens: 8, temperature: 0.7, seed: 1, stop: ['.'] })) {
+      const c: GenerationChunk = chunk;
+      text += c.text;
+    }
+    const scored = await model.score(text);
+    const vectors: Float32Array[] = await model.embed(['a', 'b']);
+    return text + scored.perplexity.toFixed(2) + vectors.length;
+  } catch (error) {
+    if (error instanceof FathomError && error.code === 'ABORTED') return text;
+    throw error;
+  } finally {
+    await model.dispose();
+  }
+}
+`,
+    );
+    const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+    run(process.execPath, [tsc, '--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', 'consumer.ts'], { cwd: project });
+  });
+});
