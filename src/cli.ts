@@ -2,6 +2,7 @@
 // The `fathom` command: inspect GGUF files, generate text, build the addon.
 import { spawnSync } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 
@@ -9,7 +10,7 @@ import { FathomError } from './errors.js';
 import type { GgufInfo, GgufValue } from './gguf/gguf-info.js';
 import { readGguf } from './gguf/read-gguf.js';
 import { loadModel } from './model.js';
-import { packageRoot } from './native/load-addon.js';
+import { addonPath, loadAddon, packageRoot } from './native/load-addon.js';
 import { PRESETS } from './quantize/quantization-mix.js';
 import { quantizeFile } from './quantize/quantize-file.js';
 import { renderTextReport } from './report/html-page.js';
@@ -17,6 +18,7 @@ import { collectTextReport } from './report/text-report.js';
 
 const USAGE = `Usage:
   fathom inspect <file.gguf> [--json]
+  fathom inspect --system [--json]     the native addon: where it loaded from, compiler, CPU features
   fathom generate <file.gguf> -p "<prompt>" [-n N] [--temperature T] [--seed S] [--top-k K] [--top-p P] [--min-p P] [--threads N] [--ctx N]
   fathom perplexity <file.gguf> --file <text.txt> [--ctx N] [--chunks N] [--threads N]
   fathom inspect-text <file.gguf> -p "<text>" [--out report.html] [--layers 0,1,...] [--threads N]
@@ -102,7 +104,19 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (command === 'inspect') {
-    const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { json: { type: 'boolean' } } });
+    const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { json: { type: 'boolean' }, system: { type: 'boolean' } } });
+    if (values.system) {
+      const addon = loadAddon();
+      const system = { addon: addonPath(), node: process.version, platform: `${process.platform}-${process.arch}`, cpus: availableParallelism(), ...addon.buildInfo() };
+      if (values.json) console.log(JSON.stringify(system, null, 2));
+      else {
+        for (const [key, value] of Object.entries(system)) {
+          if (key !== 'features') console.log(`${key.padEnd(12)} ${String(value)}`);
+        }
+        console.log(`${'features'.padEnd(12)} ${Object.entries(system.features).map(([k, v]) => (v === '1' ? k : `${k}=${v}`)).join(' ')}`);
+      }
+      return 0;
+    }
     if (positionals.length !== 1) usageError('inspect takes exactly one file');
     const info = await readGguf(positionals[0]);
     if (values.json) console.log(JSON.stringify(info, jsonReplacer, 2));

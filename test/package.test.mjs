@@ -33,6 +33,16 @@ describe('package', () => {
   });
 });
 
+describe('fathom inspect --system', () => {
+  it('reports where the addon loaded from, its compiler and the CPU features ggml was built for', () => {
+    const out = JSON.parse(execFileSync(process.execPath, [path.join(ROOT, 'dist', 'cli.js'), 'inspect', '--system', '--json'], { encoding: 'utf8' }));
+    assert.equal(out.addon, path.join(ROOT, 'build', 'Release', 'fathom.node'));
+    assert.match(out.compiler, /^(gcc|clang|msvc) /);
+    assert.equal(out.platform, `${process.platform}-${process.arch}`);
+    if (process.arch === 'x64') assert.equal(out.features.SSE3, '1', JSON.stringify(out.features));
+  });
+});
+
 describe('FathomError across module formats', () => {
   it('an error from either build is instanceof both classes', async () => {
     const cjs = require('../dist/index.cjs');

@@ -5,6 +5,7 @@
 #include "addon-data.h"
 #include "context-wrap.h"
 #include "errors.h"
+#include "ggml-backend.h"
 #include "ggml-log.h"
 #include "live-objects.h"
 #include "model-wrap.h"
@@ -28,9 +29,18 @@ static Napi::Value live_objects(const Napi::CallbackInfo & info) {
     return out;
 }
 
-// buildInfo(): { compiler } the addon (and ggml in it) was compiled with.
+// buildInfo(): { compiler, features } — the compiler the addon (and ggml in it) was built with,
+// and what ggml's CPU backend was compiled for and found on this CPU (e.g. AVX2: "1").
 static Napi::Value build_info(const Napi::CallbackInfo & info) {
-    Napi::Object out = Napi::Object::New(info.Env());
+    Napi::Env env = info.Env();
+    Napi::Object out = Napi::Object::New(env);
+    Napi::Object features = Napi::Object::New(env);
+    if (ggml_backend_dev_t cpu = ggml_backend_dev_by_type(GGML_BACKEND_DEVICE_TYPE_CPU)) {
+        ggml_backend_reg_t reg = ggml_backend_dev_backend_reg(cpu);
+        auto get = reinterpret_cast<ggml_backend_get_features_t>(ggml_backend_reg_get_proc_address(reg, "ggml_backend_get_features"));
+        for (ggml_backend_feature * f = get ? get(reg) : nullptr; f && f->name; f++) features.Set(f->name, Napi::String::New(env, f->value));
+    }
+    out.Set("features", features);
 #if defined(__clang__)
     out.Set("compiler", Napi::String::New(info.Env(), std::string("clang ") + __clang_version__));
 #elif defined(__GNUC__)

@@ -117,8 +117,8 @@ export interface NativeAddon {
   loadModel(path: string): Promise<NativeModel>;
   NativeSampler: new (options: NativeSamplerOptions) => NativeSampler;
   setErrorClass(cls: unknown): void;
-  /** How the addon was built. */
-  buildInfo(): { compiler?: string };
+  /** How the addon was built: compiler, and ggml CPU backend features (e.g. { AVX2: '1', AVX512: '1' }). */
+  buildInfo(): { compiler?: string; features: Record<string, string> };
   /** Engine objects alive in this process (for leak checks). */
   liveObjects(): { models: number; contexts: number };
   /** F32 rows -> `type` (ggml name, any case) with ggml's quantizers. */

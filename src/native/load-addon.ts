@@ -27,6 +27,13 @@ function candidates(root: string): string[] {
 }
 
 let addon: NativeAddon | undefined;
+let loadedFrom: string | undefined;
+
+/** The file the addon was loaded from (loads it if needed). */
+export function addonPath(): string {
+  loadAddon();
+  return loadedFrom!;
+}
 
 export function loadAddon(): NativeAddon {
   if (addon) return addon;
@@ -40,6 +47,7 @@ export function loadAddon(): NativeAddon {
       const loaded = require(file) as NativeAddon;
       loaded.setErrorClass(FathomError);
       addon = loaded;
+      loadedFrom = file;
       return loaded;
     } catch (error) {
       failures.push(`${file}: ${(error as Error).message}`);
