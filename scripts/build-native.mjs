@@ -48,7 +48,7 @@ function referenceBuild() {
   return { env, args };
 }
 
-function configuredDifferently({ env, args }) {
+function configuredDifferently({ env, args }, extraArgs) {
   let cache;
   try {
     cache = readFileSync(path.join(ROOT, 'build', 'CMakeCache.txt'), 'utf8');
@@ -56,11 +56,13 @@ function configuredDifferently({ env, args }) {
     return false;
   }
   const value = (key) => cache.match(new RegExp(`^${key}:[A-Z]+=(.*)$`, 'm'))?.[1];
-  const wanted = new Map(args.map((a) => a.slice(4).split('=')));
+  // Options given by the caller win over ours, as cmake-js applies them last.
+  const wanted = new Map([...args, ...extraArgs].filter((a) => a.startsWith('--CD')).map((a) => a.slice(4).split('=')));
   if (!wanted.has('FATHOM_NATIVE')) wanted.set('FATHOM_NATIVE', 'ON');
   for (const [key, v] of wanted) if ((value(key) ?? v) !== v) return true;
   const compiler = value('CMAKE_CXX_COMPILER') ?? '';
-  return env.CXX ? !compiler.endsWith(env.CXX) : compiler.endsWith('g++-11');
+  const cxx = process.env.CXX ?? env.CXX;
+  return cxx ? !compiler.endsWith(cxx) : compiler.endsWith('g++-11');
 }
 
 /** Builds the addon; `command` 'rebuild' reconfigures from scratch (other instruction sets, compiler). */
@@ -77,7 +79,7 @@ export async function buildNative(extraArgs = [], command = 'build') {
   const reference = referenceBuild();
   // cmake-js only configures a fresh build folder: when the options (or compiler) asked for differ from
   // the ones it was configured with (e.g. after a portable prebuild), configure it again from scratch.
-  if (command === 'build' && configuredDifferently(reference)) command = 'rebuild';
+  if (command === 'build' && configuredDifferently(reference, extraArgs)) command = 'rebuild';
   const args = [cmakeJs, command, '--config', 'Release', '--parallel', String(availableParallelism()), '--log-level', 'warn', ...reference.args, ...extraArgs];
   const r = spawnSync(process.execPath, args, { cwd: ROOT, stdio: 'inherit', env: { ...process.env, ...reference.env } });
   if (r.status !== 0) {

@@ -77,6 +77,9 @@ export interface ModelShape {
   layers: number;
   embedding: number;
   heads: number;
+  vocabulary: number;
+  /** An encoder-only embedding model (BERT): no logits, no steering. */
+  encoder: boolean;
 }
 
 export function abortedError(): FathomError {
@@ -158,6 +161,7 @@ export class Context implements TokenSource {
   /** @internal A control vector in the native form for this model. */
   resolveControl(control: ControlVector): NativeControl {
     if (!(control instanceof ControlVector)) throw new FathomError('INVALID_ARGUMENT', 'control must be a ControlVector');
+    if (this.modelShape.encoder) throw new FathomError('INVALID_ARGUMENT', 'control vectors steer decoders; this is an embedding model');
     return control.resolve(this.modelShape.layers, this.modelShape.embedding);
   }
 
@@ -273,7 +277,7 @@ export class Context implements TokenSource {
       if (members.length === 1) native.abort();
     };
     for (const { pending } of members) pending.signal?.addEventListener('abort', onAbort);
-    const done = native.evaluate(batch, control ?? undefined).then(
+    const done = Promise.resolve().then(() => native.evaluate(batch, control ?? undefined)).then(
       (results) => {
         const time = ++this.#clock;
         this.#stats.batches++;
@@ -310,7 +314,8 @@ export class Context implements TokenSource {
     }
     const onAbort = () => native.abort();
     job.signal?.addEventListener('abort', onAbort);
-    const done = job.run(native, index).then(
+    // A synchronous throw from the binding (bad arguments, BUSY) rejects the job, not the event loop.
+    const done = Promise.resolve().then(() => job.run(native, index)).then(
       (result) => {
         if (job.tokens) {
           const slot = this.#slots[index]!;
@@ -323,7 +328,18 @@ export class Context implements TokenSource {
         this.#stats.batches++;
         job.resolve(result);
       },
-      (error: unknown) => job.reject(this.#failure(error)),
+      (error: unknown) => {
+        // A failed pass may have left part of its tokens in the sequence: empty it.
+        if (job.tokens && this.#native) {
+          try {
+            this.#native.truncate(index, 0);
+          } catch {
+            // disposed meanwhile
+          }
+          this.#slots[index]!.tokens.length = 0;
+        }
+        job.reject(this.#failure(error));
+      },
     );
     this.#track(done, () => job.signal?.removeEventListener('abort', onAbort));
   }

@@ -92,6 +92,9 @@ export class ControlVector {
     if (this.embeddingLength !== embeddingLength) {
       throw invalidArgument(`the control vector has ${this.embeddingLength} values per layer but the model's embedding length is ${embeddingLength}`);
     }
+    if (this.layers[0] > layerCount - 1) {
+        throw invalidArgument(`the control vector acts from layer ${this.layers[0]}, but the model's last layer is ${layerCount - 1}`);
+    }
     if (this.#resolved?.layerCount === layerCount) return this.#resolved.native;
     const data = new Float32Array(layerCount * embeddingLength);
     for (const [layer, direction] of this.directions) {

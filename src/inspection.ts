@@ -44,6 +44,9 @@ export interface LensOptions {
   signal?: AbortSignal;
 }
 
+// The most an inspection may return (attention, hidden states and logits together).
+const MAX_INSPECTION_BYTES = 4 * 2 ** 30;
+
 function layerList(name: string, value: boolean | readonly number[] | undefined, layerCount: number): number[] {
   if (value === undefined || value === false) return [];
   if (value === true) return Array.from({ length: layerCount }, (_, i) => i);
@@ -92,6 +95,13 @@ export async function inspect(context: Context, text: Prompt, options: InspectOp
   if (tokens.length > context.contextSize) {
     throw new FathomError('CONTEXT_FULL', `the text has ${tokens.length} tokens but a sequence holds ${context.contextSize}; create a context with a larger contextSize`);
   }
+  // Everything asked for is held twice (native and JS) at once: refuse what cannot fit in memory.
+  const n = tokens.length;
+  const bytes = 4 * (attentionLayers.length * heads * n * n + hiddenLayers.length * n * embedding + (options.logits ? n * context.modelShape.vocabulary : 0));
+  if (bytes > MAX_INSPECTION_BYTES) {
+    throw invalidArgument(`inspecting ${n} tokens as asked needs ${(bytes / 2 ** 30).toFixed(1)} GiB; ask for fewer layers, no logits, or a shorter text`);
+  }
+  if (options.logits && context.modelShape.encoder) throw invalidArgument('an embedding model has no logits');
   const control = options.control ? context.resolveControl(options.control) : null;
   const result = await context.exclusive({
     tokens,
@@ -101,7 +111,6 @@ export async function inspect(context: Context, text: Prompt, options: InspectOp
     run: (native, sequence) =>
       native.inspect(sequence, Int32Array.from(tokens), { hidden: hiddenLayers, attention: attentionLayers, logits: options.logits ?? false }, control ?? undefined),
   });
-  const n = tokens.length;
   const hidden = new Map(hiddenLayers.map((layer, i) => [layer, result.hidden[i]!]));
   const attention = new Map(attentionLayers.map((layer, i) => [layer, result.attention[i]!]));
   const take = <T>(map: Map<number, T>, layer: number, what: string): T => {

@@ -145,7 +145,10 @@ export class Model {
       native.dispose();
       throw new FathomError('DISPOSED', 'the model was disposed while the context was being created');
     }
-    const shape = { layers: this.info.blockCount ?? 0, embedding: this.info.embeddingLength ?? 0, heads: this.info.headCount ?? 0 };
+    const shape = {
+      layers: this.info.blockCount ?? 0, embedding: this.info.embeddingLength ?? 0, heads: this.info.headCount ?? 0,
+      vocabulary: this.tokenizer.size, encoder: this.info.architecture === 'bert',
+    };
     const context = new Context(native, this.tokenizer, shape, (c) => this.#contexts.delete(c));
     this.#contexts.add(context);
     return context;

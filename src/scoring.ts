@@ -52,8 +52,11 @@ const MAX_TOP_K = 100;
 
 /** Per-token log-probabilities of a text under the model. */
 export async function score(context: Context, text: Prompt, options: ScoreOptions = {}): Promise<ScoreResult> {
-  const { topK = 0, control, signal } = options;
-  if (!(Number.isSafeInteger(topK) && topK >= 0 && topK <= MAX_TOP_K)) throw invalidArgument(`topK must be an integer in [0, ${MAX_TOP_K}], got ${topK}`);
+  const { control, signal } = options;
+  const topK = Math.min(options.topK ?? 0, context.modelShape.vocabulary); // the native side returns at most the vocabulary
+  if (!(Number.isSafeInteger(options.topK ?? 0) && (options.topK ?? 0) >= 0 && (options.topK ?? 0) <= MAX_TOP_K)) {
+    throw invalidArgument(`topK must be an integer in [0, ${MAX_TOP_K}], got ${options.topK}`);
+  }
   const tokens = promptTokens(context.tokenizer, text);
   if (tokens.length < 2) throw invalidArgument('scoring needs at least 2 tokens (the first one is not scored)');
   if (tokens.length > context.contextSize) {

@@ -84,6 +84,29 @@ describe('embeddings of a BERT encoder', () => {
     await assert.rejects(model.complete('Hello'), (e) => e.code === 'INVALID_ARGUMENT' && /embedding model/.test(e.message));
     await assert.rejects(model.score('Hello there'), (e) => e.code === 'INVALID_ARGUMENT');
     await assert.rejects(loadModel(file, { contextSize: 4096 }), (e) => e.code === 'INVALID_ARGUMENT' && /at most 512/.test(e.message));
+    // No output head, no steering: clear errors, not a crash.
+    await assert.rejects(model.logitLens('Hello', 0), (e) => e.code === 'INVALID_ARGUMENT' && /output head/.test(e.message));
+    await assert.rejects(model.inspect('Hello', { logits: true }), (e) => e.code === 'INVALID_ARGUMENT');
+    const { ControlVector } = await import('../dist/index.js');
+    const steer = new ControlVector(new Map([[1, new Float32Array(256)]]));
+    await assert.rejects(model.inspect('Hello', { hidden: [1], control: steer }), (e) => e.code === 'INVALID_ARGUMENT' && /embedding model/.test(e.message));
+  });
+
+  it('fathom quantize keeps the position and token-type tables, and the quantized model embeds alike', async () => {
+    const { quantizeFile, inspectGguf } = await import('../dist/index.js');
+    const out = path.join((await import('./helpers/fixtures.mjs')).scratchDir('bert-q8'), 'bert-q8_0.gguf');
+    await quantizeFile(file, out, 'q8_0');
+    const info = await inspectGguf(out);
+    const type = (name) => info.tensors.find((t) => t.name === name).type;
+    assert.equal(type('position_embd.weight'), 'F32');
+    assert.equal(type('token_types.weight'), 'F32');
+    assert.equal(type('blk.0.attn_q.weight'), 'Q8_0');
+    const quantized = await loadModel(out, { contextSize: 256 });
+    try {
+      assert.ok(cosine(await quantized.embed(TEXTS[0]), await model.embed(TEXTS[0])) > 0.99);
+    } finally {
+      await quantized.dispose();
+    }
   });
 });
 

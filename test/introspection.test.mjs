@@ -157,6 +157,22 @@ describe('scoring and introspection', { skip: skipWithoutStories }, () => {
     assert.equal(lensTop.at(-1)[0].token, generated.tokens[0]);
   });
 
+  it('an aborted multi-batch score leaves nothing behind in the sequence', async () => {
+    const context = await model.createContext({ contextSize: 512, batchSize: 16 });
+    try {
+      const plain = await context.complete('Once upon a time', { maxTokens: 16, ignoreEos: true });
+      const controller = new AbortController();
+      const scoring = context.score(STORY, { signal: controller.signal });
+      setTimeout(() => controller.abort(), 5);
+      await assert.rejects(scoring, (e) => e.code === 'ABORTED');
+      assert.deepEqual(context.stats.batches >= 1, true);
+      assert.deepEqual((await context.complete('Once upon a time', { maxTokens: 16, ignoreEos: true })).tokens, plain.tokens);
+      assert.equal((await context.score(STORY)).logprobs.length, model.tokenize(STORY).length - 1);
+    } finally {
+      await context.dispose();
+    }
+  });
+
   it('rejects bad layer requests with INVALID_ARGUMENT', async () => {
     await assert.rejects(model.inspect('Once', { hidden: [5] }), (e) => e.code === 'INVALID_ARGUMENT');
     await assert.rejects(model.inspect('Once', { attention: [-1] }), (e) => e.code === 'INVALID_ARGUMENT');
@@ -203,6 +219,13 @@ describe('control vectors', { skip: skipWithoutStories }, () => {
     assert.ok(maxAbsDiff([...base.logprobs], [...pushed.logprobs]) > 1e-3);
     // A plain generation after a steered one does not reuse the steered cache.
     assert.deepEqual((await model.complete('Once upon a time', options)).tokens, plain.tokens);
+  });
+
+  it('a layer range past the model is a clear error, not a crash', async () => {
+    await assert.rejects(model.complete('Once', { control: vector.with({ layers: [40, 50] }) }), (e) => e.code === 'INVALID_ARGUMENT' && /last layer is 4/.test(e.message));
+    await assert.rejects(model.score('Once upon', { control: vector.with({ layers: [5, 9] }) }), (e) => e.code === 'INVALID_ARGUMENT');
+    // The upper end is clipped to the model.
+    assert.equal((await model.complete('Once', { maxTokens: 4, control: vector.with({ layers: [3, 50] }) })).tokens.length, 4);
   });
 
   it("save and load llama.cpp's control-vector format", async () => {

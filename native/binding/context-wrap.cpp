@@ -197,6 +197,15 @@ Napi::Value ContextWrap::score(const Napi::CallbackInfo & info) {
         env, "fathom.score",
         [ctx, in, top_k, control](const std::atomic<bool> * abort) {
             ctx->truncate(in.seq, 0);  // every position needs its logits: nothing cached is reused
+            // A failure after the first batch must not leave that batch's tokens behind.
+            struct EmptyOnFailure {
+                fathom::Context & ctx;
+                uint32_t seq;
+                bool done = false;
+                ~EmptyOnFailure() {
+                    if (!done) ctx.truncate(seq, 0);
+                }
+            } guard{*ctx, in.seq};
             Scores scores;
             // A batch at a time, so all-row logits never need more than n_batch rows of memory.
             const size_t n = in.tokens.size(), step = ctx->n_batch();
@@ -210,6 +219,7 @@ Napi::Value ContextWrap::score(const Napi::CallbackInfo & info) {
                     scores.top_logprobs.insert(scores.top_logprobs.end(), lp.top.logprobs.begin(), lp.top.logprobs.end());
                 }
             }
+            guard.done = true;
             return scores;
         },
         [](Napi::Env env, Scores & scores) -> Napi::Value {
@@ -230,9 +240,9 @@ Napi::Value ContextWrap::inspect(const Napi::CallbackInfo & info) {
     const uint32_t seq = read_index(env, info[0], "sequence");
     std::vector<fathom::Token> tokens = read_tokens(env, info[1]);
     Napi::Object opts = info[2].As<Napi::Object>();
-    fathom::Capture capture{read_layers(env, opts.Get("hidden"), "hidden"), read_layers(env, opts.Get("attention"), "attention"),
-                            opts.Get("embeddings").ToBoolean()};
     const bool want_logits = opts.Get("logits").ToBoolean();
+    fathom::Capture capture{read_layers(env, opts.Get("hidden"), "hidden"), read_layers(env, opts.Get("attention"), "attention"),
+                            opts.Get("embeddings").ToBoolean(), want_logits};
     auto control = read_control(env, info[3]);
     struct Inspected {
         fathom::Captured captured;

@@ -146,7 +146,7 @@ const BatchLogits & Context::inspect(uint32_t seq, const std::vector<Token> & to
     for (size_t i = 0; i < tokens.size(); i++) slots_.push_back(Slot{tokens[i], seq, static_cast<uint32_t>(i), true});
     logits_.n_vocab = model_->hparams().n_vocab;
     logits_.first_row.assign(1, 0);
-    logits_.data.resize(model_->architecture().encoder ? 0 : tokens.size() * size_t(logits_.n_vocab));
+    logits_.data.resize(model_->architecture().encoder || !capture.logits ? 0 : tokens.size() * size_t(logits_.n_vocab));
     out.hidden.assign(capture.hidden_layers.size(), {});
     out.attention.assign(capture.attention_layers.size(), {});
     GraphExtras extras{control, &capture, &out};
@@ -198,6 +198,9 @@ void Context::decode_span(const Slot * slots, uint32_t n_tokens, const GraphExtr
 
 std::vector<float> Context::logit_lens(const std::vector<float> & hidden, uint32_t n_rows) {
     const Hparams & hp = model_->hparams();
+    if (model_->architecture().encoder || !model_->weights().output || !model_->weights().output_norm) {
+        throw Error(codes::INVALID_ARGUMENT, std::string("this model (") + model_->architecture().name + ") has no output head to read hidden states through");
+    }
     if (n_rows == 0 || hidden.size() != size_t(n_rows) * hp.n_embd) throw Error(codes::INVALID_ARGUMENT, "hidden states must be n_rows * n_embd values");
     ggml_init_params params = {graph_meta_.size(), graph_meta_.data(), /*no_alloc=*/true};
     ggml_context * ctx = ggml_init(params);
@@ -233,11 +236,13 @@ void Context::decode_graph(const Slot * slots, uint32_t n_tokens, const GraphExt
         for (uint32_t il : extras.capture->attention_layers) plain[il] = true;
         shape.plain_attention = &plain;
     }
-    if (extras.control) {
+    // A control vector acts only where a decoder's layers read it (an unread graph input gets no memory).
+    if (extras.control && !model_->architecture().encoder && extras.control->first_layer <= std::min(extras.control->last_layer, n_layer - 1)) {
         shape.control = true;
         shape.first_control = extras.control->first_layer;
         shape.last_control = std::min(extras.control->last_layer, n_layer - 1);
     }
+    shape.skip_head = extras.capture && !extras.capture->logits && !model_->architecture().encoder;
 
     ggml_init_params params = {graph_meta_.size(), graph_meta_.data(), /*no_alloc=*/true};
     ggml_context * ctx = ggml_init(params);
@@ -273,6 +278,7 @@ void Context::decode_graph(const Slot * slots, uint32_t n_tokens, const GraphExt
         for (uint32_t il : extras.capture->hidden_layers) variant += ",h" + std::to_string(il);
         for (uint32_t il : extras.capture->attention_layers) variant += ",a" + std::to_string(il);
         if (extras.capture->embeddings) variant += ",e";
+        if (shape.skip_head) variant += ",nohead";
     }
     if (!allocate(graph, variant)) {
         throw Error(codes::OUT_OF_MEMORY, "cannot allocate compute memory for a batch of " + std::to_string(n_tokens) + " tokens");
@@ -297,6 +303,7 @@ void Context::decode_graph(const Slot * slots, uint32_t n_tokens, const GraphExt
     if (in.kq_mask_swa) fill_mask(in.kq_mask_swa, slots, n_tokens, kv_first, shape.n_kv, model_->hparams().n_swa);
     if (in.control) ggml_backend_tensor_set(in.control, extras.control->data.data(), 0, extras.control->data.size() * sizeof(float));
 
+
     // More threads pay only for big matrix products (weights read × tokens), or for one query over
     // a long context (ggml then splits its keys across threads; ~200 byte-equivalents per key, head
     // and layer). Otherwise — a few tokens through a small model — handing work to another thread
@@ -316,7 +323,7 @@ void Context::decode_graph(const Slot * slots, uint32_t n_tokens, const GraphExt
     const size_t row_bytes = size_t(logits_.n_vocab) * sizeof(float);
     size_t first_output = 0;
     for (const Slot * s = slots_.data(); s != slots; s++) first_output += s->output;
-    if (n_outputs && !model_->architecture().encoder) {
+    if (n_outputs && !model_->architecture().encoder && !shape.skip_head) {
         ggml_backend_tensor_get(logits, logits_.data.data() + first_output * logits_.n_vocab, 0, n_outputs * row_bytes);
     }
     for (uint32_t i = 0; i < n_tokens; i++) cache_.set_used(slots[i].seq, slots[i].pos + 1);

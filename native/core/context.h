@@ -59,6 +59,8 @@ struct Capture {
     // The per-token embeddings: the final norm's output (decoders, as llama.cpp's embeddings),
     // or the last block's output (encoders): [n_tokens * n_embd].
     bool embeddings = false;
+    // Every row's logits too (without them the output head is not built at all).
+    bool logits = false;
 };
 struct Captured {
     std::vector<std::vector<float>> hidden;     // parallel to Capture::hidden_layers

@@ -179,6 +179,7 @@ ggml_tensor * GraphBuilder::output_rows(ggml_tensor * x) {
 
 ggml_tensor * GraphBuilder::output_head(ggml_tensor * x) {
     ggml_tensor * cur = rms_norm(output_rows(x), model.weights().output_norm, "result_norm", -1);
+    if (shape.skip_head) return cur;                         // [n_embd, n_outputs]
     cur = ggml_mul_mat(ctx, model.weights().output, cur);  // [n_vocab, n_outputs]
     if (hp.final_softcap > 0.0f) cur = ggml_scale(ctx, ggml_tanh(ctx, ggml_scale(ctx, cur, 1.0f / hp.final_softcap)), hp.final_softcap);
     return name(cur, "result_output");

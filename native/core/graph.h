@@ -40,6 +40,8 @@ struct GraphShape {
     // Layers first_control..last_control add a control vector (steering) to their output.
     bool control = false;
     uint32_t first_control = 0, last_control = 0;
+    // Stop at the final norm (no output head): for passes that want hidden states, not logits.
+    bool skip_head = false;
 };
 
 // How the layers of a decoder stack are wired (what differs between architectures).

@@ -57,7 +57,9 @@ export function planQuantization(info: GgufInfo, presetName: string): TensorPlan
   const ffnDownLayer = (tensorName: string) => Number(/^blk\.(\d+)\./.exec(tensorName)?.[1] ?? 0);
 
   return info.tensors.map((tensor) => {
-    const quantizable = tensor.shape.length >= 2 && tensor.name.endsWith('weight') && !tensor.name.includes('_norm.weight') && !tensor.name.includes('ffn_gate_inp.weight');
+    // As llama.cpp: norms, MoE routers, and BERT's position and token-type tables stay as they are.
+    const quantizable = tensor.shape.length >= 2 && tensor.name.endsWith('weight') && !tensor.name.includes('_norm.weight') &&
+      !tensor.name.includes('ffn_gate_inp.weight') && !/^(position_embd|token_types)\./.test(tensor.name);
     if (!quantizable) return { tensor, type: tensor.type };
     let type = preset.base;
     if (QUANTIZED(type)) {

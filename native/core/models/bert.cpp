@@ -23,6 +23,10 @@ void load_bert_weights(const WeightLoader & loader, const Hparams & hp, ModelWei
     using L = WeightLoader;
     w.tok_embd = loader.require("token_embd.weight", {n_embd, hp.n_vocab});
     w.type_embd = loader.optional("token_types.weight", {n_embd, int64_t(hp.n_token_types)});
+    // Its first row is added to every token: that add needs F32 or F16 (llama.cpp never quantizes it).
+    if (w.type_embd && w.type_embd->type != GGML_TYPE_F32 && w.type_embd->type != GGML_TYPE_F16) {
+        throw Error(codes::INVALID_GGUF, std::string("token_types.weight is ") + ggml_type_name(w.type_embd->type) + "; a BERT model needs it in F32 or F16");
+    }
     w.pos_embd = loader.require("position_embd.weight", {n_embd, hp.n_ctx_train});
     w.tok_norm = loader.require("token_embd_norm.weight", {n_embd});
     w.tok_norm_b = loader.require("token_embd_norm.bias", {n_embd});
@@ -55,7 +59,11 @@ ggml_tensor * build_bert_graph(GraphBuilder & g) {
     ggml_context * ctx = g.ctx;
     ggml_tensor * x = g.embed_tokens();  // [n_embd, n_tokens]
     // Every token is "sentence A" (token type 0), as llama.cpp does.
-    if (w.type_embd) x = ggml_add(ctx, x, ggml_view_1d(ctx, w.type_embd, hp.n_embd, 0));
+    if (w.type_embd) {
+        ggml_tensor * type_row = ggml_view_1d(ctx, w.type_embd, hp.n_embd, 0);  // [n_embd]
+        if (type_row->type != GGML_TYPE_F32) type_row = ggml_cast(ctx, type_row, GGML_TYPE_F32);
+        x = ggml_add(ctx, x, type_row);
+    }
     x = ggml_add(ctx, x, ggml_get_rows(ctx, w.pos_embd, g.inputs.positions));
     x = g.layer_norm(x, w.tok_norm, w.tok_norm_b, "inp_norm", -1);  // [n_embd, n_tokens]
     const int64_t head = hp.n_embd_head_k, n_tokens = g.n_tokens;
