@@ -263,7 +263,8 @@ export class Context implements TokenSource {
       this.#truncate(native, choice.index, choice.keep);
       const slot = this.#slots[choice.index]!;
       slot.control = control;
-      batch.push({ sequence: choice.index, tokens: Int32Array.from(todo), sampler: pending.sampler, topK: pending.topK });
+      // The sampler's history takes the step's own input (not the re-evaluated cached part).
+      batch.push({ sequence: choice.index, tokens: Int32Array.from(todo), sampler: pending.sampler, topK: pending.topK, accept: Int32Array.from(pending.input) });
       members.push({ pending, slot, todo });
     }
     if (members.length === 0) {
@@ -277,7 +278,13 @@ export class Context implements TokenSource {
       if (members.length === 1) native.abort();
     };
     for (const { pending } of members) pending.signal?.addEventListener('abort', onAbort);
-    const done = Promise.resolve().then(() => native.evaluate(batch, control ?? undefined)).then(
+    let evaluation: Promise<NativeStepResult[]>;
+    try {
+      evaluation = native.evaluate(batch, control ?? undefined);
+    } catch (error) {
+      evaluation = Promise.reject(error); // a synchronous throw (bad argument, BUSY) rejects the steps
+    }
+    const done = evaluation.then(
       (results) => {
         const time = ++this.#clock;
         this.#stats.batches++;

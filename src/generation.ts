@@ -115,7 +115,6 @@ export async function* runGeneration(source: TokenSource, prompt: Prompt, opts: 
         if (history.length + input.length > contextSize) throw contextFull(history.length, contextSize);
       }
       if (signal?.aborted) throw new FathomError('ABORTED', 'the operation was aborted');
-      sampler.accept(Int32Array.from(input));
       const step = await source.step({ history, input, sampler, topK: opts.logprobs, control: opts.control, signal });
       for (const token of input) history.push(token);
       const token = step.token;

@@ -41,6 +41,7 @@ namespace {
 struct Request {
     std::shared_ptr<fathom::Sampler> sampler;
     size_t top_k = 0;
+    std::vector<fathom::Token> accept;  // added to the sampler's history before it samples
 };
 
 // What one input's step produced.
@@ -125,6 +126,8 @@ Napi::Value ContextWrap::evaluate(const Napi::CallbackInfo & info) {
             request.sampler = SamplerWrap::Unwrap(sampler.As<Napi::Object>())->sampler();
         }
         request.top_k = read_top_k(env, entry.Get("topK"));
+        Napi::Value accept = entry.Get("accept");
+        if (!accept.IsUndefined()) request.accept = read_tokens(env, accept);
         requests.push_back(std::move(request));
     }
     auto control = read_control(env, info[1]);
@@ -152,7 +155,10 @@ Napi::Value ContextWrap::evaluate(const Napi::CallbackInfo & info) {
             for (size_t i = 0; i < batch.size(); i++) {
                 const float * row = logits.row(logits.first_row[i]);
                 const Request & request = requests[i];
-                if (request.sampler) results[i].token = request.sampler->sample(row, logits.n_vocab);
+                if (request.sampler) {
+                    for (fathom::Token t : request.accept) request.sampler->accept(t);
+                    results[i].token = request.sampler->sample(row, logits.n_vocab);
+                }
                 const fathom::TokenLogprobs lp = fathom::token_logprobs(row, logits.n_vocab, request.top_k, results[i].token);
                 results[i].logprob = lp.chosen;
                 results[i].top = lp.top;

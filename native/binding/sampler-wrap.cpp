@@ -9,7 +9,7 @@
 namespace fathom_binding {
 
 Napi::Function SamplerWrap::define(Napi::Env env) {
-    return DefineClass(env, "NativeSampler", {InstanceMethod<&SamplerWrap::accept>("accept")});
+    return DefineClass(env, "NativeSampler", {});
 }
 
 namespace {
@@ -76,15 +76,6 @@ SamplerWrap::SamplerWrap(const Napi::CallbackInfo & info) : Napi::ObjectWrap<Sam
         sampler_ = std::make_shared<fathom::Sampler>(params);
         return env.Undefined();
     });
-}
-
-Napi::Value SamplerWrap::accept(const Napi::CallbackInfo & info) {
-    Napi::Env env = info.Env();
-    FATHOM_REQUIRE(env, info.Length() >= 1, "accept(tokens: Int32Array)");
-    Napi::Int32Array tokens = int32_array(env, info[0], "tokens");
-    if (sampler_->in_use()) throw make_error(env, "BUSY", "the sampler is in use by a running evaluation");
-    for (size_t i = 0; i < tokens.ElementLength(); i++) sampler_->accept(tokens[i]);
-    return env.Undefined();
 }
 
 }  // namespace fathom_binding

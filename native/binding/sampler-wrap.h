@@ -17,8 +17,6 @@ public:
     std::shared_ptr<fathom::Sampler> sampler() const { return sampler_; }
 
 private:
-    // accept(tokens: Int32Array): adds tokens to the penalty/DRY history; BUSY while an evaluation uses it.
-    Napi::Value accept(const Napi::CallbackInfo & info);
 
     std::shared_ptr<fathom::Sampler> sampler_;
 };

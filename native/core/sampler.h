@@ -81,7 +81,6 @@ public:
     // Marks the sampler as used by one evaluation; false if it already is (its state is not shared).
     bool try_acquire() { return !in_use_.exchange(true); }
     void release() { in_use_.store(false); }
-    bool in_use() const { return in_use_.load(); }
 
 private:
     void apply_logit_bias(Candidates & c) const;

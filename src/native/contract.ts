@@ -55,6 +55,8 @@ export interface NativeBatchEntry {
   sampler?: NativeSampler;
   /** Also return the topK most likely next tokens. */
   topK?: number;
+  /** Tokens added to the sampler's penalty/DRY history before it samples (the step's logical input). */
+  accept?: Int32Array;
 }
 
 export interface NativeStepResult {
@@ -108,10 +110,9 @@ export interface NativeContext {
   dispose(): void;
 }
 
-export interface NativeSampler {
-  /** Adds tokens to the history repetition penalties and DRY look at. */
-  accept(tokens: Int32Array): void;
-}
+/** A generation's sampler state (settings, RNG, penalty history); its history grows through evaluate's `accept`. */
+// eslint-disable-next-line @typescript-eslint/no-empty-interface
+export interface NativeSampler {}
 
 export interface NativeAddon {
   loadModel(path: string): Promise<NativeModel>;
