@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { FathomError } from './errors.js';
 import type { GgufInfo, GgufValue } from './gguf/gguf-info.js';
 import { readGguf } from './gguf/read-gguf.js';
-import { loadModel } from './model.js';
+import { loadModel, type LoadModelOptions, type Model } from './model.js';
 import { addonPath, loadAddon, packageRoot } from './native/load-addon.js';
 import { PRESETS } from './quantize/quantization-mix.js';
 import { quantizeFile } from './quantize/quantize-file.js';
@@ -81,6 +81,16 @@ function numberOption(values: Record<string, unknown>, name: string): number | u
   return n;
 }
 
+/** Loads a model for one command and disposes of it afterwards, whatever happens. */
+async function withModel<T>(file: string, options: LoadModelOptions, use: (model: Model) => Promise<T>): Promise<T> {
+  const model = await loadModel(file, options);
+  try {
+    return await use(model);
+  } finally {
+    await model.dispose();
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (!command || command === '--help' || command === '-h') {
@@ -133,8 +143,7 @@ async function main(argv: string[]): Promise<number> {
     if (!values.file) usageError('perplexity needs --file <text.txt>');
     const text = await readFile(values.file, 'utf8');
     const chunkSize = numberOption(values, 'ctx') ?? 512;
-    const model = await loadModel(positionals[0], { threads: numberOption(values, 'threads'), contextSize: chunkSize, batchSize: Math.min(chunkSize, 512) });
-    try {
+    await withModel(positionals[0], { threads: numberOption(values, 'threads'), contextSize: chunkSize, batchSize: Math.min(chunkSize, 512) }, async (model) => {
       const started = performance.now();
       const tty = process.stderr.isTTY;
       const result = await model.perplexity(text, {
@@ -151,9 +160,7 @@ async function main(argv: string[]): Promise<number> {
       if (tty) process.stderr.write('\n');
       console.log(`Final estimate: PPL = ${result.perplexity.toFixed(4)} +/- ${result.error.toFixed(5)}`);
       console.log(`(${result.chunks} chunks of ${result.chunkSize} tokens, ${result.scored} tokens scored, ${((performance.now() - started) / 1000).toFixed(1)} s)`);
-    } finally {
-      await model.dispose();
-    }
+    });
     return 0;
   }
   if (command === 'inspect-text') {
@@ -163,22 +170,20 @@ async function main(argv: string[]): Promise<number> {
       options: { prompt: { type: 'string', short: 'p' }, out: { type: 'string', short: 'o' }, layers: { type: 'string' }, threads: { type: 'string', short: 't' } },
     });
     if (positionals.length !== 1) usageError('inspect-text takes exactly one model file');
-    if (values.prompt === undefined) usageError('inspect-text needs a text: -p "<text>"');
+    const { prompt } = values;
+    if (prompt === undefined) usageError('inspect-text needs a text: -p "<text>"');
     const layers = values.layers?.split(',').map((l) => {
       const n = Number(l);
       if (!Number.isInteger(n) || n < 0) usageError(`--layers expects comma-separated layer indices, got "${values.layers}"`);
       return n;
     });
-    const model = await loadModel(positionals[0], { threads: numberOption(values, 'threads') });
-    try {
+    await withModel(positionals[0], { threads: numberOption(values, 'threads') }, async (model) => {
       const name = model.info.name ?? path.basename(positionals[0]);
-      const data = await collectTextReport(model.context, name, values.prompt, { layers });
+      const data = await collectTextReport(model.context, name, prompt, { layers });
       const out = values.out ?? 'report.html';
       await writeFile(out, renderTextReport(data));
       console.log(`${out}: ${data.tokens.length} tokens, perplexity ${data.perplexity.toFixed(3)}, attention of ${data.layers.length} layers × ${data.heads} heads`);
-    } finally {
-      await model.dispose();
-    }
+    });
     return 0;
   }
   if (command === 'generate') {
@@ -198,29 +203,31 @@ async function main(argv: string[]): Promise<number> {
       },
     });
     if (positionals.length !== 1) usageError('generate takes exactly one model file');
-    if (values.prompt === undefined) usageError('generate needs a prompt: -p "<text>"');
-    const model = await loadModel(positionals[0], { threads: numberOption(values, 'threads'), contextSize: numberOption(values, 'ctx') });
+    const { prompt } = values;
+    if (prompt === undefined) usageError('generate needs a prompt: -p "<text>"');
     const controller = new AbortController();
     process.once('SIGINT', () => controller.abort());
-    try {
-      process.stdout.write(values.prompt);
-      const stream = model.generate(values.prompt, {
-        maxTokens: numberOption(values, 'n-predict'),
-        temperature: numberOption(values, 'temperature'),
-        seed: numberOption(values, 'seed'),
-        topK: numberOption(values, 'top-k'),
-        topP: numberOption(values, 'top-p'),
-        minP: numberOption(values, 'min-p'),
-        signal: controller.signal,
-      });
-      for await (const chunk of stream) process.stdout.write(chunk.text);
-      process.stdout.write('\n');
-    } catch (error) {
-      if (!(error instanceof FathomError && error.code === 'ABORTED')) throw error;
-      process.stdout.write('\n');
-    } finally {
-      await model.dispose();
-    }
+    await withModel(positionals[0], { threads: numberOption(values, 'threads'), contextSize: numberOption(values, 'ctx') }, async (model) => {
+      process.stdout.write(prompt);
+      try {
+        const stream = model.generate(prompt, {
+          maxTokens: numberOption(values, 'n-predict'),
+          temperature: numberOption(values, 'temperature'),
+          seed: numberOption(values, 'seed'),
+          topK: numberOption(values, 'top-k'),
+          topP: numberOption(values, 'top-p'),
+          minP: numberOption(values, 'min-p'),
+          signal: controller.signal,
+        });
+        for await (const chunk of stream) process.stdout.write(chunk.text);
+        process.stdout.write('\n');
+      } catch (error) {
+        // Ctrl-C, or a model that never ended before the context filled: what was generated stays printed.
+        if (!(error instanceof FathomError && (error.code === 'ABORTED' || error.code === 'CONTEXT_FULL'))) throw error;
+        process.stdout.write('\n');
+        if (error.code === 'CONTEXT_FULL') console.error(`fathom: stopped: ${error.message}`);
+      }
+    });
     return 0;
   }
   usageError(`unknown command "${command}"`);

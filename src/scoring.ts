@@ -53,10 +53,9 @@ const MAX_TOP_K = 100;
 /** Per-token log-probabilities of a text under the model. */
 export async function score(context: Context, text: Prompt, options: ScoreOptions = {}): Promise<ScoreResult> {
   const { control, signal } = options;
-  const topK = Math.min(options.topK ?? 0, context.modelShape.vocabulary); // the native side returns at most the vocabulary
-  if (!(Number.isSafeInteger(options.topK ?? 0) && (options.topK ?? 0) >= 0 && (options.topK ?? 0) <= MAX_TOP_K)) {
-    throw invalidArgument(`topK must be an integer in [0, ${MAX_TOP_K}], got ${options.topK}`);
-  }
+  const asked = options.topK ?? 0;
+  if (!(Number.isSafeInteger(asked) && asked >= 0 && asked <= MAX_TOP_K)) throw invalidArgument(`topK must be an integer in [0, ${MAX_TOP_K}], got ${asked}`);
+  const topK = Math.min(asked, context.modelShape.vocabulary); // the native side returns at most the vocabulary
   const tokens = promptTokens(context.tokenizer, text);
   if (tokens.length < 2) throw invalidArgument('scoring needs at least 2 tokens (the first one is not scored)');
   if (tokens.length > context.contextSize) {
