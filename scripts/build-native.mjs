@@ -25,18 +25,19 @@ const CPU_FEATURES = [
   [['avx_vnni'], 'GGML_AVX_VNNI'], [['amx_tile'], 'GGML_AMX_TILE'], [['amx_int8'], 'GGML_AMX_INT8'],
 ];
 
-// FATHOM_PORTABLE=1 (prebuilds): no instruction set beyond x86-64-v3 (AVX2, FMA, F16C, BMI2), whatever
-// this machine has.
-const PORTABLE = ['GGML_SSE42', 'GGML_AVX', 'GGML_F16C', 'GGML_FMA', 'GGML_AVX2', 'GGML_BMI2'];
+// FATHOM_PORTABLE=1 (prebuilds): ggml's backends as libraries beside the addon, the CPU backend built
+// once per instruction-set level (x64, sse42, sandybridge, haswell, skylakex, zen4, ...); the addon
+// loads the best one for the CPU it runs on.
+const PORTABLE_ARGS = ['--CDFATHOM_CPU_VARIANTS=ON', '--CDFATHOM_NATIVE=OFF'];
 
 function referenceBuild() {
   const portable = process.env.FATHOM_PORTABLE === '1';
   if (process.env.CC || process.env.CXX || process.platform !== 'linux' || process.arch !== 'x64') {
-    return { env: {}, args: portable ? ['--CDFATHOM_NATIVE=OFF'] : [] };
+    return { env: {}, args: portable ? PORTABLE_ARGS : [] };
   }
   const has = (tool) => spawnSync(tool, ['--version'], { stdio: 'ignore' }).status === 0;
   const env = has('gcc-11') && has('g++-11') ? { CC: 'gcc-11', CXX: 'g++-11' } : {};
-  if (portable) return { env, args: ['--CDFATHOM_NATIVE=OFF', ...CPU_FEATURES.map(([, option]) => `--CD${option}=${PORTABLE.includes(option) ? 'ON' : 'OFF'}`)] };
+  if (portable) return { env, args: PORTABLE_ARGS };
   if (!env.CC) return { env: {}, args: [] };
   let flags;
   try {
@@ -59,14 +60,24 @@ function configuredDifferently({ env, args }, extraArgs) {
   // Options given by the caller win over ours, as cmake-js applies them last.
   const wanted = new Map([...args, ...extraArgs].filter((a) => a.startsWith('--CD')).map((a) => a.slice(4).split('=')));
   if (!wanted.has('FATHOM_NATIVE')) wanted.set('FATHOM_NATIVE', 'ON');
+  if (!wanted.has('FATHOM_CPU_VARIANTS')) wanted.set('FATHOM_CPU_VARIANTS', 'OFF');
   for (const [key, v] of wanted) if ((value(key) ?? v) !== v) return true;
   const compiler = value('CMAKE_CXX_COMPILER') ?? '';
   const cxx = process.env.CXX ?? env.CXX;
   return cxx ? !compiler.endsWith(cxx) : compiler.endsWith('g++-11');
 }
 
+// GPU backends: `npm run build:native -- --cuda` (or --vulkan, --metal, --hip) turns on ggml's
+// backend; other arguments pass through to cmake-js (e.g. --CDCMAKE_CUDA_ARCHITECTURES=90).
+const GPU_FLAGS = { '--cuda': 'GGML_CUDA', '--vulkan': 'GGML_VULKAN', '--metal': 'GGML_METAL', '--hip': 'GGML_HIP' };
+
+export function cmakeArgs(args) {
+  return args.map((a) => (GPU_FLAGS[a] ? `--CD${GPU_FLAGS[a]}=ON` : a));
+}
+
 /** Builds the addon; `command` 'rebuild' reconfigures from scratch (other instruction sets, compiler). */
 export async function buildNative(extraArgs = [], command = 'build') {
+  extraArgs = cmakeArgs(extraArgs);
   await extractGgml();
   const require = createRequire(path.join(ROOT, 'package.json'));
   let cmakeJs;

@@ -18,12 +18,13 @@ import { collectTextReport } from './report/text-report.js';
 
 const USAGE = `Usage:
   fathom inspect <file.gguf> [--json]
-  fathom inspect --system [--json]     the native addon: where it loaded from, compiler, CPU features
+  fathom inspect --system [--json]     the native addon: where it loaded from, compiler, CPU variant and features, devices
   fathom generate <file.gguf> -p "<prompt>" [-n N] [--temperature T] [--seed S] [--top-k K] [--top-p P] [--min-p P] [--threads N] [--ctx N]
   fathom perplexity <file.gguf> --file <text.txt> [--ctx N] [--chunks N] [--threads N]
   fathom inspect-text <file.gguf> -p "<text>" [--out report.html] [--layers 0,1,...] [--threads N]
   fathom quantize <in.gguf> <out.gguf> --type <q4_k_m|q8_0|...>
-  fathom build [cmake-js options]      build the native addon from source
+  fathom build [--cuda|--vulkan|--metal|--hip] [cmake-js options]
+                                       build the native addon from source (with a GPU backend)
 `;
 
 function usageError(message: string): never {
@@ -117,13 +118,16 @@ async function main(argv: string[]): Promise<number> {
     const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { json: { type: 'boolean' }, system: { type: 'boolean' } } });
     if (values.system) {
       const addon = loadAddon();
-      const system = { addon: addonPath(), node: process.version, platform: `${process.platform}-${process.arch}`, cpus: availableParallelism(), ...addon.buildInfo() };
+      const system = { addon: addonPath(), node: process.version, platform: `${process.platform}-${process.arch}`, cpus: availableParallelism(), ...addon.buildInfo(), devices: addon.devices() };
       if (values.json) console.log(JSON.stringify(system, null, 2));
       else {
         for (const [key, value] of Object.entries(system)) {
-          if (key !== 'features') console.log(`${key.padEnd(12)} ${String(value)}`);
+          if (key !== 'features' && key !== 'devices') console.log(`${key.padEnd(16)} ${String(value)}`);
         }
-        console.log(`${'features'.padEnd(12)} ${Object.entries(system.features).map(([k, v]) => (v === '1' ? k : `${k}=${v}`)).join(' ')}`);
+        console.log(`${'features'.padEnd(16)} ${Object.entries(system.features).map(([k, v]) => (v === '1' ? k : `${k}=${v}`)).join(' ')}`);
+        for (const d of system.devices) {
+          console.log(`${'device'.padEnd(16)} ${d.name} (${d.type}): ${d.description}, ${(d.memoryFree / 2 ** 30).toFixed(1)} GiB free of ${(d.memoryTotal / 2 ** 30).toFixed(1)} GiB`);
+        }
       }
       return 0;
     }

@@ -5,6 +5,8 @@ import { readGguf } from './gguf/read-gguf.js';
 export { FathomError, type FathomErrorCode } from './errors.js';
 export type { GgufInfo, GgufTensorInfo, GgufValue } from './gguf/gguf-info.js';
 export { loadModel, Model, type LoadModelOptions, type VocabularyInfo } from './model.js';
+export { getDevices, type Device, type GpuLayers } from './devices.js';
+export type { BuildInfo } from './native/contract.js';
 export { Context, type ContextOptions, type ContextStats } from './context.js';
 export { Chat, type ChatOptions, type ChatReply } from './chat.js';
 export { CHATML_TEMPLATE, type ChatMessage, type RenderOptions } from './chat-template.js';

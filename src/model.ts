@@ -8,6 +8,7 @@ import { Chat, type ChatOptions } from './chat.js';
 import { ChatTemplate, CHATML_TEMPLATE, type ChatMessage, type RenderOptions } from './chat-template.js';
 import { abortedError, Context, type ContextOptions } from './context.js';
 import { FathomError, invalidArgument } from './errors.js';
+import { checkGpuLayers, resolveGpuLayers, type GpuLayers } from './devices.js';
 import { embedAll, modelPooling, type EmbedOptions } from './embedding.js';
 import { deriveControlVector, type ControlVector, type DeriveOptions } from './control-vector.js';
 import type { CompletionResult, FinishReason, GenerationChunk, Prompt, TokenAlternative } from './generation.js';
@@ -23,6 +24,8 @@ import { Tokenizer, type DetokenizeOptions, type TokenizeOptions } from './token
 export interface LoadModelOptions extends ContextOptions {
   /** Load only the tokenizer (no weights are read): tokenize/detokenize work, generation does not. */
   vocabOnly?: boolean;
+  /** Transformer blocks on a GPU (see GpuLayers); default 'auto'. Ignored without a GPU. */
+  gpuLayers?: GpuLayers;
   signal?: AbortSignal;
 }
 
@@ -56,14 +59,15 @@ function checkContextOptions(options: ContextOptions): void {
 
 export async function loadModel(path: string, options: LoadModelOptions = {}): Promise<Model> {
   checkContextOptions(options);
-  const { vocabOnly = false, signal, ...contextOptions } = options;
+  const { vocabOnly = false, gpuLayers, signal, ...contextOptions } = options;
+  checkGpuLayers(gpuLayers);
   if (signal !== undefined && !(signal instanceof AbortSignal)) throw invalidArgument('signal must be an AbortSignal');
   if (signal?.aborted) throw abortedError();
   // The TS reader validates the header first: cheap, and its errors name the key at fault.
   const info = await readGguf(path);
   const tokenizer = new Tokenizer(info);
   if (vocabOnly) return new Model(info, tokenizer, null);
-  const native = await loadAddon().loadModel(path);
+  const native = await loadAddon().loadModel(path, { gpuLayers: resolveGpuLayers(gpuLayers ?? 'auto', info) });
   return Model.withDefaultContext(info, tokenizer, native, contextOptions, signal);
 }
 
@@ -109,6 +113,12 @@ export class Model {
       size: v.texts.length, tokenizerModel: v.model, bos: v.special.bos, eos: v.special.eos, eot: v.special.eot,
       addBos: v.addBos, addEos: v.addEos, eog: [...v.eog],
     };
+  }
+
+  /** Transformer blocks (+1 for the output head) whose weights are on a GPU, and its name; 0 and null on the CPU. */
+  get placement(): { gpuLayers: number; gpuDevice: string | null } {
+    this.#checkNotDisposed();
+    return this.#native ? this.#native.placement() : { gpuLayers: 0, gpuDevice: null };
   }
 
   /** The context model.generate() and model.complete() use. */

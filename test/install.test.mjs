@@ -1,4 +1,4 @@
-// Installing the packed package: a portable prebuild is made in a copy of the
+// Installing the packed package: a prebuild (ggml's CPU backend in every variant) is made in a copy of the
 // source (prebuildify driving cmake-js through scripts/prebuildify-node-gyp.mjs),
 // packed with `npm pack`, and installed offline into an empty project whose PATH
 // has no compiler or CMake; it then generates text through import and require,
@@ -13,6 +13,11 @@ import { loadModel } from '../dist/index.js';
 import { ROOT, scratchDir, skipWithoutStories, STORIES_260K } from './helpers/fixtures.mjs';
 
 const skip = skipWithoutStories || (process.platform !== 'linux' && 'the no-compiler PATH is set up for Linux');
+
+// A program that loads the installed package (`load` resolves to its exports) and prints 24 greedy tokens.
+const generateProgram = (load) =>
+  `${load}.then(async ({ loadModel }) => { const m = await loadModel(${JSON.stringify(STORIES_260K)}, { contextSize: 128 });` +
+  ` const r = await m.complete('Once upon a time', { maxTokens: 24, ignoreEos: true }); await m.dispose(); process.stdout.write(JSON.stringify(r.text)); })`;
 
 function run(cmd, args, options = {}) {
   const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 << 20, ...options });
@@ -61,27 +66,63 @@ describe('the packed package', { skip, timeout: 15 * 60_000 }, () => {
     await model.dispose();
   });
 
-  it('ships the portable prebuild (no AVX-512), dist, the native and ggml sources; not the tests', (t) => {
+  it('ships the prebuild (the addon, ggml as libraries, every CPU variant), dist, the native and ggml sources; not the tests', (t) => {
     const files = run('tar', ['-tzf', tarball]).split('\n');
-    for (const f of ['package/dist/index.js', 'package/dist/index.cjs', 'package/dist/index.d.ts', 'package/prebuilds/linux-x64/fathom-llm.node',
+    const prebuilt = (f) => `package/prebuilds/linux-x64/${f}`;
+    for (const f of ['package/dist/index.js', 'package/dist/index.cjs', 'package/dist/index.d.ts', prebuilt('fathom-llm.node'),
+      prebuilt('libfathom-ggml.so'), prebuilt('libfathom-ggml-base.so'), prebuilt('libggml-cpu-x64.so'), prebuilt('libggml-cpu-haswell.so'),
       'package/native/core/context.cpp', 'package/deps/ggml/CMakeLists.txt', 'package/CMakeLists.txt', 'package/scripts/build-native.mjs']) {
       assert.ok(files.includes(f), `${f} is in the tarball`);
     }
     assert.ok(!files.some((f) => f.startsWith('package/test/')));
-    const prebuilt = path.join(project, 'node_modules', 'fathom-llm', 'prebuilds', 'linux-x64', 'fathom-llm.node');
-    t.diagnostic(`prebuild: ${(statSync(prebuilt).size / 2 ** 20).toFixed(1)} MiB; tarball ${(statSync(tarball).size / 2 ** 20).toFixed(1)} MiB`);
+    const folder = path.join(project, 'node_modules', 'fathom-llm', 'prebuilds', 'linux-x64');
+    const libraries = readdirSync(folder);
+    const bytes = libraries.reduce((sum, f) => sum + statSync(path.join(folder, f)).size, 0);
+    t.diagnostic(`prebuild: ${libraries.length} files, ${(bytes / 1e6).toFixed(1)} MB (addon ${(statSync(path.join(folder, 'fathom-llm.node')).size / 1e6).toFixed(1)} MB, ` +
+      `${libraries.filter((f) => f.startsWith('libggml-cpu-')).length} CPU variants); tarball ${(statSync(tarball).size / 1e6).toFixed(1)} MB`);
+    assert.ok(bytes <= 20e6, `the prebuild fits in 20 MB (${bytes} bytes)`);
     assert.ok(!existsSync(path.join(project, 'node_modules', 'fathom-llm', 'build')), 'nothing was compiled at install');
-    assert.equal(/zmm\d/.test(run('objdump', ['-d', prebuilt])), false, 'no AVX-512 instructions');
+    // The lowest variant is plain x86-64 (SSE2): no AVX registers at all.
+    assert.equal(/[yz]mm\d/.test(run('objdump', ['-d', path.join(folder, 'libggml-cpu-x64.so')])), false, 'x64 variant: no AVX instructions');
+    assert.equal(/[yz]mm\d/.test(run('objdump', ['-d', path.join(folder, 'libggml-cpu-sse42.so')])), false, 'sse42 variant: no AVX instructions');
   });
 
-  it('generates the same text through import and require, with no compiler on PATH', () => {
-    const program = (load) =>
-      `${load}.then(async ({ loadModel }) => { const m = await loadModel(${JSON.stringify(STORIES_260K)}, { contextSize: 128 });` +
-      ` const r = await m.complete('Once upon a time', { maxTokens: 24, ignoreEos: true }); await m.dispose(); process.stdout.write(JSON.stringify(r.text)); })`;
-    const viaImport = run('node', ['--input-type=module', '-e', program("import('fathom-llm')")], { cwd: project, env });
-    const viaRequire = run('node', ['-e', program("Promise.resolve(require('fathom-llm'))")], { cwd: project, env });
+  it('loads the best CPU variant for this machine and reports it in fathom inspect --system', (t) => {
+    const system = JSON.parse(run('node', [path.join(project, 'node_modules', 'fathom-llm', 'dist', 'cli.js'), 'inspect', '--system', '--json'], { cwd: project, env }));
+    t.diagnostic(`picked ${system.cpuVariant} (${system.cpuLibrary})`);
+    assert.equal(system.dynamicBackends, true);
+    assert.match(system.cpuLibrary, /prebuilds[/\\]linux-x64[/\\]libggml-cpu-\w+\.so$/);
+    assert.ok(system.addon.endsWith(path.join('prebuilds', 'linux-x64', 'fathom-llm.node')), system.addon);
+    // This machine has AVX2 (the tests' reference build needs it), so ggml must not settle for a plain variant.
+    assert.ok(!['x64', 'sse42'].includes(system.cpuVariant), system.cpuVariant);
+    assert.equal(system.features.AVX2, '1');
+  });
+
+  it('generates the same greedy text with a lower CPU variant forced (FATHOM_CPU_VARIANT), and names a missing one', () => {
+    for (const variant of ['x64', 'sse42', 'haswell']) {
+      const out = run('node', ['--input-type=module', '-e', generateProgram("import('fathom-llm')")], { cwd: project, env: { ...env, FATHOM_CPU_VARIANT: variant } });
+      assert.equal(JSON.parse(out), expected, variant);
+      const system = JSON.parse(run('node', [path.join(project, 'node_modules', 'fathom-llm', 'dist', 'cli.js'), 'inspect', '--system', '--json'], { cwd: project, env: { ...env, FATHOM_CPU_VARIANT: variant } }));
+      assert.equal(system.cpuVariant, variant);
+    }
+    const r = spawnSync('node', ['--input-type=module', '-e', generateProgram("import('fathom-llm')")], { cwd: project, env: { ...env, FATHOM_CPU_VARIANT: 'pentium2' }, encoding: 'utf8' });
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /NATIVE_LOAD_FAILED|no native addon could be loaded/);
+    assert.match(r.stderr, /FATHOM_CPU_VARIANT=pentium2: .*libggml-cpu-pentium2\.so does not exist/);
+  });
+
+  it('generates the same text through import, require and in a worker thread, with no compiler on PATH', () => {
+    const viaImport = run('node', ['--input-type=module', '-e', generateProgram("import('fathom-llm')")], { cwd: project, env });
+    const viaRequire = run('node', ['-e', generateProgram("Promise.resolve(require('fathom-llm'))")], { cwd: project, env });
+    // Inside a worker_threads worker while the main thread has the addon loaded too (Electron apps do both).
+    const inWorker = `const { Worker } = require('node:worker_threads');` +
+      ` require('fathom-llm').getDevices();` +
+      ` const w = new Worker(${JSON.stringify(generateProgram("Promise.resolve(require('fathom-llm'))"))}.replace('process.stdout.write(', 'require("node:worker_threads").parentPort.postMessage('), { eval: true });` +
+      ` w.on('message', (m) => process.stdout.write(m)); w.on('error', (e) => { console.error(e); process.exit(1); });`;
+    const viaWorker = run('node', ['-e', inWorker], { cwd: project, env });
     assert.equal(JSON.parse(viaImport), expected);
     assert.equal(JSON.parse(viaRequire), expected);
+    assert.equal(JSON.parse(viaWorker), expected);
   });
 
   it('without prebuilds it builds from source at install, offline, without node-llama-cpp, and works', () => {
@@ -101,9 +142,7 @@ describe('the packed package', { skip, timeout: 15 * 60_000 }, () => {
     const installed = path.join(project2, 'node_modules', 'fathom-llm');
     assert.ok(existsSync(path.join(installed, 'build', 'Release', 'fathom.node')), 'built from source at install');
     assert.ok(!existsSync(path.join(project2, 'node_modules', 'node-llama-cpp')), 'node-llama-cpp is not needed to install');
-    const program = `import('fathom-llm').then(async ({ loadModel }) => { const m = await loadModel(${JSON.stringify(STORIES_260K)}, { contextSize: 128 });` +
-      ` const r = await m.complete('Once upon a time', { maxTokens: 24, ignoreEos: true }); await m.dispose(); process.stdout.write(JSON.stringify(r.text)); })`;
-    assert.equal(JSON.parse(run('node', ['--input-type=module', '-e', program], { cwd: project2 })), expected);
+    assert.equal(JSON.parse(run('node', ['--input-type=module', '-e', generateProgram("import('fathom-llm')")], { cwd: project2 })), expected);
   });
 
   it('its types check under tsc --strict (a Node project: with @types/node, which declares Symbol.asyncDispose)', () => {

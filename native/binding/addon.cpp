@@ -3,6 +3,7 @@
 #include <napi.h>
 
 #include "addon-data.h"
+#include "backends.h"
 #include "context-wrap.h"
 #include "errors.h"
 #include "ggml-backend.h"
@@ -29,18 +30,44 @@ static Napi::Value live_objects(const Napi::CallbackInfo & info) {
     return out;
 }
 
-// buildInfo(): { compiler, features } — the compiler the addon (and ggml in it) was built with,
-// and what ggml's CPU backend was compiled for and found on this CPU (e.g. AVX2: "1").
+// devices(): what ggml sees — [{ name, description, type: 'cpu'|'gpu'|'igpu'|'accel', memoryFree, memoryTotal }].
+static Napi::Value devices(const Napi::CallbackInfo & info) {
+    Napi::Env env = info.Env();
+    static const char * const TYPES[] = {"cpu", "gpu", "igpu", "accel", "meta"};
+    Napi::Array out = Napi::Array::New(env);
+    for (size_t i = 0; i < ggml_backend_dev_count(); i++) {
+        ggml_backend_dev_t dev = ggml_backend_dev_get(i);
+        size_t free = 0, total = 0;
+        ggml_backend_dev_memory(dev, &free, &total);
+        const int type = ggml_backend_dev_type(dev);
+        Napi::Object d = Napi::Object::New(env);
+        d.Set("name", Napi::String::New(env, ggml_backend_dev_name(dev)));
+        d.Set("description", Napi::String::New(env, ggml_backend_dev_description(dev)));
+        d.Set("type", Napi::String::New(env, type >= 0 && type < 5 ? TYPES[type] : "unknown"));
+        d.Set("memoryFree", Napi::Number::New(env, static_cast<double>(free)));
+        d.Set("memoryTotal", Napi::Number::New(env, static_cast<double>(total)));
+        out.Set(static_cast<uint32_t>(i), d);
+    }
+    return out;
+}
+
+// buildInfo(): { compiler, features, cpuVariant, dynamicBackends, cpuLibrary?, backendDirectory? } — the
+// compiler the addon was built with, what ggml's CPU backend was compiled for and found on this CPU
+// (e.g. AVX2: "1"), and in a prebuild which CPU variant ggml picked and from which file.
 static Napi::Value build_info(const Napi::CallbackInfo & info) {
     Napi::Env env = info.Env();
     Napi::Object out = Napi::Object::New(env);
     Napi::Object features = Napi::Object::New(env);
-    if (ggml_backend_dev_t cpu = ggml_backend_dev_by_type(GGML_BACKEND_DEVICE_TYPE_CPU)) {
-        ggml_backend_reg_t reg = ggml_backend_dev_backend_reg(cpu);
-        auto get = reinterpret_cast<ggml_backend_get_features_t>(ggml_backend_reg_get_proc_address(reg, "ggml_backend_get_features"));
-        for (ggml_backend_feature * f = get ? get(reg) : nullptr; f && f->name; f++) features.Set(f->name, Napi::String::New(env, f->value));
-    }
+    const fathom::CpuBackend & cpu = fathom::cpu_backend();
+    for (ggml_backend_feature * f = cpu.get_features ? cpu.get_features(cpu.reg) : nullptr; f && f->name; f++) features.Set(f->name, Napi::String::New(env, f->value));
     out.Set("features", features);
+    const fathom::BackendInfo & backends = fathom::backends();
+    out.Set("dynamicBackends", Napi::Boolean::New(env, backends.dynamic));
+    out.Set("cpuVariant", Napi::String::New(env, backends.cpu_variant));
+    if (backends.dynamic) {
+        out.Set("cpuLibrary", Napi::String::New(env, backends.cpu_library));
+        out.Set("backendDirectory", Napi::String::New(env, backends.directory));
+    }
 #if defined(__clang__)
     out.Set("compiler", Napi::String::New(info.Env(), std::string("clang ") + __clang_version__));
 #elif defined(__GNUC__)
@@ -53,6 +80,11 @@ static Napi::Value build_info(const Napi::CallbackInfo & info) {
 
 static Napi::Object init(Napi::Env env, Napi::Object exports) {
     fathom::ggml_log_install();
+    try {
+        fathom::backends();  // a prebuild loads ggml's CPU backend (the best variant for this CPU) here
+    } catch (const std::exception & e) {
+        throw Napi::Error::New(env, e.what());
+    }
     auto * data = new AddonData();
     env.SetInstanceData(data);
     Napi::Function model = ModelWrap::define(env);
@@ -64,6 +96,7 @@ static Napi::Object init(Napi::Env env, Napi::Object exports) {
     exports.Set("NativeSampler", sampler);
     exports.Set("loadModel", Napi::Function::New<ModelWrap::load>(env, "loadModel"));
     exports.Set("setErrorClass", Napi::Function::New<set_error_class>(env, "setErrorClass"));
+    exports.Set("devices", Napi::Function::New<devices>(env, "devices"));
     exports.Set("buildInfo", Napi::Function::New<build_info>(env, "buildInfo"));
     exports.Set("liveObjects", Napi::Function::New<live_objects>(env, "liveObjects"));
     exports.Set("quantize", Napi::Function::New<quantize>(env, "quantize"));

@@ -14,6 +14,7 @@ Napi::Function ModelWrap::define(Napi::Env env) {
                        {
                            InstanceMethod<&ModelWrap::create_context>("createContext"),
                            InstanceMethod<&ModelWrap::dispose>("dispose"),
+                           InstanceMethod<&ModelWrap::placement>("placement"),
                        });
 }
 
@@ -33,12 +34,29 @@ Napi::Value ModelWrap::load(const Napi::CallbackInfo & info) {
     Napi::Env env = info.Env();
     FATHOM_REQUIRE(env, info.Length() >= 1 && info[0].IsString(), "loadModel: path must be a string");
     const std::string path = info[0].As<Napi::String>();
+    fathom::LoadParams params;
+    if (info.Length() >= 2 && info[1].IsObject()) {
+        Napi::Value gpu_layers = info[1].As<Napi::Object>().Get("gpuLayers");
+        if (!gpu_layers.IsUndefined()) {
+            FATHOM_REQUIRE(env, gpu_layers.IsNumber() && gpu_layers.As<Napi::Number>().Int32Value() >= 0, "loadModel: gpuLayers must be a non-negative integer");
+            params.gpu_layers = gpu_layers.As<Napi::Number>().Int32Value();
+        }
+    }
     using Loaded = std::shared_ptr<fathom::Model>;
     return PromiseWorker<Loaded>::run(
-        env, "fathom.loadModel", [path]() { return fathom::Model::load(path); },
+        env, "fathom.loadModel", [path, params]() { return fathom::Model::load(path, params); },
         [](Napi::Env env, Loaded & loaded) -> Napi::Value {
             return addon_data(env).model_class.New({Napi::External<Loaded>::New(env, &loaded)});
         });
+}
+
+Napi::Value ModelWrap::placement(const Napi::CallbackInfo & info) {
+    Napi::Env env = info.Env();
+    std::shared_ptr<const fathom::Model> m = model(env);
+    Napi::Object out = Napi::Object::New(env);
+    out.Set("gpuLayers", Napi::Number::New(env, m->gpu_layers()));
+    out.Set("gpuDevice", m->gpu_device() ? Napi::Value(Napi::String::New(env, ggml_backend_dev_name(m->gpu_device()))) : env.Null());
+    return out;
 }
 
 Napi::Value ModelWrap::create_context(const Napi::CallbackInfo & info) {

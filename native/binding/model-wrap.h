@@ -13,7 +13,7 @@ namespace fathom_binding {
 class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
 public:
     static Napi::Function define(Napi::Env env);
-    // loadModel(path: string): Promise<NativeModel>
+    // loadModel(path: string, options?: { gpuLayers?: number }): Promise<NativeModel>
     static Napi::Value load(const Napi::CallbackInfo & info);
 
     explicit ModelWrap(const Napi::CallbackInfo & info);
@@ -22,6 +22,8 @@ public:
 private:
     Napi::Value create_context(const Napi::CallbackInfo & info);
     Napi::Value dispose(const Napi::CallbackInfo & info);
+    // placement(): { gpuLayers, gpuDevice } — blocks (+1 for the head) on a GPU, and which one (or null).
+    Napi::Value placement(const Napi::CallbackInfo & info);
 
     std::shared_ptr<const fathom::Model> model_;
 };

@@ -5,8 +5,8 @@
 #include <cmath>
 #include <limits>
 
+#include "backends.h"
 #include "error.h"
-#include "ggml-cpu.h"
 #include "ggml-log.h"
 #include "graph.h"
 #include "hparams.h"
@@ -23,24 +23,34 @@ static uint32_t resolve_n_ctx(const Model & model, uint32_t requested) {
 }
 
 Context::Context(std::shared_ptr<const Model> model, const ContextParams & params)
-    : model_(std::move(model)), params_(params), cache_(model_->hparams(), resolve_n_ctx(*model_, params.n_ctx), params.n_seq) {
+    : model_(std::move(model)), params_(params), cache_(model_->hparams(), resolve_n_ctx(*model_, params.n_ctx), params.n_seq, model_->first_gpu_layer(),
+             model_->gpu_device() ? ggml_backend_dev_buffer_type(model_->gpu_device()) : nullptr) {
     if (params_.n_batch == 0) throw Error(codes::INVALID_ARGUMENT, "batch size must be positive");
     if (model_->weights().pos_embd && cache_.seq_size() > model_->hparams().n_ctx_train) {
         // Learned positions exist only up to the training length.
         throw Error(codes::INVALID_ARGUMENT, "contextSize must be at most " + std::to_string(model_->hparams().n_ctx_train) + " for this model (its learned positions end there)");
     }
     try {
-        backend_ = ggml_backend_cpu_init();
+        backend_ = ggml_backend_dev_init(cpu_backend().device, nullptr);
         if (!backend_) throw Error(codes::OUT_OF_MEMORY, "cannot start the CPU backend");
         set_threads(params_.n_threads);
-        ggml_backend_cpu_set_abort_callback(
+        cpu_backend().set_abort_callback(
             backend_, [](void * data) { auto * self = static_cast<Context *>(data); return self->abort_ && self->abort_->load(); }, this);
         // Room for every node of the largest graph: ~40 per layer, plus the head.
         graph_size_ = std::max<size_t>(1024, 64 * model_->hparams().n_layer + 64);
         const gguf_context * gguf = model_->file().gguf();
         for (int64_t i = 0; i < gguf_get_n_tensors(gguf); i++) weight_bytes_ += gguf_get_tensor_size(gguf, i);
         graph_meta_.resize(ggml_tensor_overhead() * graph_size_ + ggml_graph_overhead_custom(graph_size_, false));
-        sched_ = ggml_backend_sched_new(&backend_, nullptr, 1, graph_size_, false, false);
+        // The GPU first: the scheduler runs each op on the first backend that holds its weights or
+        // cache (or can take it from its neighbours), the CPU last for everything else.
+        std::vector<ggml_backend_t> backends;
+        if (model_->gpu_device()) {
+            gpu_backend_ = ggml_backend_dev_init(model_->gpu_device(), nullptr);
+            if (!gpu_backend_) throw Error(codes::OUT_OF_MEMORY, std::string("cannot start the GPU backend (") + ggml_backend_dev_name(model_->gpu_device()) + ")");
+            backends.push_back(gpu_backend_);
+        }
+        backends.push_back(backend_);
+        sched_ = ggml_backend_sched_new(backends.data(), nullptr, int(backends.size()), graph_size_, false, false);
         if (!sched_) throw Error(codes::OUT_OF_MEMORY, "cannot create the graph scheduler");
     } catch (...) {
         release();  // a throwing constructor runs no destructor
@@ -53,20 +63,22 @@ Context::~Context() { release(); }
 void Context::release() {
     if (sched_) ggml_backend_sched_free(sched_);
     if (backend_) ggml_backend_free(backend_);
+    if (gpu_backend_) ggml_backend_free(gpu_backend_);
     release_threadpool(threadpool_, threadpool_threads_);
     sched_ = nullptr;
     backend_ = nullptr;
+    gpu_backend_ = nullptr;
     threadpool_ = nullptr;
 }
 
 void Context::set_threads(int n_threads) {
     if (n_threads < 1 || n_threads > GGML_MAX_N_THREADS) throw Error(codes::INVALID_ARGUMENT, "threads must be between 1 and " + std::to_string(GGML_MAX_N_THREADS) + ", got " + std::to_string(n_threads));
     params_.n_threads = n_threads;
-    ggml_backend_cpu_set_n_threads(backend_, n_threads);
+    cpu_backend().set_n_threads(backend_, n_threads);
     // A persistent pool: without it ggml starts and joins threads for every graph,
     // and a single-token step on 2 cores drops from ~4000 to ~80 tokens/s (stories260K).
     ggml_threadpool_t pool = acquire_threadpool(n_threads);
-    ggml_backend_cpu_set_threadpool(backend_, pool);
+    cpu_backend().set_threadpool(backend_, pool);
     release_threadpool(threadpool_, threadpool_threads_);
     threadpool_ = pool;
     threadpool_threads_ = n_threads;
@@ -313,7 +325,7 @@ void Context::decode_graph(const Slot * slots, uint32_t n_tokens, const GraphExt
     for (uint32_t i = 0; i < n_tokens; i++) visible_keys += slots[i].pos + 1;
     const bool big_matmuls = uint64_t(weight_bytes_) * n_tokens >= (uint64_t(64) << 20);
     const bool long_attention = n_tokens == 1 && uint64_t(200) * visible_keys * hpw.n_layer * hpw.n_head >= (uint64_t(4) << 20);
-    ggml_backend_cpu_set_n_threads(backend_, big_matmuls || long_attention ? params_.n_threads : 1);
+    cpu_backend().set_n_threads(backend_, big_matmuls || long_attention ? params_.n_threads : 1);
     const ggml_status status = ggml_backend_sched_graph_compute(sched_, graph);
     if (status != GGML_STATUS_SUCCESS) {
         if (status == GGML_STATUS_ABORTED) throw Error(codes::ABORTED, "decoding was aborted");

@@ -11,7 +11,6 @@
 #include <vector>
 
 #include "ggml-backend.h"
-#include "ggml-cpu.h"
 #include "kv-cache.h"
 #include "live-objects.h"
 #include "token.h"
@@ -123,7 +122,8 @@ private:
     std::shared_ptr<const Model> model_;
     ContextParams params_;
     KvCache cache_;
-    ggml_backend_t backend_ = nullptr;
+    ggml_backend_t backend_ = nullptr;      // the CPU
+    ggml_backend_t gpu_backend_ = nullptr;  // when the model has blocks on a GPU
     ggml_threadpool_t threadpool_ = nullptr;
     int threadpool_threads_ = 0;
     ggml_backend_sched_t sched_ = nullptr;

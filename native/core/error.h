@@ -27,6 +27,7 @@ inline constexpr const char * CONTEXT_FULL = "CONTEXT_FULL";
 inline constexpr const char * OUT_OF_MEMORY = "OUT_OF_MEMORY";
 inline constexpr const char * COMPUTE_FAILED = "COMPUTE_FAILED";
 inline constexpr const char * ABORTED = "ABORTED";
+inline constexpr const char * NATIVE_LOAD_FAILED = "NATIVE_LOAD_FAILED";
 }  // namespace codes
 
 }  // namespace fathom

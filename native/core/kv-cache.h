@@ -1,5 +1,5 @@
-// The key/value cache of one context: F16 tensors per layer in one CPU buffer,
-// one row per cell. The cells are split into equal regions, one per sequence:
+// The key/value cache of one context: F16 tensors per layer in one CPU buffer (and
+// one GPU buffer for the layers whose weights are on a GPU), one row per cell. The cells are split into equal regions, one per sequence:
 // sequence s at position p lives in cell s * seq_size + p, so sequences never
 // compete for room and a sequence's cells are contiguous.
 #pragma once
@@ -19,7 +19,8 @@ struct Hparams;
 class KvCache {
 public:
     // Throws Error(INVALID_ARGUMENT | OUT_OF_MEMORY).
-    KvCache(const Hparams & hp, uint32_t seq_size, uint32_t n_seq);
+    // Layers from first_gpu_layer on are kept in a buffer of gpu_buft (when not null).
+    KvCache(const Hparams & hp, uint32_t seq_size, uint32_t n_seq, uint32_t first_gpu_layer, ggml_backend_buffer_type_t gpu_buft);
     ~KvCache();
     KvCache(const KvCache &) = delete;
     KvCache & operator=(const KvCache &) = delete;
@@ -36,10 +37,12 @@ public:
     size_t bytes() const;
 
 private:
+    void release();
+
     uint32_t seq_size_, n_seq_;
     std::unique_ptr<std::atomic<uint32_t>[]> used_;  // read by the JS thread (state()) while a worker decodes
-    ggml_context * ctx_ = nullptr;
-    ggml_backend_buffer_t buffer_ = nullptr;
+    ggml_context * ctx_ = nullptr, * gpu_ctx_ = nullptr;
+    ggml_backend_buffer_t buffer_ = nullptr, gpu_buffer_ = nullptr;
     std::vector<ggml_tensor *> k_, v_;
 };
 

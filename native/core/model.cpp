@@ -1,9 +1,9 @@
 // See model.h.
 #include "model.h"
 
+#include "backends.h"
 #include "error.h"
 #include "ggml-alloc.h"
-#include "ggml-cpu.h"
 #include "models/architectures.h"
 #include "release-memory.h"
 
@@ -13,6 +13,15 @@ static std::string shape_string(const int64_t * ne, int n) {
     std::string s = "[";
     for (int i = 0; i < n; i++) s += (i ? ", " : "") + std::to_string(ne[i]);
     return s + "]";
+}
+
+// Whether ggml's CPU backend has a dot-product kernel for weights of this type. Asked of the type,
+// not of the backend: in a prebuild the backend is a library whose type table is not exported.
+// Every float and quantized storage type has one except the integer types and the two 8-bit
+// formats ggml uses only for activations (Q8_1, Q8_K).
+static bool has_matmul_kernel(ggml_type type) {
+    if (type == GGML_TYPE_F32 || type == GGML_TYPE_F16 || type == GGML_TYPE_BF16) return true;
+    return ggml_is_quantized(type) && type != GGML_TYPE_Q8_1 && type != GGML_TYPE_Q8_K;
 }
 
 ggml_tensor * WeightLoader::optional(const std::string & name, std::vector<int64_t> ne) const {
@@ -25,7 +34,7 @@ ggml_tensor * WeightLoader::optional(const std::string & name, std::vector<int64
                                              ", expected " + shape_string(ne.data(), (int)ne.size()));
     }
     // ggml aborts on element-wise ops with quantized vectors and on matmuls it has no kernel for.
-    const bool usable = ne.size() == 1 ? t->type == GGML_TYPE_F32 : ggml_get_type_traits_cpu(t->type)->vec_dot != nullptr;
+    const bool usable = ne.size() == 1 ? t->type == GGML_TYPE_F32 : has_matmul_kernel(t->type);
     if (!usable) {
         throw Error(codes::INVALID_GGUF, file_.path() + ": tensor '" + name + "' has type " + ggml_type_name(t->type) + ", which cannot be used for " +
                                              (ne.size() == 1 ? "a 1-D weight (F32 expected)" : "a weight matrix"));
@@ -113,6 +122,37 @@ std::vector<ggml_tensor **> ModelWeights::matmul_weights() {
     return out;
 }
 
+std::vector<ggml_tensor **> LayerWeights::all() {
+    std::vector<ggml_tensor **> out;
+    for (ggml_tensor ** w : {&attn_norm, &wq, &wk, &wv, &wqkv, &bqkv, &wo, &bq, &bk, &bv, &bo, &attn_q_norm, &attn_k_norm, &attn_post_norm,
+                             &ffn_post_norm, &ffn_norm, &ffn_gate, &ffn_up, &ffn_down, &ffn_up_b, &ffn_down_b, &attn_out_norm,
+                             &attn_out_norm_b, &layer_out_norm, &layer_out_norm_b}) {
+        if (*w) out.push_back(w);
+    }
+    return out;
+}
+
+// Puts copies of the weights in `slots` into one new buffer of type `buft` and points the slots at
+// them; `ctx` and `buffer` receive what holds the copies. Setting the data is what converts it for
+// the buffer type (repacking, or an upload to a GPU).
+static void copy_weights(const GgufFile & file, const std::vector<ggml_tensor **> & slots, ggml_backend_buffer_type_t buft,
+                         ggml_context *& ctx, ggml_backend_buffer_t & buffer, const char * what) {
+    if (slots.empty()) return;
+    ggml_init_params params = {ggml_tensor_overhead() * slots.size(), nullptr, /*no_alloc=*/true};
+    ctx = ggml_init(params);
+    if (!ctx) throw Error(codes::OUT_OF_MEMORY, std::string("cannot create the context for ") + what);
+    std::vector<ggml_tensor *> originals;
+    for (ggml_tensor ** slot : slots) {
+        originals.push_back(*slot);
+        *slot = ggml_dup_tensor(ctx, *slot);
+        ggml_set_name(*slot, ggml_get_name(originals.back()));
+    }
+    buffer = ggml_backend_alloc_ctx_tensors_from_buft(ctx, buft);
+    if (!buffer) throw Error(codes::OUT_OF_MEMORY, file.path() + ": cannot allocate memory for " + what);
+    ggml_backend_buffer_set_usage(buffer, GGML_BACKEND_BUFFER_USAGE_WEIGHTS);
+    for (size_t i = 0; i < slots.size(); i++) ggml_backend_tensor_set(*slots[i], file.tensor_data(originals[i]), 0, ggml_nbytes(originals[i]));
+}
+
 // Whether ggml's CPU device can run a matmul with `w` stored in `buft` (asked the way ggml wants:
 // through a dummy op whose weight sits in an empty buffer of that type).
 static bool matmul_supported_in(ggml_tensor * w, ggml_backend_buffer_type_t buft, ggml_backend_dev_t dev) {
@@ -130,34 +170,47 @@ static bool matmul_supported_in(ggml_tensor * w, ggml_backend_buffer_type_t buft
 }
 
 void Model::repack_weights() {
-    ggml_backend_dev_t cpu = ggml_backend_dev_by_type(GGML_BACKEND_DEVICE_TYPE_CPU);
-    if (!cpu) return;
-    auto get_extra = reinterpret_cast<ggml_backend_dev_get_extra_bufts_t>(
-        ggml_backend_reg_get_proc_address(ggml_backend_dev_backend_reg(cpu), "ggml_backend_dev_get_extra_bufts"));
-    ggml_backend_buffer_type_t * extra = get_extra ? get_extra(cpu) : nullptr;
+    ggml_backend_dev_t cpu = cpu_backend().device;
+    ggml_backend_buffer_type_t * extra = cpu_backend().get_extra_bufts ? cpu_backend().get_extra_bufts(cpu) : nullptr;
     if (!extra || !*extra) return;
     ggml_backend_buffer_type_t buft = *extra;  // the CPU backend has one: weights repacked for its GEMM kernels
 
-    std::vector<std::pair<ggml_tensor **, ggml_tensor *>> moved;  // (slot, original in the mapping)
+    std::vector<ggml_tensor **> moved;
     for (ggml_tensor ** slot : weights_.matmul_weights()) {
-        if (matmul_supported_in(*slot, buft, cpu)) moved.emplace_back(slot, *slot);
+        // Weights already on a GPU have a buffer; the rest still only point into the file.
+        if (!(*slot)->buffer && matmul_supported_in(*slot, buft, cpu)) moved.push_back(slot);
     }
-    if (moved.empty()) return;
-    ggml_init_params params = {ggml_tensor_overhead() * moved.size(), nullptr, /*no_alloc=*/true};
-    repack_ctx_ = ggml_init(params);
-    if (!repack_ctx_) throw Error(codes::OUT_OF_MEMORY, "cannot create the repacked weight context");
-    for (auto & [slot, original] : moved) {
-        *slot = ggml_dup_tensor(repack_ctx_, original);
-        ggml_set_name(*slot, ggml_get_name(original));
-    }
-    repack_buffer_ = ggml_backend_alloc_ctx_tensors_from_buft(repack_ctx_, buft);
-    if (!repack_buffer_) throw Error(codes::OUT_OF_MEMORY, file_->path() + ": cannot allocate memory for the repacked weights");
-    ggml_backend_buffer_set_usage(repack_buffer_, GGML_BACKEND_BUFFER_USAGE_WEIGHTS);
-    // Setting the data is what repacks it.
-    for (auto & [slot, original] : moved) ggml_backend_tensor_set(*slot, file_->tensor_data(original), 0, ggml_nbytes(original));
+    copy_weights(*file_, moved, buft, repack_ctx_, repack_buffer_, "the repacked weights");
 }
 
-std::shared_ptr<Model> Model::load(const std::string & path) {
+void Model::offload_weights(int gpu_layers) {
+    const uint32_t n_layer = hparams_.n_layer;
+    first_gpu_layer_ = n_layer;
+    if (gpu_layers <= 0) return;
+    for (size_t i = 0; i < ggml_backend_dev_count() && !gpu_device_; i++) {
+        if (ggml_backend_dev_type(ggml_backend_dev_get(i)) == GGML_BACKEND_DEVICE_TYPE_GPU) gpu_device_ = ggml_backend_dev_get(i);
+    }
+    for (size_t i = 0; i < ggml_backend_dev_count() && !gpu_device_; i++) {
+        if (ggml_backend_dev_type(ggml_backend_dev_get(i)) == GGML_BACKEND_DEVICE_TYPE_IGPU) gpu_device_ = ggml_backend_dev_get(i);
+    }
+    if (!gpu_device_) return;  // as llama.cpp: without a GPU everything runs on the CPU
+    const uint32_t blocks = std::min<uint32_t>(uint32_t(gpu_layers), n_layer);
+    first_gpu_layer_ = n_layer - blocks;
+    std::vector<ggml_tensor **> moved;
+    for (uint32_t il = first_gpu_layer_; il < n_layer; il++) {
+        for (ggml_tensor ** w : weights_.layers[il].all()) moved.push_back(w);
+    }
+    const bool head = uint32_t(gpu_layers) > n_layer;
+    if (head) {
+        if (weights_.output_norm) moved.push_back(&weights_.output_norm);
+        // A head tied to the token embeddings stays with them on the CPU (they are looked up by row).
+        if (weights_.output && weights_.output != weights_.tok_embd) moved.push_back(&weights_.output);
+    }
+    gpu_layers_ = int(blocks) + (head ? 1 : 0);
+    copy_weights(*file_, moved, ggml_backend_dev_buffer_type(gpu_device_), gpu_ctx_, gpu_buffer_, "the weights offloaded to the GPU");
+}
+
+std::shared_ptr<Model> Model::load(const std::string & path, const LoadParams & params) {
     std::shared_ptr<Model> model(new Model(), DeleteAndRelease());
     model->file_ = std::make_unique<GgufFile>(path);
     const GgufFile & file = *model->file_;
@@ -176,6 +229,8 @@ std::shared_ptr<Model> Model::load(const std::string & path) {
     model->weight_buffer_ = ggml_backend_cpu_buffer_from_ptr(const_cast<uint8_t *>(mapping.data()), mapping.size());
     if (!model->weight_buffer_) throw Error(codes::OUT_OF_MEMORY, path + ": cannot create a weight buffer");
     ggml_backend_buffer_set_usage(model->weight_buffer_, GGML_BACKEND_BUFFER_USAGE_WEIGHTS);
+    if (params.gpu_layers < 0) throw Error(codes::INVALID_ARGUMENT, "gpuLayers must be 0 or more, got " + std::to_string(params.gpu_layers));
+    model->offload_weights(params.gpu_layers);
     model->repack_weights();
     for (ggml_tensor * t = ggml_get_first_tensor(file.meta()); t; t = ggml_get_next_tensor(file.meta(), t)) {
         ggml_backend_tensor_alloc(model->weight_buffer_, t, const_cast<uint8_t *>(file.tensor_data(t)));
@@ -184,6 +239,8 @@ std::shared_ptr<Model> Model::load(const std::string & path) {
 }
 
 Model::~Model() {
+    if (gpu_buffer_) ggml_backend_buffer_free(gpu_buffer_);
+    if (gpu_ctx_) ggml_free(gpu_ctx_);
     if (repack_buffer_) ggml_backend_buffer_free(repack_buffer_);
     if (repack_ctx_) ggml_free(repack_ctx_);
     if (weight_buffer_) ggml_backend_buffer_free(weight_buffer_);

@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "backends.h"
 #include "error.h"
 
 namespace fathom {
@@ -35,7 +36,7 @@ ggml_threadpool_t acquire_threadpool(int n_threads) {
             if (it->first == n_threads) {
                 ggml_threadpool_t pool = it->second;
                 pools.erase(it);
-                return pool;  // paused; the next compute resumes it
+                return pool;
             }
         }
     }
@@ -44,14 +45,14 @@ ggml_threadpool_t acquire_threadpool(int n_threads) {
     // models); waking a sleeping worker costs microseconds, next to milliseconds of work.
     ggml_threadpool_params params = ggml_threadpool_params_default(n_threads);
     params.poll = 0;
-    ggml_threadpool_t pool = ggml_threadpool_new(&params);
+    ggml_threadpool_t pool = cpu_backend().threadpool_new(&params);
     if (!pool) throw Error(codes::OUT_OF_MEMORY, "cannot start a pool of " + std::to_string(n_threads) + " threads");
     return pool;
 }
 
 void release_threadpool(ggml_threadpool_t pool, int n_threads) {
     if (!pool) return;
-    ggml_threadpool_pause(pool);
+    // Its workers sleep on a condition variable between graphs (poll = 0), so a kept pool costs no CPU.
     std::unique_lock<std::mutex> lock(idle().mutex);
     auto & pools = idle().pools;
     if (pools.size() < MAX_IDLE) {
@@ -59,7 +60,7 @@ void release_threadpool(ggml_threadpool_t pool, int n_threads) {
         return;
     }
     lock.unlock();
-    ggml_threadpool_free(pool);
+    cpu_backend().threadpool_free(pool);
 }
 
 }  // namespace fathom

@@ -1,11 +1,11 @@
 // Compute thread pools shared across contexts over time (never at the same time):
-// a disposed context's pool is paused and kept for the next context with the same
+// a disposed context's pool (its workers asleep: pools never poll) is kept for the next context with the same
 // thread count. Creating a context then starts no threads, and a process that makes
 // and disposes contexts does not churn threads (whose stacks and malloc arenas
 // glibc keeps around, growing RSS).
 #pragma once
 
-#include "ggml-cpu.h"
+#include "ggml.h"
 
 namespace fathom {
 

@@ -1,5 +1,6 @@
 // The typed contract of the native addon: the only description of what
 // build/Release/fathom.node exports. Nothing outside src/native/ touches the addon.
+import type { Device } from '../devices.js';
 
 export interface NativeContextOptions {
   /** Positions per sequence. */
@@ -34,8 +35,23 @@ export interface NativeSamplerOptions {
   seed: number;
 }
 
+/** How the addon was built and what it loaded. */
+export interface BuildInfo {
+  compiler?: string;
+  /** ggml CPU backend features, e.g. { AVX2: '1', AVX512: '1' }. */
+  features: Record<string, string>;
+  /** ggml's backends are libraries loaded at start (a prebuild), not linked in (a source build). */
+  dynamicBackends: boolean;
+  /** The CPU backend variant ggml picked for this CPU (e.g. "haswell", "zen4"), or "built-in". */
+  cpuVariant: string;
+  cpuLibrary?: string;
+  backendDirectory?: string;
+}
+
 export interface NativeModel {
   createContext(options: NativeContextOptions): Promise<NativeContext>;
+  /** Blocks (+1 for the output head) whose weights are on a GPU, and which one. */
+  placement(): { gpuLayers: number; gpuDevice: string | null };
   dispose(): void;
 }
 
@@ -115,11 +131,13 @@ export interface NativeContext {
 export interface NativeSampler {}
 
 export interface NativeAddon {
-  loadModel(path: string): Promise<NativeModel>;
+  loadModel(path: string, options?: { gpuLayers?: number }): Promise<NativeModel>;
+  /** The devices ggml sees. */
+  devices(): Device[];
   NativeSampler: new (options: NativeSamplerOptions) => NativeSampler;
   setErrorClass(cls: unknown): void;
   /** How the addon was built: compiler, and ggml CPU backend features (e.g. { AVX2: '1', AVX512: '1' }). */
-  buildInfo(): { compiler?: string; features: Record<string, string> };
+  buildInfo(): BuildInfo;
   /** Engine objects alive in this process (for leak checks). */
   liveObjects(): { models: number; contexts: number };
   /** F32 rows -> `type` (ggml name, any case) with ggml's quantizers. */

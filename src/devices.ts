@@ -1,0 +1,58 @@
+// The compute devices ggml sees (the CPU, and GPUs when the addon was built with
+// a GPU backend), and how many of a model's blocks go to a GPU (`gpuLayers`).
+import { invalidArgument } from './errors.js';
+import type { GgufInfo } from './gguf/gguf-info.js';
+import { loadAddon } from './native/load-addon.js';
+
+export interface Device {
+  /** ggml's name, e.g. "CPU", "CUDA0", "Vulkan0". */
+  name: string;
+  description: string;
+  type: 'cpu' | 'gpu' | 'igpu' | 'accel' | 'meta' | 'unknown';
+  /** Bytes; for the CPU, the system's memory. */
+  memoryFree: number;
+  memoryTotal: number;
+}
+
+/**
+ * How many transformer blocks to keep on a GPU, counted from the last (llama.cpp's `-ngl`): a number
+ * (more than the model has also moves the output head), 'max' for everything, or 'auto' (the
+ * default) for as many as fit in 90% of the GPU's free memory. Without a GPU everything runs on the CPU.
+ */
+export type GpuLayers = number | 'max' | 'auto';
+
+/** The devices ggml sees, CPU first. */
+export function getDevices(): Device[] {
+  return loadAddon().devices();
+}
+
+export function checkGpuLayers(value: unknown): void {
+  if (value === undefined || value === 'max' || value === 'auto') return;
+  if (!(typeof value === 'number' && Number.isSafeInteger(value) && value >= 0)) {
+    throw invalidArgument(`gpuLayers must be a non-negative integer, 'max' or 'auto', got ${String(value)}`);
+  }
+}
+
+/** The block count to ask the engine for (0 when there is no GPU). */
+export function resolveGpuLayers(value: GpuLayers | undefined, info: GgufInfo): number {
+  const blocks = info.blockCount ?? 0;
+  const gpu = getDevices().find((d) => d.type === 'gpu') ?? getDevices().find((d) => d.type === 'igpu');
+  if (!gpu) return 0;
+  if (typeof value === 'number') return value;
+  if (value === 'max') return blocks + 1;
+  // 'auto': each block's weights plus the head, against the free memory (the KV cache and the
+  // compute buffers take the remaining 10%, or fewer blocks are moved).
+  const blockBytes = new Array<number>(blocks).fill(0);
+  let headBytes = 0;
+  for (const t of info.tensors) {
+    const block = /^blk\.(\d+)\./.exec(t.name);
+    if (block && Number(block[1]) < blocks) blockBytes[Number(block[1])] += t.byteSize;
+    else if (t.name.startsWith('output')) headBytes += t.byteSize;
+  }
+  let budget = gpu.memoryFree * 0.9 - headBytes;
+  if (budget >= blockBytes.reduce((a, b) => a + b, 0)) return blocks + 1;
+  budget += headBytes;
+  let n = 0;
+  for (let i = blocks - 1; i >= 0 && budget >= blockBytes[i]; i--, n++) budget -= blockBytes[i];
+  return n;
+}
