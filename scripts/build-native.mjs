@@ -61,7 +61,7 @@ function configuredDifferently({ env, args }, extraArgs) {
   const wanted = new Map([...args, ...extraArgs].filter((a) => a.startsWith('--CD')).map((a) => a.slice(4).split('=')));
   if (!wanted.has('FATHOM_NATIVE')) wanted.set('FATHOM_NATIVE', 'ON');
   if (!wanted.has('FATHOM_CPU_VARIANTS')) wanted.set('FATHOM_CPU_VARIANTS', 'OFF');
-  for (const [key, v] of wanted) if ((value(key) ?? v) !== v) return true;
+  for (const [key, v] of wanted) if ((value(key) ?? "") !== v) return true;
   const compiler = value('CMAKE_CXX_COMPILER') ?? '';
   const cxx = process.env.CXX ?? env.CXX;
   return cxx ? !compiler.endsWith(cxx) : compiler.endsWith('g++-11');

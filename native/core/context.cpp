@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <optional>
 
 #include "backends.h"
 #include "error.h"
@@ -214,17 +215,21 @@ std::vector<float> Context::logit_lens(const std::vector<float> & hidden, uint32
         throw Error(codes::INVALID_ARGUMENT, std::string("this model (") + model_->architecture().name + ") has no output head to read hidden states through");
     }
     if (n_rows == 0 || hidden.size() != size_t(n_rows) * hp.n_embd) throw Error(codes::INVALID_ARGUMENT, "hidden states must be n_rows * n_embd values");
-    ggml_init_params params = {graph_meta_.size(), graph_meta_.data(), /*no_alloc=*/true};
-    ggml_context * ctx = ggml_init(params);
-    std::unique_ptr<ggml_context, decltype(&ggml_free)> free_ctx(ctx, ggml_free);
-    ggml_cgraph * graph = ggml_new_graph_custom(ctx, graph_size_, false);
-    GraphShape shape{n_rows, n_rows, 0, 1, true};
-    GraphBuilder builder(ctx, graph, *model_, cache_, shape);
-    ggml_tensor * input = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, hp.n_embd, n_rows);  // [n_embd, n_rows]
-    ggml_set_input(input);
-    ggml_tensor * logits = builder.output_head(input);  // [n_vocab, n_rows]
-    ggml_build_forward_expand(graph, logits);
-    if (!allocate(graph, "logit-lens")) throw Error(codes::OUT_OF_MEMORY, "cannot allocate compute memory for the logit lens");
+    GraphMemory ctx(nullptr, ggml_free);
+    ggml_cgraph * graph = nullptr;
+    ggml_tensor * input = nullptr, * logits = nullptr;
+    const GraphShape shape{n_rows, n_rows, 0, 1, true};
+    const auto build = [&]() {
+        ctx = graph_memory();
+        graph = ggml_new_graph_custom(ctx.get(), graph_size_, false);
+        GraphBuilder builder(ctx.get(), graph, *model_, cache_, shape);
+        input = ggml_new_tensor_2d(ctx.get(), GGML_TYPE_F32, hp.n_embd, n_rows);  // [n_embd, n_rows]
+        ggml_set_input(input);
+        logits = builder.output_head(input);  // [n_vocab, n_rows]
+        ggml_build_forward_expand(graph, logits);
+        return graph;
+    };
+    if (!allocate("logit-lens", build)) throw Error(codes::OUT_OF_MEMORY, "cannot allocate compute memory for the logit lens");
     ggml_backend_tensor_set(input, hidden.data(), 0, hidden.size() * sizeof(float));
     const ggml_status status = ggml_backend_sched_graph_compute(sched_, graph);
     if (status != GGML_STATUS_SUCCESS) throw Error(codes::COMPUTE_FAILED, "graph compute failed (status " + std::to_string(status) + ") " + ggml_log_take_last_error());
@@ -256,32 +261,39 @@ void Context::decode_graph(const Slot * slots, uint32_t n_tokens, const GraphExt
     }
     shape.skip_head = extras.capture && !extras.capture->logits && !model_->architecture().encoder;
 
-    ggml_init_params params = {graph_meta_.size(), graph_meta_.data(), /*no_alloc=*/true};
-    ggml_context * ctx = ggml_init(params);
-    std::unique_ptr<ggml_context, decltype(&ggml_free)> free_ctx(ctx, ggml_free);
-    ggml_cgraph * graph = ggml_new_graph_custom(ctx, graph_size_, false);
-    GraphBuilder builder(ctx, graph, *model_, cache_, shape);
-    ggml_tensor * logits = model_->architecture().build_graph(builder);  // [n_vocab, n_outputs]
-    ggml_build_forward_expand(graph, logits);
-    // Captured tensors are marked as outputs so the allocator does not reuse their memory.
+    GraphMemory ctx(nullptr, ggml_free);
+    ggml_cgraph * graph = nullptr;
+    std::optional<GraphBuilder> builder;
+    ggml_tensor * logits = nullptr, * embeddings = nullptr;
     std::vector<ggml_tensor *> hidden, attention;
-    ggml_tensor * embeddings = nullptr;
-    if (extras.capture) {
-        const auto find = [&](const char * what, uint32_t il) {
-            const std::string name = "blk." + std::to_string(il) + "." + what;
-            ggml_tensor * t = ggml_graph_get_tensor(graph, name.c_str());
-            if (!t) throw Error(codes::COMPUTE_FAILED, "the graph has no tensor " + name);
-            ggml_set_output(t);
-            return t;
-        };
-        for (uint32_t il : extras.capture->hidden_layers) hidden.push_back(find("l_out", il));
-        for (uint32_t il : extras.capture->attention_layers) attention.push_back(find("kq_soft_max", il));
-        if (extras.capture->embeddings) {
-            embeddings = model_->architecture().encoder ? find("l_out", model_->hparams().n_layer - 1) : ggml_graph_get_tensor(graph, "result_norm");
-            if (!embeddings) throw Error(codes::COMPUTE_FAILED, "the graph has no result_norm tensor");
-            ggml_set_output(embeddings);
+    const auto build = [&]() {
+        ctx = graph_memory();
+        graph = ggml_new_graph_custom(ctx.get(), graph_size_, false);
+        builder.emplace(ctx.get(), graph, *model_, cache_, shape);
+        logits = model_->architecture().build_graph(*builder);  // [n_vocab, n_outputs]
+        ggml_build_forward_expand(graph, logits);
+        // Captured tensors are marked as outputs so the allocator does not reuse their memory.
+        hidden.clear();
+        attention.clear();
+        embeddings = nullptr;
+        if (extras.capture) {
+            const auto find = [&](const char * what, uint32_t il) {
+                const std::string name = "blk." + std::to_string(il) + "." + what;
+                ggml_tensor * t = ggml_graph_get_tensor(graph, name.c_str());
+                if (!t) throw Error(codes::COMPUTE_FAILED, "the graph has no tensor " + name);
+                ggml_set_output(t);
+                return t;
+            };
+            for (uint32_t il : extras.capture->hidden_layers) hidden.push_back(find("l_out", il));
+            for (uint32_t il : extras.capture->attention_layers) attention.push_back(find("kq_soft_max", il));
+            if (extras.capture->embeddings) {
+                embeddings = model_->architecture().encoder ? find("l_out", model_->hparams().n_layer - 1) : ggml_graph_get_tensor(graph, "result_norm");
+                if (!embeddings) throw Error(codes::COMPUTE_FAILED, "the graph has no result_norm tensor");
+                ggml_set_output(embeddings);
+            }
         }
-    }
+        return graph;
+    };
 
     // The graph's variant: what changes its topology or which tensors must survive to the end.
     std::string variant = n_outputs < n_tokens ? "rows" : "all";
@@ -292,7 +304,7 @@ void Context::decode_graph(const Slot * slots, uint32_t n_tokens, const GraphExt
         if (extras.capture->embeddings) variant += ",e";
         if (shape.skip_head) variant += ",nohead";
     }
-    if (!allocate(graph, variant)) {
+    if (!allocate(variant, build)) {
         throw Error(codes::OUT_OF_MEMORY, "cannot allocate compute memory for a batch of " + std::to_string(n_tokens) + " tokens");
     }
 
@@ -306,7 +318,7 @@ void Context::decode_graph(const Slot * slots, uint32_t n_tokens, const GraphExt
         cells_[i] = cache_.first_cell(slots[i].seq) + slots[i].pos;
         if (slots[i].output) out_ids_.push_back(static_cast<int32_t>(i));
     }
-    const GraphInputs & in = builder.inputs;
+    const GraphInputs & in = builder->inputs;
     ggml_backend_tensor_set(in.tokens, ids_.data(), 0, n_tokens * sizeof(int32_t));
     ggml_backend_tensor_set(in.positions, positions_.data(), 0, n_tokens * sizeof(int32_t));
     ggml_backend_tensor_set(in.cells, cells_.data(), 0, n_tokens * sizeof(int64_t));
@@ -348,16 +360,25 @@ void Context::decode_graph(const Slot * slots, uint32_t n_tokens, const GraphExt
     if (embeddings) copy_out(embeddings, extras.captured->embeddings);
 }
 
-bool Context::allocate(ggml_cgraph * graph, const std::string & variant) {
+Context::GraphMemory Context::graph_memory() {
+    ggml_init_params params = {graph_meta_.size(), graph_meta_.data(), /*no_alloc=*/true};
+    GraphMemory ctx(ggml_init(params), ggml_free);
+    if (!ctx) throw Error(codes::OUT_OF_MEMORY, "cannot create a graph context");
+    return ctx;
+}
+
+bool Context::allocate(const std::string & variant, const std::function<ggml_cgraph *()> & build) {
     // ggml's allocator reuses its last plan for any graph with the same node counts that fits, without
     // looking at the topology or at which tensors are outputs: a new variant must be planned afresh.
+    // Planning rewrites the graph it is given (with a GPU, sources from the other device are pointed at
+    // copies), so the plan is made on one build of the graph and the graph that runs is built again.
     ggml_backend_sched_reset(sched_);
     if (variant != plan_variant_) {
         plan_variant_.clear();
-        if (!ggml_backend_sched_reserve(sched_, graph)) return false;
+        if (!ggml_backend_sched_reserve(sched_, build())) return false;
         plan_variant_ = variant;
     }
-    return ggml_backend_sched_alloc_graph(sched_, graph);
+    return ggml_backend_sched_alloc_graph(sched_, build());
 }
 
 void Context::fill_mask(ggml_tensor * mask, const Slot * slots, uint32_t n_tokens, uint32_t kv_first, uint32_t n_kv, uint32_t window) {

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -113,8 +114,12 @@ private:
     void decode_slots(const std::atomic<bool> * abort, uint32_t graph_tokens, const GraphExtras & extras);
     void decode_span(const Slot * slots, uint32_t n_tokens, const GraphExtras & extras);
     void decode_graph(const Slot * slots, uint32_t n_tokens, const GraphExtras & extras);
-    // Schedules and allocates a graph; `variant` names its topology (see the .cpp).
-    bool allocate(ggml_cgraph * graph, const std::string & variant);
+    // The graph memory: tensor and node metadata of one graph at a time, in graph_meta_.
+    using GraphMemory = std::unique_ptr<ggml_context, decltype(&ggml_free)>;
+    GraphMemory graph_memory();
+    // Schedules and allocates the graph `build` makes (it may be called twice; the last call's graph is
+    // the one allocated); `variant` names its topology (see the .cpp).
+    bool allocate(const std::string & variant, const std::function<ggml_cgraph *()> & build);
     void fill_mask(ggml_tensor * mask, const Slot * slots, uint32_t n_tokens, uint32_t kv_first, uint32_t n_kv, uint32_t window);
     void release();
 
