@@ -1,7 +1,7 @@
 // Builds the native addon from source with cmake-js (Release): extracts ggml if
 // needed, then configures and compiles. Extra arguments pass through to cmake-js.
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
@@ -56,6 +56,8 @@ function configuredDifferently({ env, args }, extraArgs) {
   } catch {
     return false;
   }
+  // A configure step that never finished (interrupted, or failed) leaves a cache but no build files.
+  if (!['build.ninja', 'Makefile'].some((f) => existsSync(path.join(ROOT, 'build', f)))) return true;
   const value = (key) => cache.match(new RegExp(`^${key}:[A-Z]+=(.*)$`, 'm'))?.[1];
   // Options given by the caller win over ours, as cmake-js applies them last.
   const wanted = new Map([...args, ...extraArgs].filter((a) => a.startsWith('--CD')).map((a) => a.slice(4).split('=')));
@@ -94,7 +96,9 @@ export async function buildNative(extraArgs = [], command = 'build') {
   const args = [cmakeJs, command, '--config', 'Release', '--parallel', String(availableParallelism()), '--log-level', 'warn', ...reference.args, ...extraArgs];
   const r = spawnSync(process.execPath, args, { cwd: ROOT, stdio: 'inherit', env: { ...process.env, ...reference.env } });
   if (r.status !== 0) {
-    console.error('fathom-llm: native build failed (see the compiler output above). It needs CMake >= 3.18 and a C++17 compiler.');
+    const gpu = extraArgs.filter((a) => Object.values(GPU_FLAGS).some((flag) => a === `--CD${flag}=ON`));
+    console.error('fathom-llm: native build failed (see the compiler output above). It needs CMake >= 3.18 and a C++17 compiler' +
+      (gpu.length ? `, and for ${gpu.join(' ')} that backend's SDK (CUDA: the toolkit with cuBLAS; Vulkan: headers >= 1.3.26x and glslc; HIP: ROCm).` : '.'));
     process.exit(r.status ?? 1);
   }
 }
