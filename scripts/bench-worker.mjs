@@ -1,6 +1,7 @@
 // One benchmark run in its own process (so peak RSS is the engine's alone):
-// load, time to first token for a 512-token prompt (pp512), then 128 single-token
-// steps (tg128). Prints one JSON line. Usage:
+// load, time to first token for a 512-token prompt (pp512), 128 single-token steps
+// after it (tg128 at depth 512), then as llama-bench's tg128 counts them: 128
+// single-token steps from an empty context. Prints one JSON line. Usage:
 //   node bench-worker.mjs '{"engine":"fathom"|"llama.cpp","model":path,"threads":2,"context":1024,"batch":512,"prompt":512,"generate":128,"extras":false}'
 // For fathom it also measures the event-loop lag (a 1 ms timer) during tg, and with "extras"
 // two generations at once on a 2-sequence context against the same two one after the other.
@@ -13,6 +14,7 @@ function promptTokens(n, vocab) {
 }
 
 const now = () => performance.now();
+const FRESH_TOKEN = 99;
 const result = { engine: o.engine };
 
 if (o.engine === 'fathom') {
@@ -35,11 +37,16 @@ if (o.engine === 'fathom') {
   }, 1);
   t = now();
   const rest = await model.complete(continued, { maxTokens: o.generate, ignoreEos: true, temperature: 0 });
+  result.tgDepthMs = now() - t;
+  result.generatedDepth = rest.tokens.length;
+  // From an empty context: a first token the cached prompt does not start with (ids there are >= 100).
+  t = now();
+  const fresh = await model.complete([FRESH_TOKEN], { maxTokens: o.generate, ignoreEos: true, temperature: 0 });
   result.tgMs = now() - t;
+  result.generated = fresh.tokens.length;
   clearInterval(timer);
   lags.sort((a, b) => a - b);
   result.lagP99Ms = lags[Math.floor(lags.length * 0.99)] ?? 0;
-  result.generated = rest.tokens.length;
   if (o.extras) {
     // Two 64-token generations after different 64-token prompts: sequential, then together.
     const context = await model.createContext({ threads: o.threads, contextSize: 256, sequences: 2 });
@@ -68,21 +75,29 @@ if (o.engine === 'fathom') {
   const it = sequence.evaluate(prompt, { temperature: 0 })[Symbol.asyncIterator]();
   await it.next();
   result.ttftMs = now() - t;
+  const steps = async (iterator) => {
+    let n = 0;
+    while (n < o.generate) {
+      const step = await iterator.next();
+      if (step.done) break;
+      n++;
+    }
+    await iterator.return?.();
+    return n;
+  };
   t = now();
-  let n = 0;
-  while (n < o.generate) {
-    const step = await it.next();
-    if (step.done) break;
-    n++;
-  }
+  result.generatedDepth = await steps(it);
+  result.tgDepthMs = now() - t;
+  await sequence.clearHistory();
+  t = now();
+  result.generated = await steps(sequence.evaluate([FRESH_TOKEN], { temperature: 0 })[Symbol.asyncIterator]());
   result.tgMs = now() - t;
-  result.generated = n;
-  await it.return?.();
   await context.dispose();
   await model.dispose();
   await llama.dispose();
 }
 result.pp = (o.prompt / result.ttftMs) * 1000;
 result.tg = (result.generated / result.tgMs) * 1000;
+result.tgDepth = (result.generatedDepth / result.tgDepthMs) * 1000;
 result.peakRssMb = process.resourceUsage().maxRSS / 1024;
 process.stdout.write(JSON.stringify(result) + '\n');
