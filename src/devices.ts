@@ -33,16 +33,23 @@ export function checkGpuLayers(value: unknown): void {
   }
 }
 
-/** The block count to ask the engine for (0 when there is no GPU). */
-export function resolveGpuLayers(value: GpuLayers | undefined, info: GgufInfo): number {
+/**
+ * The block count to ask the engine for (0 when there is no GPU; at most every block and the head).
+ * `cells` is the default context's KV cache size (positions × sequences), which moves with the blocks.
+ */
+export function resolveGpuLayers(value: GpuLayers | undefined, info: GgufInfo, cells: number): number {
   const blocks = info.blockCount ?? 0;
-  const gpu = getDevices().find((d) => d.type === 'gpu') ?? getDevices().find((d) => d.type === 'igpu');
+  const devices = getDevices();
+  const gpu = devices.find((d) => d.type === 'gpu') ?? devices.find((d) => d.type === 'igpu');
   if (!gpu) return 0;
-  if (typeof value === 'number') return value;
+  if (typeof value === 'number') return Math.min(value, blocks + 1);
   if (value === 'max') return blocks + 1;
-  // 'auto': each block's weights plus the head, against the free memory (the KV cache and the
-  // compute buffers take the remaining 10%, or fewer blocks are moved).
-  const blockBytes = new Array<number>(blocks).fill(0);
+  // 'auto': each block's weights and its F16 keys and values for the default context, plus the head,
+  // against 90% of the free memory (the rest for compute buffers); fewer blocks when they do not fit.
+  const heads = info.headCount || 1;
+  const kvWidth = ((info.embeddingLength ?? 0) / heads) * (info.headCountKv || heads);
+  const cacheBytes = 2 * 2 * kvWidth * cells;
+  const blockBytes = new Array<number>(blocks).fill(cacheBytes);
   let headBytes = 0;
   for (const t of info.tensors) {
     const block = /^blk\.(\d+)\./.exec(t.name);

@@ -57,6 +57,10 @@ function checkContextOptions(options: ContextOptions): void {
   for (const key of ['threads', 'contextSize', 'batchSize', 'sequences'] as const) checkPositiveInteger(key, options[key]);
 }
 
+function defaultContextSize(info: GgufInfo): number {
+  return Math.min(info.contextLength || DEFAULT_CONTEXT_SIZE, DEFAULT_CONTEXT_SIZE);
+}
+
 export async function loadModel(path: string, options: LoadModelOptions = {}): Promise<Model> {
   checkContextOptions(options);
   const { vocabOnly = false, gpuLayers, signal, ...contextOptions } = options;
@@ -67,7 +71,8 @@ export async function loadModel(path: string, options: LoadModelOptions = {}): P
   const info = await readGguf(path);
   const tokenizer = new Tokenizer(info);
   if (vocabOnly) return new Model(info, tokenizer, null);
-  const native = await loadAddon().loadModel(path, { gpuLayers: resolveGpuLayers(gpuLayers ?? 'auto', info) });
+  const cells = (contextOptions.contextSize ?? defaultContextSize(info)) * (contextOptions.sequences ?? 1);
+  const native = await loadAddon().loadModel(path, { gpuLayers: resolveGpuLayers(gpuLayers ?? 'auto', info, cells) });
   return Model.withDefaultContext(info, tokenizer, native, contextOptions, signal);
 }
 
@@ -146,7 +151,7 @@ export class Model {
     checkContextOptions(options);
     if (!this.#native) throw invalidArgument('this model was loaded with vocabOnly: true and cannot generate');
     const native = await this.#native.createContext({
-      contextSize: options.contextSize ?? Math.min(this.info.contextLength || DEFAULT_CONTEXT_SIZE, DEFAULT_CONTEXT_SIZE),
+      contextSize: options.contextSize ?? defaultContextSize(this.info),
       sequences: options.sequences ?? 1,
       batchSize: options.batchSize ?? 512,
       threads: options.threads ?? Math.min(availableParallelism(), MAX_DEFAULT_THREADS),

@@ -28,16 +28,17 @@ constexpr const char * LIB_SUFFIX = ".so";
 #endif
 
 // The file holding the code at `address` (the addon itself, or a loaded backend).
-std::string file_containing(const void * address) {
+fs::path file_containing(const void * address) {
 #if defined(_WIN32)
     HMODULE module = nullptr;
-    if (!GetModuleHandleExA(GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS | GET_MODULE_HANDLE_EX_FLAG_UNCHANGED_REFCOUNT, static_cast<LPCSTR>(address), &module)) return "";
-    char path[MAX_PATH];
-    const DWORD n = GetModuleFileNameA(module, path, MAX_PATH);
-    return n ? std::string(path, n) : "";
+    if (!GetModuleHandleExW(GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS | GET_MODULE_HANDLE_EX_FLAG_UNCHANGED_REFCOUNT, static_cast<LPCWSTR>(address), &module)) return {};
+    std::wstring path(32768, L'\0');  // long paths, any characters
+    const DWORD n = GetModuleFileNameW(module, path.data(), DWORD(path.size()));
+    path.resize(n);
+    return fs::path(path);
 #else
     Dl_info info{};
-    return dladdr(address, &info) && info.dli_fname ? info.dli_fname : "";
+    return dladdr(address, &info) && info.dli_fname ? fs::path(info.dli_fname) : fs::path();
 #endif
 }
 
@@ -54,21 +55,23 @@ constexpr const char * OTHER_BACKENDS[] = {"cuda", "hip", "musa", "vulkan", "met
 
 void load_dynamic(BackendInfo & info) {
     info.dynamic = true;
-    info.directory = fs::path(file_containing(reinterpret_cast<const void *>(&marker))).parent_path().string();
+    // UTF-8, as ggml reads the paths it is given.
+    info.directory = file_containing(reinterpret_cast<const void *>(&marker)).parent_path().u8string();
     const char * forced = std::getenv("FATHOM_CPU_VARIANT");
     if (!forced || !*forced) {
         // ggml scores every libggml-cpu-*.so here against this CPU and keeps the best.
         ggml_backend_load_all_from_path(info.directory.c_str());
         return;
     }
-    const fs::path cpu = fs::path(info.directory) / (std::string(LIB_PREFIX) + "cpu-" + forced + LIB_SUFFIX);
-    if (!fs::exists(cpu)) throw Error(codes::NATIVE_LOAD_FAILED, "FATHOM_CPU_VARIANT=" + std::string(forced) + ": " + cpu.string() + " does not exist");
-    if (!ggml_backend_load(cpu.string().c_str())) {
-        throw Error(codes::NATIVE_LOAD_FAILED, "FATHOM_CPU_VARIANT=" + std::string(forced) + ": " + cpu.string() + " cannot run on this CPU or failed to load");
+    std::error_code ec;
+    const fs::path cpu = fs::u8path(info.directory) / (std::string(LIB_PREFIX) + "cpu-" + forced + LIB_SUFFIX);
+    if (!fs::exists(cpu, ec)) throw Error(codes::NATIVE_LOAD_FAILED, "FATHOM_CPU_VARIANT=" + std::string(forced) + ": " + cpu.u8string() + " does not exist");
+    if (!ggml_backend_load(cpu.u8string().c_str())) {
+        throw Error(codes::NATIVE_LOAD_FAILED, "FATHOM_CPU_VARIANT=" + std::string(forced) + ": " + cpu.u8string() + " cannot run on this CPU or failed to load");
     }
     for (const char * name : OTHER_BACKENDS) {
-        const fs::path lib = fs::path(info.directory) / (std::string(LIB_PREFIX) + name + LIB_SUFFIX);
-        if (fs::exists(lib)) ggml_backend_load(lib.string().c_str());
+        const fs::path lib = fs::u8path(info.directory) / (std::string(LIB_PREFIX) + name + LIB_SUFFIX);
+        if (fs::exists(lib, ec)) ggml_backend_load(lib.u8string().c_str());
     }
 }
 #endif
@@ -84,8 +87,9 @@ BackendInfo load_backends() {
     }
     if (info.dynamic) {
         // The variant ggml chose is the library its functions live in.
-        info.cpu_library = file_containing(reinterpret_cast<const void *>(ggml_backend_reg_get_proc_address(ggml_backend_dev_backend_reg(cpu), "ggml_backend_set_n_threads")));
-        const std::string file = fs::path(info.cpu_library).filename().string();
+        const fs::path library = file_containing(reinterpret_cast<const void *>(ggml_backend_reg_get_proc_address(ggml_backend_dev_backend_reg(cpu), "ggml_backend_set_n_threads")));
+        info.cpu_library = library.u8string();
+        const std::string file = library.filename().u8string();
         const std::string prefix = std::string(LIB_PREFIX) + "cpu-";
         info.cpu_variant = file.rfind(prefix, 0) == 0 ? file.substr(prefix.size(), file.size() - prefix.size() - std::string(LIB_SUFFIX).size()) : file;
     } else {

@@ -29,9 +29,9 @@ struct CpuBackend {
 
 struct BackendInfo {
     bool dynamic = false;      // backends loaded from libraries (a prebuild)
-    std::string directory;     // where they were loaded from
+    std::string directory;     // where they were loaded from (UTF-8)
     std::string cpu_variant;   // e.g. "haswell"; "built-in" in a source build
-    std::string cpu_library;   // the CPU backend's file (empty when built in)
+    std::string cpu_library;   // the CPU backend's file, UTF-8 (empty when built in)
 };
 
 // Loads the backends on first use (any thread). Throws Error(NATIVE_LOAD_FAILED) when

@@ -48,10 +48,9 @@ KvCache::KvCache(const Hparams & hp, uint32_t seq_size, uint32_t n_seq, uint32_t
     // One sequence: a graph only reads cells it has written, so memory is committed only as the
     // sequence grows. Several: a batch reads the span of all its sequences' regions, masked; masked
     // cells must still hold finite numbers (0 * NaN is NaN in the plain attention path).
-    if (n_seq > 1) {
-        if (buffer_) ggml_backend_buffer_clear(buffer_, 0);
-        if (gpu_buffer_) ggml_backend_buffer_clear(gpu_buffer_, 0);
-    }
+    if (n_seq > 1 && buffer_) ggml_backend_buffer_clear(buffer_, 0);
+    // GPU memory is not zeroed on allocation: clear it always (cheap there), so no cell ever holds NaN.
+    if (gpu_buffer_) ggml_backend_buffer_clear(gpu_buffer_, 0);
 }
 
 KvCache::~KvCache() { release(); }

@@ -200,13 +200,13 @@ void Model::offload_weights(int gpu_layers) {
     for (uint32_t il = first_gpu_layer_; il < n_layer; il++) {
         for (ggml_tensor ** w : weights_.layers[il].all()) moved.push_back(w);
     }
-    const bool head = uint32_t(gpu_layers) > n_layer;
-    if (head) {
+    const size_t block_weights = moved.size();
+    if (uint32_t(gpu_layers) > n_layer) {
         if (weights_.output_norm) moved.push_back(&weights_.output_norm);
         // A head tied to the token embeddings stays with them on the CPU (they are looked up by row).
         if (weights_.output && weights_.output != weights_.tok_embd) moved.push_back(&weights_.output);
     }
-    gpu_layers_ = int(blocks) + (head ? 1 : 0);
+    gpu_layers_ = int(blocks) + (moved.size() > block_weights ? 1 : 0);
     copy_weights(*file_, moved, ggml_backend_dev_buffer_type(gpu_device_), gpu_ctx_, gpu_buffer_, "the weights offloaded to the GPU");
 }
 
