@@ -53,6 +53,15 @@ Context::Context(std::shared_ptr<const Model> model, const ContextParams & param
         backends.push_back(backend_);
         sched_ = ggml_backend_sched_new(backends.data(), nullptr, int(backends.size()), graph_size_, false, false);
         if (!sched_) throw Error(codes::OUT_OF_MEMORY, "cannot create the graph scheduler");
+        // With a GPU, plan the largest graph now, as llama.cpp does: a full batch with every row's logits,
+        // attending over a whole sequence. Compute buffers then never grow between graphs; freeing a GPU
+        // buffer that earlier graphs used, to allocate a bigger one, crashed Mesa's software Vulkan device.
+        if (gpu_backend_) {
+            const uint32_t n = std::min(params_.n_batch, cache_.seq_size());
+            std::vector<Slot> worst(n);
+            for (uint32_t i = 0; i < n; i++) worst[i] = Slot{0, 0, cache_.seq_size() - n + i, true};
+            decode_graph(worst.data(), n, GraphExtras{}, /*plan_only=*/true);
+        }
     } catch (...) {
         release();  // a throwing constructor runs no destructor
         throw;
@@ -238,7 +247,7 @@ std::vector<float> Context::logit_lens(const std::vector<float> & hidden, uint32
     return out;
 }
 
-void Context::decode_graph(const Slot * slots, uint32_t n_tokens, const GraphExtras & extras) {
+void Context::decode_graph(const Slot * slots, uint32_t n_tokens, const GraphExtras & extras, bool plan_only) {
     // Attention reads the span of cells from the first sequence's region to the end of the last one's tokens.
     uint32_t kv_first = UINT32_MAX, kv_end = 0, n_outputs = 0;
     for (uint32_t i = 0; i < n_tokens; i++) {
@@ -307,6 +316,7 @@ void Context::decode_graph(const Slot * slots, uint32_t n_tokens, const GraphExt
     if (!allocate(variant, build)) {
         throw Error(codes::OUT_OF_MEMORY, "cannot allocate compute memory for a batch of " + std::to_string(n_tokens) + " tokens");
     }
+    if (plan_only) return;
 
     ids_.resize(n_tokens);
     positions_.resize(n_tokens);

@@ -113,7 +113,8 @@ private:
     };
     void decode_slots(const std::atomic<bool> * abort, uint32_t graph_tokens, const GraphExtras & extras);
     void decode_span(const Slot * slots, uint32_t n_tokens, const GraphExtras & extras);
-    void decode_graph(const Slot * slots, uint32_t n_tokens, const GraphExtras & extras);
+    // plan_only: schedules and allocates the graph without running it.
+    void decode_graph(const Slot * slots, uint32_t n_tokens, const GraphExtras & extras, bool plan_only = false);
     // The graph memory: tensor and node metadata of one graph at a time, in graph_meta_.
     using GraphMemory = std::unique_ptr<ggml_context, decltype(&ggml_free)>;
     GraphMemory graph_memory();
