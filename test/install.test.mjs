@@ -66,6 +66,10 @@ describe('the packed package', { skip, timeout: 15 * 60_000 }, () => {
     await model.dispose();
   });
 
+  // What the installed package's `fathom inspect --system --json` reports.
+  const systemInfo = (extraEnv = {}) =>
+    JSON.parse(run('node', [path.join(project, 'node_modules', 'fathom-llm', 'dist', 'cli.js'), 'inspect', '--system', '--json'], { cwd: project, env: { ...env, ...extraEnv } }));
+
   it('ships the prebuild (the addon, ggml as libraries, every CPU variant), dist, the native and ggml sources; not the tests', (t) => {
     const files = run('tar', ['-tzf', tarball]).split('\n');
     const prebuilt = (f) => `package/prebuilds/linux-x64/${f}`;
@@ -88,7 +92,7 @@ describe('the packed package', { skip, timeout: 15 * 60_000 }, () => {
   });
 
   it('loads the best CPU variant for this machine and reports it in fathom inspect --system', (t) => {
-    const system = JSON.parse(run('node', [path.join(project, 'node_modules', 'fathom-llm', 'dist', 'cli.js'), 'inspect', '--system', '--json'], { cwd: project, env }));
+    const system = systemInfo();
     t.diagnostic(`picked ${system.cpuVariant} (${system.cpuLibrary})`);
     assert.equal(system.dynamicBackends, true);
     assert.match(system.cpuLibrary, /prebuilds[/\\]linux-x64[/\\]libggml-cpu-\w+\.so$/);
@@ -102,7 +106,7 @@ describe('the packed package', { skip, timeout: 15 * 60_000 }, () => {
     for (const variant of ['x64', 'sse42', 'haswell']) {
       const out = run('node', ['--input-type=module', '-e', generateProgram("import('fathom-llm')")], { cwd: project, env: { ...env, FATHOM_CPU_VARIANT: variant } });
       assert.equal(JSON.parse(out), expected, variant);
-      const system = JSON.parse(run('node', [path.join(project, 'node_modules', 'fathom-llm', 'dist', 'cli.js'), 'inspect', '--system', '--json'], { cwd: project, env: { ...env, FATHOM_CPU_VARIANT: variant } }));
+      const system = systemInfo({ FATHOM_CPU_VARIANT: variant });
       assert.equal(system.cpuVariant, variant);
     }
     const r = spawnSync('node', ['--input-type=module', '-e', generateProgram("import('fathom-llm')")], { cwd: project, env: { ...env, FATHOM_CPU_VARIANT: 'pentium2' }, encoding: 'utf8' });

@@ -2,6 +2,8 @@
 // and takes the FathomError class from src/native/ so errors are typed.
 #include <napi.h>
 
+#include <iterator>
+
 #include "addon-data.h"
 #include "backends.h"
 #include "context-wrap.h"
@@ -43,7 +45,7 @@ static Napi::Value devices(const Napi::CallbackInfo & info) {
         Napi::Object d = Napi::Object::New(env);
         d.Set("name", Napi::String::New(env, ggml_backend_dev_name(dev)));
         d.Set("description", Napi::String::New(env, ggml_backend_dev_description(dev)));
-        d.Set("type", Napi::String::New(env, type >= 0 && type < 5 ? TYPES[type] : "unknown"));
+        d.Set("type", Napi::String::New(env, type >= 0 && size_t(type) < std::size(TYPES) ? TYPES[type] : "unknown"));
         d.Set("memoryFree", Napi::Number::New(env, static_cast<double>(free)));
         d.Set("memoryTotal", Napi::Number::New(env, static_cast<double>(total)));
         out.Set(static_cast<uint32_t>(i), d);

@@ -218,6 +218,21 @@ void Context::decode_span(const Slot * slots, uint32_t n_tokens, const GraphExtr
     }
 }
 
+template <typename Build>
+bool Context::allocate(const std::string & variant, const Build & build) {
+    // ggml's allocator reuses its last plan for any graph with the same node counts that fits, without
+    // looking at the topology or at which tensors are outputs: a new variant must be planned afresh.
+    // Planning rewrites the graph it is given (with a GPU, sources from the other device are pointed at
+    // copies), so the plan is made on one build of the graph and the graph that runs is built again.
+    ggml_backend_sched_reset(sched_);
+    if (variant != plan_variant_) {
+        plan_variant_.clear();
+        if (!ggml_backend_sched_reserve(sched_, build())) return false;
+        plan_variant_ = variant;
+    }
+    return ggml_backend_sched_alloc_graph(sched_, build());
+}
+
 std::vector<float> Context::logit_lens(const std::vector<float> & hidden, uint32_t n_rows) {
     const Hparams & hp = model_->hparams();
     if (model_->architecture().encoder || !model_->weights().output || !model_->weights().output_norm) {
@@ -382,19 +397,6 @@ Context::GraphMemory Context::graph_memory() {
     return ctx;
 }
 
-bool Context::allocate(const std::string & variant, const std::function<ggml_cgraph *()> & build) {
-    // ggml's allocator reuses its last plan for any graph with the same node counts that fits, without
-    // looking at the topology or at which tensors are outputs: a new variant must be planned afresh.
-    // Planning rewrites the graph it is given (with a GPU, sources from the other device are pointed at
-    // copies), so the plan is made on one build of the graph and the graph that runs is built again.
-    ggml_backend_sched_reset(sched_);
-    if (variant != plan_variant_) {
-        plan_variant_.clear();
-        if (!ggml_backend_sched_reserve(sched_, build())) return false;
-        plan_variant_ = variant;
-    }
-    return ggml_backend_sched_alloc_graph(sched_, build());
-}
 
 void Context::fill_mask(ggml_tensor * mask, const Slot * slots, uint32_t n_tokens, uint32_t kv_first, uint32_t n_kv, uint32_t window) {
     // Token i sees its own sequence's cells at positions 0..pos (only the last `window` of them on

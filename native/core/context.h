@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -120,7 +119,9 @@ private:
     GraphMemory graph_memory();
     // Schedules and allocates the graph `build` makes (it may be called twice; the last call's graph is
     // the one allocated); `variant` names its topology (see the .cpp).
-    bool allocate(const std::string & variant, const std::function<ggml_cgraph *()> & build);
+    // A template, not std::function: the build closure is made for every graph, and must not allocate.
+    template <typename Build>
+    bool allocate(const std::string & variant, const Build & build);
     void fill_mask(ggml_tensor * mask, const Slot * slots, uint32_t n_tokens, uint32_t kv_first, uint32_t n_kv, uint32_t window);
     void release();
 
