@@ -1,7 +1,7 @@
 // npm run bench — fathom vs node-llama-cpp 3.21.1 on the same GGUF files, CPU,
 // same threads, context and batch size, runs alternating ours/theirs, each in its
-// own process. Reports medians and ours/theirs ratios for pp512 (tokens/s, from
-// the time to first token of a 512-token prompt), tg128 (tokens/s), TTFT, load time, peak RSS.
+// own process. Reports medians and ours/theirs ratios for pp512 (tokens/s: in each process the
+// median of three 512-token prompts), tg128 (tokens/s), TTFT, load time, peak RSS.
 // Models are synthesized once (random weights, real shapes and vocabularies) and cached.
 // Options: --model NAME|PATH (repeatable; default tinyllama-q4_0, tinyllama-q8_0, tinyllama-q4_k_m, qwen2.5-0.5b-q8_0),
 //          --threads N (default 2), --reps N (default 5), --json
