@@ -6,48 +6,18 @@
 // Options: --model NAME|PATH (repeatable; default tinyllama-q4_0, tinyllama-q8_0, tinyllama-q4_k_m, qwen2.5-0.5b-q8_0),
 //          --threads N (default 2), --reps N (default 5), --json
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
-import { quantizeFile } from '../dist/index.js';
-import { SHAPES, synthesizeModel } from '../dist/internal.js';
-import { bundleFile } from '../test/helpers/bundle.mjs';
+import { DEFAULT_MODELS, modelFile } from './bench-models.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const CACHE = path.join(os.tmpdir(), 'fathom-llm-bench');
 const { values } = parseArgs({
   options: { model: { type: 'string', multiple: true }, threads: { type: 'string', default: '2' }, reps: { type: 'string', default: '5' }, json: { type: 'boolean' } },
 });
 const threads = Number(values.threads);
 const reps = Number(values.reps);
-
-// name -> [shape, preset]: an F16 model of the shape is synthesized, then quantized with the preset.
-const NAMED = {
-  'tinyllama-q4_0': ['tinyllama-1.1b', 'q4_0'], 'tinyllama-q8_0': ['tinyllama-1.1b', 'q8_0'], 'tinyllama-q4_k_m': ['tinyllama-1.1b', 'q4_k_m'],
-  'qwen2.5-0.5b-q8_0': ['qwen2.5-0.5b', 'q8_0'], 'llama-3.2-1b-q4_k_m': ['llama-3.2-1b', 'q4_k_m'],
-};
-
-async function modelFile(name) {
-  if (!NAMED[name]) return name; // a path
-  const [shapeName, preset] = NAMED[name];
-  mkdirSync(CACHE, { recursive: true });
-  const file = path.join(CACHE, `${name}.gguf`);
-  if (existsSync(file)) return file;
-  const shape = SHAPES[shapeName];
-  const f16 = path.join(CACHE, `${shapeName}-f16.gguf`);
-  if (!existsSync(f16)) {
-    process.stderr.write(`synthesizing ${shapeName} (F16)...\n`);
-    await synthesizeModel(`${f16}.tmp`, { architecture: shape.architecture, shape, type: 'F16', seed: 1, vocabularyFrom: await bundleFile(`models/ggml-vocab-${shape.vocabulary}.gguf`) });
-    renameSync(`${f16}.tmp`, f16);
-  }
-  process.stderr.write(`quantizing ${name}...\n`);
-  await quantizeFile(f16, `${file}.tmp`, preset);
-  renameSync(`${file}.tmp`, file);
-  return file;
-}
 
 function run(engine, model, extras = false) {
   const request = { engine, model, threads, context: 1024, batch: 512, prompt: 512, generate: 128, extras };
@@ -61,7 +31,7 @@ const METRICS = [
 ];
 
 const report = [];
-for (const name of values.model ?? ['tinyllama-q4_0', 'tinyllama-q8_0', 'tinyllama-q4_k_m', 'qwen2.5-0.5b-q8_0']) {
+for (const name of values.model ?? DEFAULT_MODELS) {
   const file = await modelFile(name);
   const runs = { fathom: [], 'llama.cpp': [] };
   for (let i = 0; i < reps; i++) {
