@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 import { DEFAULT_MODELS, modelFile } from './bench-models.mjs';
+import { median, runInProcess } from './bench-runs.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({
@@ -19,7 +20,6 @@ const { values } = parseArgs({
 });
 const threads = Number(values.threads);
 const reps = Number(values.reps);
-const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 function ceilingTool() {
   const build = path.join(ROOT, 'build');
@@ -39,8 +39,7 @@ for (const name of values.model ?? DEFAULT_MODELS) {
   const tg = [];
   for (let i = 0; i < reps; i++) {
     const request = { engine: 'fathom', model: file, threads, context: 1024, batch: 512, prompt: 16, generate: 128, extras: false };
-    const out = execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'bench-worker.mjs'), JSON.stringify(request)], { encoding: 'utf8' });
-    tg.push(JSON.parse(out.trim().split('\n').pop()).tg);
+    tg.push(runInProcess('bench-worker.mjs', [JSON.stringify(request)]).tg);
   }
   report.push({ model: name, threads, ceiling, tg: median(tg), ratio: median(tg) / ceiling.tokensPerSecond });
 }

@@ -5,10 +5,11 @@
 //   - node-llama-cpp 3.21.1 on the same file (sequence.evaluate),
 // each in its own process, alternating, median of --reps runs, µs per token.
 // Options: --model PATH (default ../shared/models/stories260K.gguf), --threads N (default 2), --reps N (default 5), --tokens N (default 256).
-import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+
+import { median, runInProcess } from './bench-runs.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const { values } = parseArgs({
@@ -18,13 +19,10 @@ const { values } = parseArgs({
   },
 });
 
-
-const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 const runs = { api: [], addon: [], 'llama.cpp': [] };
 for (let i = 0; i < Number(values.reps); i++) {
   for (const mode of Object.keys(runs)) {
-    const out = execFileSync(process.execPath, [path.join(HERE, 'bench-overhead-worker.mjs'), mode, values.model, values.threads, values.tokens], { encoding: 'utf8' });
-    runs[mode].push(JSON.parse(out.trim().split('\n').pop()));
+    runs[mode].push(runInProcess('bench-overhead-worker.mjs', [mode, values.model, values.threads, values.tokens]));
   }
 }
 const [api, addon, theirs] = [median(runs.api), median(runs.addon), median(runs['llama.cpp'])];

@@ -9,6 +9,7 @@ import { getLlama } from 'node-llama-cpp';
 
 import { loadTokenizer } from '../dist/index.js';
 import { bundleFile } from '../test/helpers/bundle.mjs';
+import { median } from './bench-runs.mjs';
 import { PINNED, ensureBareClone } from './extract-ggml.mjs';
 import { execFileSync } from 'node:child_process';
 
@@ -45,11 +46,6 @@ async function benchText() {
   let text = '';
   while (Buffer.byteLength(text) < 1_000_000) text += mix;
   return text.slice(0, 1_000_000);
-}
-
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[s.length >> 1];
 }
 
 const text = await benchText();

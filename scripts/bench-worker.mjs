@@ -7,6 +7,8 @@
 //   node bench-worker.mjs '{"engine":"fathom"|"llama.cpp","model":path,"threads":2,"context":1024,"batch":512,"prompt":512,"generate":128,"extras":false}'
 // For fathom it also measures the event-loop lag (a 1 ms timer) during tg, and with "extras"
 // two generations at once on a 2-sequence context against the same two one after the other.
+import { median } from './bench-runs.mjs';
+
 const o = JSON.parse(process.argv[2]);
 
 /** The same pseudo-random prompt ids for both engines; another seed, another prompt. */
@@ -19,7 +21,6 @@ const now = () => performance.now();
 const FRESH_TOKEN = 99;
 const PROMPT_RUNS = 3;
 const result = { engine: o.engine, promptMs: [] };
-const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 if (o.engine === 'fathom') {
   const { loadModel } = await import('../dist/index.js');

@@ -5,14 +5,11 @@
 // Models are synthesized once (random weights, real shapes and vocabularies) and cached.
 // Options: --model NAME|PATH (repeatable; default tinyllama-q4_0, tinyllama-q8_0, tinyllama-q4_k_m, qwen2.5-0.5b-q8_0),
 //          --threads N (default 2), --reps N (default 5), --json
-import { execFileSync } from 'node:child_process';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 import { DEFAULT_MODELS, modelFile } from './bench-models.mjs';
+import { median, runInProcess } from './bench-runs.mjs';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
 const { values } = parseArgs({
   options: { model: { type: 'string', multiple: true }, threads: { type: 'string', default: '2' }, reps: { type: 'string', default: '5' }, json: { type: 'boolean' } },
 });
@@ -21,11 +18,9 @@ const reps = Number(values.reps);
 
 function run(engine, model, extras = false) {
   const request = { engine, model, threads, context: 1024, batch: 512, prompt: 512, generate: 128, extras };
-  const out = execFileSync(process.execPath, [path.join(HERE, 'bench-worker.mjs'), JSON.stringify(request)], { encoding: 'utf8', maxBuffer: 1 << 24 });
-  return JSON.parse(out.trim().split('\n').pop());
+  return runInProcess('bench-worker.mjs', [JSON.stringify(request)]);
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 const METRICS = [
   ['pp', 'pp512 t/s', true], ['tg', 'tg128 t/s', true], ['tgDepth', 'tg128 @512 t/s', true], ['ttftMs', 'TTFT ms', false], ['loadMs', 'load ms', false], ['peakRssMb', 'peak RSS MB', false],
 ];

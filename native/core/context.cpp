@@ -397,7 +397,6 @@ Context::GraphMemory Context::graph_memory() {
     return ctx;
 }
 
-
 void Context::fill_mask(ggml_tensor * mask, const Slot * slots, uint32_t n_tokens, uint32_t kv_first, uint32_t n_kv, uint32_t window) {
     // Token i sees its own sequence's cells at positions 0..pos (only the last `window` of them on
     // sliding-window layers); in an encoder, every position of its sequence in this graph.

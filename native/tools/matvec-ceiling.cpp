@@ -36,6 +36,10 @@ int main(int argc, char ** argv) {
         for (ggml_tensor ** slot : matrices) memory += size_t((*slot)->ne[0] + (*slot)->ne[1]) * columns * sizeof(float) + 1024;
         ggml_init_params graph_params = { memory + (16ull << 20), nullptr, false };
         ggml_context * ctx = ggml_init(graph_params);
+        if (!ctx) {
+            std::fprintf(stderr, "cannot allocate %zu bytes for activations\n", graph_params.mem_size);
+            return 1;
+        }
         ggml_cgraph * graph = ggml_new_graph_custom(ctx, 8192, false);
         size_t weight_bytes = 0;
         for (ggml_tensor ** slot : matrices) {
