@@ -1,11 +1,13 @@
 // Installing the packed package: a prebuild (ggml's CPU backend in every variant) is made in a copy of the
 // source (prebuildify driving cmake-js through scripts/prebuildify-node-gyp.mjs),
-// packed with `npm pack`, and installed offline into an empty project whose PATH
+// packed with `npm pack`, and installed with no network into an empty project whose PATH
 // has no compiler or CMake; it then generates text through import and require,
-// and its types check under `tsc --strict`.
+// and its types check under `tsc --strict`. The package's registry dependencies reach
+// the npm cache first, from the registry if the cache lacks them (a machine that never
+// ran npm has none): what is proven offline is our package, not this machine's cache.
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
 
@@ -24,6 +26,15 @@ function run(cmd, args, options = {}) {
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
   return r.stdout;
 }
+
+// With no network at all where this user may make a network namespace (`unshare -n`: only a
+// loopback that is down), else with npm's offline mode alone (set in `env` below).
+const UNSHARE = spawnSync('unshare', ['-n', 'true']).status === 0 ? run('sh', ['-c', 'command -v unshare']).trim() : null;
+const NO_NETWORK = UNSHARE ? 'in a network namespace of its own' : 'offline mode only (unshare -n is not allowed here)';
+const runWithoutNetwork = (cmd, args, options) => (UNSHARE ? run(UNSHARE, ['-n', cmd, ...args], options) : run(cmd, args, options));
+
+// The consumer's tsc check needs @types/node, the one the repository pins.
+const TYPES_NODE = `@types/node@${JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).devDependencies['@types/node']}`;
 
 describe('the packed package', { skip, timeout: 15 * 60_000 }, () => {
   let tarball;
@@ -46,6 +57,14 @@ describe('the packed package', { skip, timeout: 15 * 60_000 }, () => {
     run('npm', ['pack', '--pack-destination', work, '--ignore-scripts'], { cwd: source });
     tarball = path.join(work, readdirSync(work).find((f) => f.endsWith('.tgz')));
 
+    // The registry's part, with scripts off: our dependencies (and @types/node) into the npm cache, taken from
+    // the registry only when the cache does not hold them. Nothing of ours runs here.
+    const warm = path.join(work, 'warm-cache');
+    mkdirSync(warm);
+    writeFileSync(path.join(warm, 'package.json'), JSON.stringify({ name: 'warm-cache', private: true }));
+    run('npm', ['install', '--ignore-scripts', '--prefer-offline', '--no-audit', '--no-fund', tarball, TYPES_NODE], { cwd: warm });
+    rmSync(warm, { recursive: true, force: true });
+
     // A PATH with node and npm only: no cc, c++, g++ or cmake to fall back on.
     const bin = path.join(work, 'bin');
     mkdirSync(bin);
@@ -59,7 +78,7 @@ describe('the packed package', { skip, timeout: 15 * 60_000 }, () => {
     project = path.join(work, 'project');
     mkdirSync(project);
     writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true }));
-    run('npm', ['install', tarball], { cwd: project, env });
+    runWithoutNetwork('npm', ['install', tarball], { cwd: project, env });
 
     const model = await loadModel(STORIES_260K, { contextSize: 128 });
     expected = (await model.complete('Once upon a time', { maxTokens: 24, ignoreEos: true })).text;
@@ -82,6 +101,7 @@ describe('the packed package', { skip, timeout: 15 * 60_000 }, () => {
     const folder = path.join(project, 'node_modules', 'fathom-llm', 'prebuilds', 'linux-x64');
     const libraries = readdirSync(folder);
     const bytes = libraries.reduce((sum, f) => sum + statSync(path.join(folder, f)).size, 0);
+    t.diagnostic(`installed with no network: ${NO_NETWORK}`);
     t.diagnostic(`prebuild: ${libraries.length} files, ${(bytes / 1e6).toFixed(1)} MB (addon ${(statSync(path.join(folder, 'fathom-llm.node')).size / 1e6).toFixed(1)} MB, ` +
       `${libraries.filter((f) => f.startsWith('libggml-cpu-')).length} CPU variants); tarball ${(statSync(tarball).size / 1e6).toFixed(1)} MB`);
     assert.ok(bytes <= 20e6, `the prebuild fits in 20 MB (${bytes} bytes)`);
@@ -142,7 +162,7 @@ describe('the packed package', { skip, timeout: 15 * 60_000 }, () => {
     const project2 = path.join(path.dirname(tarball), 'project2');
     mkdirSync(project2);
     writeFileSync(path.join(project2, 'package.json'), JSON.stringify({ name: 'consumer2', private: true }));
-    run('npm', ['install', bare], { cwd: project2, env: { ...process.env, npm_config_offline: 'true', npm_config_audit: 'false', npm_config_fund: 'false' } });
+    runWithoutNetwork('npm', ['install', bare], { cwd: project2, env: { ...process.env, npm_config_offline: 'true', npm_config_audit: 'false', npm_config_fund: 'false' } });
     const installed = path.join(project2, 'node_modules', 'fathom-llm');
     assert.ok(existsSync(path.join(installed, 'build', 'Release', 'fathom.node')), 'built from source at install');
     assert.ok(!existsSync(path.join(project2, 'node_modules', 'node-llama-cpp')), 'node-llama-cpp is not needed to install');
@@ -150,7 +170,7 @@ describe('the packed package', { skip, timeout: 15 * 60_000 }, () => {
   });
 
   it('its types check under tsc --strict (a Node project: with @types/node, which declares Symbol.asyncDispose)', () => {
-    run('npm', ['install', '--no-save', '@types/node@20.19.43'], { cwd: project, env });
+    runWithoutNetwork('npm', ['install', '--no-save', TYPES_NODE], { cwd: project, env });
     writeFileSync(
       path.join(project, 'consumer.ts'),
       `import { loadModel, FathomError, type GenerationChunk } from 'fathom-llm';
