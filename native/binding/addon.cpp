@@ -5,15 +5,15 @@
 #include <iterator>
 
 #include "addon-data.h"
-#include "backends.h"
 #include "context-wrap.h"
+#include "error.h"
 #include "errors.h"
-#include "ggml-backend.h"
 #include "ggml-log.h"
 #include "live-objects.h"
 #include "model-wrap.h"
 #include "quantize-binding.h"
 #include "sampler-wrap.h"
+#include "system-info.h"
 
 namespace fathom_binding {
 
@@ -35,19 +35,15 @@ static Napi::Value live_objects(const Napi::CallbackInfo & info) {
 // devices(): what ggml sees — [{ name, description, type: 'cpu'|'gpu'|'igpu'|'accel', memoryFree, memoryTotal }].
 static Napi::Value devices(const Napi::CallbackInfo & info) {
     Napi::Env env = info.Env();
-    static const char * const TYPES[] = {"cpu", "gpu", "igpu", "accel", "meta"};
-    Napi::Array out = Napi::Array::New(env);
-    for (size_t i = 0; i < ggml_backend_dev_count(); i++) {
-        ggml_backend_dev_t dev = ggml_backend_dev_get(i);
-        size_t free = 0, total = 0;
-        ggml_backend_dev_memory(dev, &free, &total);
-        const int type = ggml_backend_dev_type(dev);
+    const std::vector<fathom::DeviceInfo> list = guard(env, [] { return fathom::list_devices(); });
+    Napi::Array out = Napi::Array::New(env, list.size());
+    for (size_t i = 0; i < list.size(); i++) {
         Napi::Object d = Napi::Object::New(env);
-        d.Set("name", Napi::String::New(env, ggml_backend_dev_name(dev)));
-        d.Set("description", Napi::String::New(env, ggml_backend_dev_description(dev)));
-        d.Set("type", Napi::String::New(env, type >= 0 && size_t(type) < std::size(TYPES) ? TYPES[type] : "unknown"));
-        d.Set("memoryFree", Napi::Number::New(env, static_cast<double>(free)));
-        d.Set("memoryTotal", Napi::Number::New(env, static_cast<double>(total)));
+        d.Set("name", Napi::String::New(env, list[i].name));
+        d.Set("description", Napi::String::New(env, list[i].description));
+        d.Set("type", Napi::String::New(env, list[i].type));
+        d.Set("memoryFree", Napi::Number::New(env, static_cast<double>(list[i].memory_free)));
+        d.Set("memoryTotal", Napi::Number::New(env, static_cast<double>(list[i].memory_total)));
         out.Set(static_cast<uint32_t>(i), d);
     }
     return out;
@@ -58,17 +54,16 @@ static Napi::Value devices(const Napi::CallbackInfo & info) {
 // (e.g. AVX2: "1"), and in a prebuild which CPU variant ggml picked and from which file.
 static Napi::Value build_info(const Napi::CallbackInfo & info) {
     Napi::Env env = info.Env();
+    const fathom::SystemInfo & system = guard(env, []() -> const fathom::SystemInfo & { return fathom::system_info(); });
     Napi::Object out = Napi::Object::New(env);
     Napi::Object features = Napi::Object::New(env);
-    const fathom::CpuBackend & cpu = fathom::cpu_backend();
-    for (ggml_backend_feature * f = cpu.get_features ? cpu.get_features(cpu.reg) : nullptr; f && f->name; f++) features.Set(f->name, Napi::String::New(env, f->value));
+    for (const auto & [name, value] : system.cpu_features) features.Set(name, Napi::String::New(env, value));
     out.Set("features", features);
-    const fathom::BackendInfo & backends = fathom::backends();
-    out.Set("dynamicBackends", Napi::Boolean::New(env, backends.dynamic));
-    out.Set("cpuVariant", Napi::String::New(env, backends.cpu_variant));
-    if (backends.dynamic) {
-        out.Set("cpuLibrary", Napi::String::New(env, backends.cpu_library));
-        out.Set("backendDirectory", Napi::String::New(env, backends.directory));
+    out.Set("dynamicBackends", Napi::Boolean::New(env, system.dynamic_backends));
+    out.Set("cpuVariant", Napi::String::New(env, system.cpu_variant));
+    if (system.dynamic_backends) {
+        out.Set("cpuLibrary", Napi::String::New(env, system.cpu_library));
+        out.Set("backendDirectory", Napi::String::New(env, system.backend_directory));
     }
 #if defined(__clang__)
     out.Set("compiler", Napi::String::New(info.Env(), std::string("clang ") + __clang_version__));
@@ -80,10 +75,18 @@ static Napi::Value build_info(const Napi::CallbackInfo & info) {
     return out;
 }
 
+// errorCodes(): every code the engine defines (fathom::codes::ALL), in order.
+static Napi::Value error_codes(const Napi::CallbackInfo & info) {
+    Napi::Env env = info.Env();
+    Napi::Array out = Napi::Array::New(env, std::size(fathom::codes::ALL));
+    for (size_t i = 0; i < std::size(fathom::codes::ALL); i++) out.Set(static_cast<uint32_t>(i), Napi::String::New(env, fathom::codes::ALL[i]));
+    return out;
+}
+
 static Napi::Object init(Napi::Env env, Napi::Object exports) {
     fathom::ggml_log_install();
     try {
-        fathom::backends();  // a prebuild loads ggml's CPU backend (the best variant for this CPU) here
+        fathom::system_info();  // a prebuild loads ggml's CPU backend (the best variant for this CPU) here
     } catch (const std::exception & e) {
         throw Napi::Error::New(env, e.what());
     }
@@ -101,6 +104,7 @@ static Napi::Object init(Napi::Env env, Napi::Object exports) {
     exports.Set("devices", Napi::Function::New<devices>(env, "devices"));
     exports.Set("buildInfo", Napi::Function::New<build_info>(env, "buildInfo"));
     exports.Set("liveObjects", Napi::Function::New<live_objects>(env, "liveObjects"));
+    exports.Set("errorCodes", Napi::Function::New<error_codes>(env, "errorCodes"));
     exports.Set("quantize", Napi::Function::New<quantize>(env, "quantize"));
     exports.Set("dequantize", Napi::Function::New<dequantize>(env, "dequantize"));
     return exports;

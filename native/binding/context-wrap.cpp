@@ -2,11 +2,11 @@
 #include "context-wrap.h"
 
 #include "addon-data.h"
+#include "args.h"
 #include "errors.h"
+#include "evaluate.h"
 #include "promise-worker.h"
 #include "sampler-wrap.h"
-#include "sampler.h"
-#include "sync-guard.h"
 
 namespace fathom_binding {
 
@@ -30,76 +30,10 @@ ContextWrap::ContextWrap(const Napi::CallbackInfo & info) : Napi::ObjectWrap<Con
 }
 
 std::shared_ptr<fathom::Context> ContextWrap::context(Napi::Env env) const {
-    if (!context_) throw make_error(env, "DISPOSED", "the context has been disposed");
-    if (busy_->load()) throw make_error(env, "BUSY", "the context is already evaluating; await the previous call first");
+    if (!context_) throw make_error(env, fathom::codes::DISPOSED, "the context has been disposed");
+    if (busy_->load()) throw make_error(env, fathom::codes::BUSY, "the context is already evaluating; await the previous call first");
     return context_;
 }
-
-namespace {
-
-// One input of a batch as the worker needs it.
-struct Request {
-    std::shared_ptr<fathom::Sampler> sampler;
-    size_t top_k = 0;
-    std::vector<fathom::Token> accept;  // added to the sampler's history before it samples
-};
-
-// What one input's step produced.
-struct StepResult {
-    fathom::Token token = fathom::NO_TOKEN;
-    float logprob = 0.0f;
-    fathom::TopTokens top;
-};
-
-std::vector<fathom::Token> read_tokens(Napi::Env env, Napi::Value v) {
-    FATHOM_REQUIRE(env, v.IsTypedArray() && v.As<Napi::TypedArray>().TypedArrayType() == napi_int32_array, "tokens must be an Int32Array");
-    Napi::Int32Array array = v.As<Napi::Int32Array>();
-    return std::vector<fathom::Token>(array.Data(), array.Data() + array.ElementLength());
-}
-
-uint32_t read_index(Napi::Env env, Napi::Value v, const char * what) {
-    FATHOM_REQUIRE(env, v.IsNumber() && v.As<Napi::Number>().DoubleValue() >= 0 && v.As<Napi::Number>().DoubleValue() < 4294967296.0,
-                   std::string(what) + " must be a non-negative integer");
-    return v.As<Napi::Number>().Uint32Value();
-}
-
-// { data: Float32Array [n_layer * n_embd], firstLayer, lastLayer } or undefined.
-std::shared_ptr<fathom::ControlVector> read_control(Napi::Env env, Napi::Value v) {
-    if (v.IsUndefined() || v.IsNull()) return nullptr;
-    FATHOM_REQUIRE(env, v.IsObject(), "control must be { data: Float32Array, firstLayer, lastLayer }");
-    Napi::Object o = v.As<Napi::Object>();
-    Napi::Value data = o.Get("data");
-    FATHOM_REQUIRE(env, data.IsTypedArray() && data.As<Napi::TypedArray>().TypedArrayType() == napi_float32_array, "control.data must be a Float32Array");
-    Napi::Float32Array values = data.As<Napi::Float32Array>();
-    auto control = std::make_shared<fathom::ControlVector>();
-    control->data.assign(values.Data(), values.Data() + values.ElementLength());
-    control->first_layer = read_index(env, o.Get("firstLayer"), "control.firstLayer");
-    control->last_layer = read_index(env, o.Get("lastLayer"), "control.lastLayer");
-    return control;
-}
-
-std::vector<uint32_t> read_layers(Napi::Env env, Napi::Value v, const char * what) {
-    std::vector<uint32_t> layers;
-    if (v.IsUndefined()) return layers;
-    FATHOM_REQUIRE(env, v.IsArray(), std::string(what) + " must be an array of layer indices");
-    Napi::Array list = v.As<Napi::Array>();
-    for (uint32_t i = 0; i < list.Length(); i++) layers.push_back(read_index(env, list.Get(i), what));
-    return layers;
-}
-
-Napi::Float32Array float_array(Napi::Env env, const std::vector<float> & values) {
-    Napi::Float32Array out = Napi::Float32Array::New(env, values.size());
-    std::copy(values.begin(), values.end(), out.Data());
-    return out;
-}
-
-size_t read_top_k(Napi::Env env, Napi::Value v) {
-    if (v.IsUndefined()) return 0;
-    FATHOM_REQUIRE(env, v.IsNumber() && v.As<Napi::Number>().DoubleValue() >= 0, "topK must be a non-negative number");
-    return static_cast<size_t>(std::min(v.As<Napi::Number>().DoubleValue(), 1e9));
-}
-
-}  // namespace
 
 Napi::Value ContextWrap::evaluate(const Napi::CallbackInfo & info) {
     Napi::Env env = info.Env();
@@ -107,19 +41,17 @@ Napi::Value ContextWrap::evaluate(const Napi::CallbackInfo & info) {
     FATHOM_REQUIRE(env, info.Length() >= 1 && info[0].IsArray(), "evaluate(batch: { sequence, tokens, sampler?, topK? }[])");
     Napi::Array items = info[0].As<Napi::Array>();
     std::vector<fathom::SequenceInput> batch;
-    std::vector<Request> requests;
+    std::vector<fathom::StepRequest> requests;
     for (uint32_t i = 0; i < items.Length(); i++) {
         Napi::Value item = items.Get(i);
         FATHOM_REQUIRE(env, item.IsObject(), "each batch entry must be an object");
         Napi::Object entry = item.As<Napi::Object>();
-        Napi::Value seq = entry.Get("sequence"), tokens = entry.Get("tokens"), sampler = entry.Get("sampler");
-        FATHOM_REQUIRE(env, seq.IsNumber() && seq.As<Napi::Number>().DoubleValue() >= 0 && seq.As<Napi::Number>().DoubleValue() < 4294967296.0,
-                       "sequence must be a non-negative integer");
         fathom::SequenceInput in;
-        in.seq = seq.As<Napi::Number>().Uint32Value();
-        in.tokens = read_tokens(env, tokens);
+        in.seq = read_uint32(env, entry.Get("sequence"), "sequence");
+        in.tokens = read_tokens(env, entry.Get("tokens"));
         batch.push_back(std::move(in));
-        Request request;
+        fathom::StepRequest request;
+        Napi::Value sampler = entry.Get("sampler");
         if (!sampler.IsNull() && !sampler.IsUndefined()) {
             FATHOM_REQUIRE(env, sampler.IsObject() && sampler.As<Napi::Object>().InstanceOf(addon_data(env).sampler_class.Value()),
                            "sampler must be a NativeSampler or absent");
@@ -127,21 +59,21 @@ Napi::Value ContextWrap::evaluate(const Napi::CallbackInfo & info) {
         }
         request.top_k = read_top_k(env, entry.Get("topK"));
         Napi::Value accept = entry.Get("accept");
-        if (!accept.IsUndefined()) request.accept = read_tokens(env, accept);
+        if (!accept.IsUndefined()) request.accept = read_tokens(env, accept, "accept");
         requests.push_back(std::move(request));
     }
     auto control = read_control(env, info[1]);
     // A sampler's state belongs to one generation: it may be in one entry of one running evaluation only.
     std::vector<std::shared_ptr<fathom::Sampler>> acquired;
-    for (const Request & request : requests) {
+    for (const fathom::StepRequest & request : requests) {
         if (!request.sampler) continue;
         if (!request.sampler->try_acquire()) {
             for (auto & s : acquired) s->release();
-            throw make_error(env, "BUSY", "a sampler is already in use by another batch entry or a running evaluation");
+            throw make_error(env, fathom::codes::BUSY, "a sampler is already in use by another batch entry or a running evaluation");
         }
         acquired.push_back(request.sampler);
     }
-    return run_exclusive<std::vector<StepResult>>(
+    return run_exclusive<std::vector<fathom::StepResult>>(
         env, "fathom.evaluate",
         [ctx, batch = std::move(batch), requests = std::move(requests), control, acquired](const std::atomic<bool> * abort) {
             struct Release {
@@ -150,35 +82,18 @@ Napi::Value ContextWrap::evaluate(const Napi::CallbackInfo & info) {
                     for (auto & s : samplers) s->release();
                 }
             } release{acquired};
-            const fathom::BatchLogits & logits = ctx->decode(batch, abort, control.get());
-            std::vector<StepResult> results(batch.size());
-            for (size_t i = 0; i < batch.size(); i++) {
-                const float * row = logits.row(logits.first_row[i]);
-                const Request & request = requests[i];
-                if (request.sampler) {
-                    for (fathom::Token t : request.accept) request.sampler->accept(t);
-                    results[i].token = request.sampler->sample(row, logits.n_vocab);
-                }
-                const fathom::TokenLogprobs lp = fathom::token_logprobs(row, logits.n_vocab, request.top_k, results[i].token);
-                results[i].logprob = lp.chosen;
-                results[i].top = lp.top;
-            }
-            return results;
+            return fathom::decode_and_sample(*ctx, batch, requests, abort, control.get());
         },
-        [](Napi::Env env, std::vector<StepResult> & results) -> Napi::Value {
+        [](Napi::Env env, std::vector<fathom::StepResult> & results) -> Napi::Value {
             Napi::Array out = Napi::Array::New(env, results.size());
             for (size_t i = 0; i < results.size(); i++) {
-                const StepResult & step = results[i];
+                const fathom::StepResult & step = results[i];
                 Napi::Object o = Napi::Object::New(env);
                 o.Set("token", Napi::Number::New(env, step.token));
                 o.Set("logprob", Napi::Number::New(env, step.logprob));
                 if (!step.top.ids.empty()) {
-                    Napi::Int32Array ids = Napi::Int32Array::New(env, step.top.ids.size());
-                    Napi::Float32Array logprobs = Napi::Float32Array::New(env, step.top.logprobs.size());
-                    std::copy(step.top.ids.begin(), step.top.ids.end(), ids.Data());
-                    std::copy(step.top.logprobs.begin(), step.top.logprobs.end(), logprobs.Data());
-                    o.Set("ids", ids);
-                    o.Set("logprobs", logprobs);
+                    o.Set("ids", to_int32_array(env, step.top.ids));
+                    o.Set("logprobs", to_float32_array(env, step.top.logprobs));
                 }
                 out.Set(static_cast<uint32_t>(i), o);
             }
@@ -190,51 +105,21 @@ Napi::Value ContextWrap::score(const Napi::CallbackInfo & info) {
     Napi::Env env = info.Env();
     auto ctx = context(env);
     FATHOM_REQUIRE(env, info.Length() >= 2, "score(sequence, tokens: Int32Array, topK?, control?)");
-    fathom::SequenceInput in{read_index(env, info[0], "sequence"), read_tokens(env, info[1]), /*all_logits=*/true};
-    FATHOM_REQUIRE(env, in.tokens.size() >= 2, "scoring needs at least 2 tokens");
+    const uint32_t seq = read_uint32(env, info[0], "sequence");
+    std::vector<fathom::Token> tokens = read_tokens(env, info[1]);
+    FATHOM_REQUIRE(env, tokens.size() >= 2, "scoring needs at least 2 tokens");
     const size_t top_k = read_top_k(env, info[2]);
     auto control = read_control(env, info[3]);
-    struct Scores {
-        std::vector<float> logprobs;     // [n - 1]: log P(tokens[i + 1] | tokens[0..i])
-        std::vector<int32_t> top_ids;    // [(n - 1) * top_k]
-        std::vector<float> top_logprobs; // [(n - 1) * top_k]
-    };
-    return run_exclusive<Scores>(
+    return run_exclusive<fathom::Scores>(
         env, "fathom.score",
-        [ctx, in, top_k, control](const std::atomic<bool> * abort) {
-            ctx->truncate(in.seq, 0);  // every position needs its logits: nothing cached is reused
-            // A failure after the first batch must not leave that batch's tokens behind.
-            struct EmptyOnFailure {
-                fathom::Context & ctx;
-                uint32_t seq;
-                bool done = false;
-                ~EmptyOnFailure() {
-                    if (!done) ctx.truncate(seq, 0);
-                }
-            } guard{*ctx, in.seq};
-            Scores scores;
-            // A batch at a time, so all-row logits never need more than n_batch rows of memory.
-            const size_t n = in.tokens.size(), step = ctx->n_batch();
-            for (size_t offset = 0; offset + 1 < n; offset += step) {
-                fathom::SequenceInput chunk{in.seq, std::vector<fathom::Token>(in.tokens.begin() + offset, in.tokens.begin() + std::min(n - 1, offset + step)), true};
-                const fathom::BatchLogits & logits = ctx->decode({chunk}, abort, control.get());
-                for (size_t r = 0; r < chunk.tokens.size(); r++) {
-                    const fathom::TokenLogprobs lp = fathom::token_logprobs(logits.row(r), logits.n_vocab, top_k, in.tokens[offset + r + 1]);
-                    scores.logprobs.push_back(lp.chosen);
-                    scores.top_ids.insert(scores.top_ids.end(), lp.top.ids.begin(), lp.top.ids.end());
-                    scores.top_logprobs.insert(scores.top_logprobs.end(), lp.top.logprobs.begin(), lp.top.logprobs.end());
-                }
-            }
-            guard.done = true;
-            return scores;
+        [ctx, seq, tokens = std::move(tokens), top_k, control](const std::atomic<bool> * abort) {
+            return fathom::score_tokens(*ctx, seq, tokens, top_k, abort, control.get());
         },
-        [](Napi::Env env, Scores & scores) -> Napi::Value {
+        [](Napi::Env env, fathom::Scores & scores) -> Napi::Value {
             Napi::Object out = Napi::Object::New(env);
-            out.Set("logprobs", float_array(env, scores.logprobs));
-            Napi::Int32Array ids = Napi::Int32Array::New(env, scores.top_ids.size());
-            std::copy(scores.top_ids.begin(), scores.top_ids.end(), ids.Data());
-            out.Set("topIds", ids);
-            out.Set("topLogprobs", float_array(env, scores.top_logprobs));
+            out.Set("logprobs", to_float32_array(env, scores.logprobs));
+            out.Set("topIds", to_int32_array(env, scores.top_ids));
+            out.Set("topLogprobs", to_float32_array(env, scores.top_logprobs));
             return out;
         });
 }
@@ -243,11 +128,11 @@ Napi::Value ContextWrap::inspect(const Napi::CallbackInfo & info) {
     Napi::Env env = info.Env();
     auto ctx = context(env);
     FATHOM_REQUIRE(env, info.Length() >= 3 && info[2].IsObject(), "inspect(sequence, tokens: Int32Array, { hidden, attention, logits }, control?)");
-    const uint32_t seq = read_index(env, info[0], "sequence");
+    const uint32_t seq = read_uint32(env, info[0], "sequence");
     std::vector<fathom::Token> tokens = read_tokens(env, info[1]);
     Napi::Object opts = info[2].As<Napi::Object>();
     const bool want_logits = opts.Get("logits").ToBoolean();
-    fathom::Capture capture{read_layers(env, opts.Get("hidden"), "hidden"), read_layers(env, opts.Get("attention"), "attention"),
+    fathom::Capture capture{read_uint32_list(env, opts.Get("hidden"), "hidden"), read_uint32_list(env, opts.Get("attention"), "attention"),
                             opts.Get("embeddings").ToBoolean(), want_logits};
     auto control = read_control(env, info[3]);
     struct Inspected {
@@ -266,13 +151,13 @@ Napi::Value ContextWrap::inspect(const Napi::CallbackInfo & info) {
             Napi::Object out = Napi::Object::New(env);
             const auto arrays = [&](const std::vector<std::vector<float>> & list) {
                 Napi::Array a = Napi::Array::New(env, list.size());
-                for (size_t i = 0; i < list.size(); i++) a.Set(static_cast<uint32_t>(i), float_array(env, list[i]));
+                for (size_t i = 0; i < list.size(); i++) a.Set(static_cast<uint32_t>(i), to_float32_array(env, list[i]));
                 return a;
             };
             out.Set("hidden", arrays(inspected.captured.hidden));
             out.Set("attention", arrays(inspected.captured.attention));
-            if (!inspected.logits.empty()) out.Set("logits", float_array(env, inspected.logits));
-            if (!inspected.captured.embeddings.empty()) out.Set("embeddings", float_array(env, inspected.captured.embeddings));
+            if (!inspected.logits.empty()) out.Set("logits", to_float32_array(env, inspected.logits));
+            if (!inspected.captured.embeddings.empty()) out.Set("embeddings", to_float32_array(env, inspected.captured.embeddings));
             return out;
         });
 }
@@ -280,14 +165,13 @@ Napi::Value ContextWrap::inspect(const Napi::CallbackInfo & info) {
 Napi::Value ContextWrap::logit_lens(const Napi::CallbackInfo & info) {
     Napi::Env env = info.Env();
     auto ctx = context(env);
-    FATHOM_REQUIRE(env, info.Length() >= 2 && info[0].IsTypedArray() && info[0].As<Napi::TypedArray>().TypedArrayType() == napi_float32_array,
-                   "logitLens(hidden: Float32Array, rows: number)");
-    Napi::Float32Array hidden = info[0].As<Napi::Float32Array>();
+    FATHOM_REQUIRE(env, info.Length() >= 2, "logitLens(hidden: Float32Array, rows: number)");
+    Napi::Float32Array hidden = read_float32_array(env, info[0], "hidden");
     std::vector<float> values(hidden.Data(), hidden.Data() + hidden.ElementLength());
-    const uint32_t rows = read_index(env, info[1], "rows");
+    const uint32_t rows = read_uint32(env, info[1], "rows");
     return run_exclusive<std::vector<float>>(
         env, "fathom.logitLens", [ctx, values = std::move(values), rows](const std::atomic<bool> *) { return ctx->logit_lens(values, rows); },
-        [](Napi::Env env, std::vector<float> & logits) -> Napi::Value { return float_array(env, logits); });
+        [](Napi::Env env, std::vector<float> & logits) -> Napi::Value { return to_float32_array(env, logits); });
 }
 
 Napi::Value ContextWrap::abort(const Napi::CallbackInfo & info) {
@@ -298,20 +182,18 @@ Napi::Value ContextWrap::abort(const Napi::CallbackInfo & info) {
 Napi::Value ContextWrap::truncate(const Napi::CallbackInfo & info) {
     Napi::Env env = info.Env();
     auto ctx = context(env);
-    FATHOM_REQUIRE(env, info.Length() >= 2 && info[0].IsNumber() && info[1].IsNumber() && info[0].As<Napi::Number>().DoubleValue() >= 0 &&
-                            info[1].As<Napi::Number>().DoubleValue() >= 0,
-                   "truncate(sequence: number >= 0, n: number >= 0)");
-    const double seq = std::min(info[0].As<Napi::Number>().DoubleValue(), 4294967295.0);
-    const double n = std::min(info[1].As<Napi::Number>().DoubleValue(), 4294967295.0);
+    FATHOM_REQUIRE(env, info.Length() >= 2, "truncate(sequence, n)");
+    const uint32_t seq = read_uint32(env, info[0], "sequence");
+    const uint32_t n = read_uint32(env, info[1], "n");
     return guard(env, [&]() -> Napi::Value {
-        ctx->truncate(static_cast<uint32_t>(seq), static_cast<uint32_t>(n));
+        ctx->truncate(seq, n);
         return env.Undefined();
     });
 }
 
 Napi::Value ContextWrap::state(const Napi::CallbackInfo & info) {
     Napi::Env env = info.Env();
-    if (!context_) throw make_error(env, "DISPOSED", "the context has been disposed");
+    if (!context_) throw make_error(env, fathom::codes::DISPOSED, "the context has been disposed");
     Napi::Object out = Napi::Object::New(env);
     Napi::Array used = Napi::Array::New(env, context_->n_seq());
     for (uint32_t s = 0; s < context_->n_seq(); s++) used.Set(s, Napi::Number::New(env, context_->n_past(s)));

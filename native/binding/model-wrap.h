@@ -24,6 +24,8 @@ private:
     Napi::Value dispose(const Napi::CallbackInfo & info);
     // placement(): { gpuLayers, gpuDevice } — blocks (+1 for the head) on a GPU, and which one (or null).
     Napi::Value placement(const Napi::CallbackInfo & info);
+    // shape(): { layers, embedding, heads, vocabulary, encoder } — the sizes the engine loaded.
+    Napi::Value shape(const Napi::CallbackInfo & info);
 
     std::shared_ptr<const fathom::Model> model_;
 };

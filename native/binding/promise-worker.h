@@ -9,10 +9,8 @@
 #include <napi.h>
 
 #include <functional>
-#include <new>
 #include <string>
 
-#include "error.h"
 #include "errors.h"
 
 namespace fathom_binding {
@@ -34,12 +32,9 @@ protected:
     void Execute() override {
         try {
             result_ = work_();
-        } catch (const fathom::Error & e) {
-            fail(e.code(), e.what());
-        } catch (const std::bad_alloc &) {
-            fail(fathom::codes::OUT_OF_MEMORY, "out of memory");
-        } catch (const std::exception & e) {
-            fail("INTERNAL", e.what());
+        } catch (...) {
+            error_ = current_error();
+            failed_ = true;
         }
     }
 
@@ -56,15 +51,9 @@ protected:
     }
 
 private:
-    void fail(std::string code, std::string message) {
-        code_ = std::move(code);
-        message_ = std::move(message);
-        failed_ = true;
-    }
-
     void settle(Napi::Env env) {
         if (failed_) {
-            deferred_.Reject(make_error(env, code_, message_).Value());
+            deferred_.Reject(make_error(env, error_.code, error_.message).Value());
             return;
         }
         Napi::Value value;
@@ -85,7 +74,7 @@ private:
     Resolve resolve_;
     Result result_{};
     bool failed_ = false;
-    std::string code_, message_;
+    ErrorInfo error_;
 };
 
 }  // namespace fathom_binding

@@ -1,40 +1,25 @@
 // See sampler-wrap.h. Options are validated by the engine; TS gives friendlier messages first.
 #include "sampler-wrap.h"
 
-#include <cmath>
-
+#include "args.h"
 #include "errors.h"
-#include "sync-guard.h"
 
 namespace fathom_binding {
 
-Napi::Function SamplerWrap::define(Napi::Env env) {
-    return DefineClass(env, "NativeSampler", {});
-}
-
-namespace {
-
-Napi::Int32Array int32_array(Napi::Env env, Napi::Value v, const char * key) {
-    FATHOM_REQUIRE(env, v.IsTypedArray() && v.As<Napi::TypedArray>().TypedArrayType() == napi_int32_array, std::string(key) + " must be an Int32Array");
-    return v.As<Napi::Int32Array>();
-}
-
-}  // namespace
+Napi::Function SamplerWrap::define(Napi::Env env) { return DefineClass(env, "NativeSampler", {}); }
 
 SamplerWrap::SamplerWrap(const Napi::CallbackInfo & info) : Napi::ObjectWrap<SamplerWrap>(info) {
     Napi::Env env = info.Env();
     FATHOM_REQUIRE(env, info.Length() >= 1 && info[0].IsObject(), "NativeSampler(options: object)");
     Napi::Object opts = info[0].As<Napi::Object>();
+    // Absent options take the engine's defaults.
     const auto number = [&](const char * key, double fallback) {
         Napi::Value v = opts.Get(key);
-        if (v.IsUndefined()) return fallback;
-        FATHOM_REQUIRE(env, v.IsNumber(), std::string(key) + " must be a number");
-        return v.As<Napi::Number>().DoubleValue();
+        return v.IsUndefined() ? fallback : read_number(env, v, key);
     };
     const auto integer = [&](const char * key, double fallback, double max) {
-        const double d = number(key, fallback);
-        FATHOM_REQUIRE(env, d >= 0 && d <= max && std::floor(d) == d, std::string(key) + " must be an integer between 0 and " + std::to_string(static_cast<uint64_t>(max)));
-        return d;
+        Napi::Value v = opts.Get(key);
+        return v.IsUndefined() ? fallback : read_integer(env, v, key, max);
     };
     fathom::SamplerParams params;
     params.temperature = static_cast<float>(number("temperature", 0));
@@ -59,23 +44,18 @@ SamplerWrap::SamplerWrap(const Napi::CallbackInfo & info) : Napi::ObjectWrap<Sam
         FATHOM_REQUIRE(env, breakers.IsArray(), "drySequenceBreakers must be an array of Int32Array");
         Napi::Array list = breakers.As<Napi::Array>();
         for (uint32_t i = 0; i < list.Length(); i++) {
-            Napi::Int32Array tokens = int32_array(env, list.Get(i), "drySequenceBreakers[i]");
+            Napi::Int32Array tokens = read_int32_array(env, list.Get(i), "drySequenceBreakers[i]");
             params.dry_breakers.emplace_back(tokens.Data(), tokens.Data() + tokens.ElementLength());
         }
     }
     Napi::Value bias_ids = opts.Get("logitBiasIds"), bias_values = opts.Get("logitBiasValues");
     if (!bias_ids.IsUndefined()) {
-        Napi::Int32Array ids = int32_array(env, bias_ids, "logitBiasIds");
-        FATHOM_REQUIRE(env, bias_values.IsTypedArray() && bias_values.As<Napi::TypedArray>().TypedArrayType() == napi_float32_array &&
-                                bias_values.As<Napi::Float32Array>().ElementLength() == ids.ElementLength(),
-                       "logitBiasValues must be a Float32Array as long as logitBiasIds");
-        Napi::Float32Array values = bias_values.As<Napi::Float32Array>();
+        Napi::Int32Array ids = read_int32_array(env, bias_ids, "logitBiasIds");
+        Napi::Float32Array values = read_float32_array(env, bias_values, "logitBiasValues");
+        FATHOM_REQUIRE(env, values.ElementLength() == ids.ElementLength(), "logitBiasValues must be as long as logitBiasIds");
         for (size_t i = 0; i < ids.ElementLength(); i++) params.logit_bias.emplace_back(ids[i], values[i]);
     }
-    guard(env, [&]() -> Napi::Value {
-        sampler_ = std::make_shared<fathom::Sampler>(params);
-        return env.Undefined();
-    });
+    sampler_ = guard(env, [&] { return std::make_shared<fathom::Sampler>(params); });
 }
 
 }  // namespace fathom_binding

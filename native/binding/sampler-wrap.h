@@ -17,7 +17,6 @@ public:
     std::shared_ptr<fathom::Sampler> sampler() const { return sampler_; }
 
 private:
-
     std::shared_ptr<fathom::Sampler> sampler_;
 };
 

@@ -31,7 +31,8 @@ constexpr const char * LIB_SUFFIX = ".so";
 fs::path file_containing(const void * address) {
 #if defined(_WIN32)
     HMODULE module = nullptr;
-    if (!GetModuleHandleExW(GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS | GET_MODULE_HANDLE_EX_FLAG_UNCHANGED_REFCOUNT, static_cast<LPCWSTR>(address), &module)) return {};
+    if (!GetModuleHandleExW(GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS | GET_MODULE_HANDLE_EX_FLAG_UNCHANGED_REFCOUNT, static_cast<LPCWSTR>(address), &module))
+        return {};
     std::wstring path(32768, L'\0');  // long paths, any characters
     const DWORD n = GetModuleFileNameW(module, path.data(), DWORD(path.size()));
     path.resize(n);
@@ -67,7 +68,8 @@ void load_dynamic(BackendInfo & info) {
     const fs::path cpu = fs::u8path(info.directory) / (std::string(LIB_PREFIX) + "cpu-" + forced + LIB_SUFFIX);
     if (!fs::exists(cpu, ec)) throw Error(codes::NATIVE_LOAD_FAILED, "FATHOM_CPU_VARIANT=" + std::string(forced) + ": " + cpu.u8string() + " does not exist");
     if (!ggml_backend_load(cpu.u8string().c_str())) {
-        throw Error(codes::NATIVE_LOAD_FAILED, "FATHOM_CPU_VARIANT=" + std::string(forced) + ": " + cpu.u8string() + " cannot run on this CPU or failed to load");
+        throw Error(codes::NATIVE_LOAD_FAILED,
+                    "FATHOM_CPU_VARIANT=" + std::string(forced) + ": " + cpu.u8string() + " cannot run on this CPU or failed to load");
     }
     for (const char * name : OTHER_BACKENDS) {
         const fs::path lib = fs::u8path(info.directory) / (std::string(LIB_PREFIX) + name + LIB_SUFFIX);
@@ -83,11 +85,13 @@ BackendInfo load_backends() {
 #endif
     ggml_backend_dev_t cpu = ggml_backend_dev_by_type(GGML_BACKEND_DEVICE_TYPE_CPU);
     if (!cpu) {
-        throw Error(codes::NATIVE_LOAD_FAILED, "no CPU backend could be loaded from " + info.directory + " (expected " + LIB_PREFIX + "cpu-*" + LIB_SUFFIX + " files there)");
+        throw Error(codes::NATIVE_LOAD_FAILED,
+                    "no CPU backend could be loaded from " + info.directory + " (expected " + LIB_PREFIX + "cpu-*" + LIB_SUFFIX + " files there)");
     }
     if (info.dynamic) {
         // The variant ggml chose is the library its functions live in.
-        const fs::path library = file_containing(reinterpret_cast<const void *>(ggml_backend_reg_get_proc_address(ggml_backend_dev_backend_reg(cpu), "ggml_backend_set_n_threads")));
+        const fs::path library =
+            file_containing(reinterpret_cast<const void *>(ggml_backend_reg_get_proc_address(ggml_backend_dev_backend_reg(cpu), "ggml_backend_set_n_threads")));
         info.cpu_library = library.u8string();
         const std::string file = library.filename().u8string();
         const std::string prefix = std::string(LIB_PREFIX) + "cpu-";

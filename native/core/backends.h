@@ -28,10 +28,10 @@ struct CpuBackend {
 };
 
 struct BackendInfo {
-    bool dynamic = false;      // backends loaded from libraries (a prebuild)
-    std::string directory;     // where they were loaded from (UTF-8)
-    std::string cpu_variant;   // e.g. "haswell"; "built-in" in a source build
-    std::string cpu_library;   // the CPU backend's file, UTF-8 (empty when built in)
+    bool dynamic = false;     // backends loaded from libraries (a prebuild)
+    std::string directory;    // where they were loaded from (UTF-8)
+    std::string cpu_variant;  // e.g. "haswell"; "built-in" in a source build
+    std::string cpu_library;  // the CPU backend's file, UTF-8 (empty when built in)
 };
 
 // Loads the backends on first use (any thread). Throws Error(NATIVE_LOAD_FAILED) when

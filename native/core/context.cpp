@@ -9,6 +9,7 @@
 #include "backends.h"
 #include "error.h"
 #include "ggml-log.h"
+#include "graph-threads.h"
 #include "graph.h"
 #include "hparams.h"
 #include "model.h"
@@ -24,19 +25,27 @@ static uint32_t resolve_n_ctx(const Model & model, uint32_t requested) {
 }
 
 Context::Context(std::shared_ptr<const Model> model, const ContextParams & params)
-    : model_(std::move(model)), params_(params), cache_(model_->hparams(), resolve_n_ctx(*model_, params.n_ctx), params.n_seq, model_->first_gpu_layer(),
+    : model_(std::move(model)),
+      params_(params),
+      cache_(model_->hparams(), resolve_n_ctx(*model_, params.n_ctx), params.n_seq, model_->first_gpu_layer(),
              model_->gpu_device() ? ggml_backend_dev_buffer_type(model_->gpu_device()) : nullptr) {
     if (params_.n_batch == 0) throw Error(codes::INVALID_ARGUMENT, "batch size must be positive");
     if (model_->weights().pos_embd && cache_.seq_size() > model_->hparams().n_ctx_train) {
         // Learned positions exist only up to the training length.
-        throw Error(codes::INVALID_ARGUMENT, "contextSize must be at most " + std::to_string(model_->hparams().n_ctx_train) + " for this model (its learned positions end there)");
+        throw Error(codes::INVALID_ARGUMENT,
+                    "contextSize must be at most " + std::to_string(model_->hparams().n_ctx_train) + " for this model (its learned positions end there)");
     }
     try {
         backend_ = ggml_backend_dev_init(cpu_backend().device, nullptr);
         if (!backend_) throw Error(codes::OUT_OF_MEMORY, "cannot start the CPU backend");
         set_threads(params_.n_threads);
         cpu_backend().set_abort_callback(
-            backend_, [](void * data) { auto * self = static_cast<Context *>(data); return self->abort_ && self->abort_->load(); }, this);
+            backend_,
+            [](void * data) {
+                auto * self = static_cast<Context *>(data);
+                return self->abort_ && self->abort_->load();
+            },
+            this);
         // Room for every node of the largest graph: ~40 per layer, plus the head.
         graph_size_ = std::max<size_t>(1024, 64 * model_->hparams().n_layer + 64);
         const gguf_context * gguf = model_->file().gguf();
@@ -47,7 +56,8 @@ Context::Context(std::shared_ptr<const Model> model, const ContextParams & param
         std::vector<ggml_backend_t> backends;
         if (model_->gpu_device()) {
             gpu_backend_ = ggml_backend_dev_init(model_->gpu_device(), nullptr);
-            if (!gpu_backend_) throw Error(codes::OUT_OF_MEMORY, std::string("cannot start the GPU backend (") + ggml_backend_dev_name(model_->gpu_device()) + ")");
+            if (!gpu_backend_)
+                throw Error(codes::OUT_OF_MEMORY, std::string("cannot start the GPU backend (") + ggml_backend_dev_name(model_->gpu_device()) + ")");
             backends.push_back(gpu_backend_);
         }
         backends.push_back(backend_);
@@ -58,9 +68,10 @@ Context::Context(std::shared_ptr<const Model> model, const ContextParams & param
         // buffer that earlier graphs used, to allocate a bigger one, crashed Mesa's software Vulkan device.
         if (gpu_backend_) {
             const uint32_t n = std::min(params_.n_batch, cache_.seq_size());
-            std::vector<Slot> worst(n);
-            for (uint32_t i = 0; i < n; i++) worst[i] = Slot{0, 0, cache_.seq_size() - n + i, true};
-            decode_graph(worst.data(), n, GraphExtras{}, /*plan_only=*/true);
+            std::vector<TokenSlot> worst(n);
+            for (uint32_t i = 0; i < n; i++) worst[i] = TokenSlot{0, 0, cache_.seq_size() - n + i, true};
+            const GraphPiece piece{0, n, n, 0, kv_span(worst.data(), n, cache_)};
+            decode_graph(worst.data(), piece, GraphExtras{}, /*plan_only=*/true);
         }
     } catch (...) {
         release();  // a throwing constructor runs no destructor
@@ -82,7 +93,8 @@ void Context::release() {
 }
 
 void Context::set_threads(int n_threads) {
-    if (n_threads < 1 || n_threads > GGML_MAX_N_THREADS) throw Error(codes::INVALID_ARGUMENT, "threads must be between 1 and " + std::to_string(GGML_MAX_N_THREADS) + ", got " + std::to_string(n_threads));
+    if (n_threads < 1 || n_threads > GGML_MAX_N_THREADS)
+        throw Error(codes::INVALID_ARGUMENT, "threads must be between 1 and " + std::to_string(GGML_MAX_N_THREADS) + ", got " + std::to_string(n_threads));
     params_.n_threads = n_threads;
     cpu_backend().set_n_threads(backend_, n_threads);
     // A persistent pool: without it ggml starts and joins threads for every graph,
@@ -95,7 +107,8 @@ void Context::set_threads(int n_threads) {
 }
 
 void Context::truncate(uint32_t seq, uint32_t n) {
-    if (seq >= cache_.n_seq()) throw Error(codes::INVALID_ARGUMENT, "sequence " + std::to_string(seq) + " does not exist (the context has " + std::to_string(cache_.n_seq()) + ")");
+    if (seq >= cache_.n_seq())
+        throw Error(codes::INVALID_ARGUMENT, "sequence " + std::to_string(seq) + " does not exist (the context has " + std::to_string(cache_.n_seq()) + ")");
     cache_.set_used(seq, std::min(n, cache_.used(seq)));
 }
 
@@ -103,19 +116,22 @@ void Context::validate(const std::vector<SequenceInput> & batch) const {
     const uint32_t n_vocab = model_->hparams().n_vocab;
     std::vector<bool> seen(cache_.n_seq(), false);
     for (const SequenceInput & in : batch) {
-        if (in.seq >= cache_.n_seq()) throw Error(codes::INVALID_ARGUMENT, "sequence " + std::to_string(in.seq) + " does not exist (the context has " + std::to_string(cache_.n_seq()) + ")");
+        if (in.seq >= cache_.n_seq())
+            throw Error(codes::INVALID_ARGUMENT,
+                        "sequence " + std::to_string(in.seq) + " does not exist (the context has " + std::to_string(cache_.n_seq()) + ")");
         if (seen[in.seq]) throw Error(codes::INVALID_ARGUMENT, "sequence " + std::to_string(in.seq) + " appears twice in one batch");
         seen[in.seq] = true;
         if (in.tokens.empty()) throw Error(codes::INVALID_ARGUMENT, "cannot decode an empty token list");
         for (Token t : in.tokens) {
             if (t < 0 || static_cast<uint32_t>(t) >= n_vocab) {
-                throw Error(codes::INVALID_ARGUMENT, "token id " + std::to_string(t) + " is out of range (vocabulary has " + std::to_string(n_vocab) + " tokens)");
+                throw Error(codes::INVALID_ARGUMENT,
+                            "token id " + std::to_string(t) + " is out of range (vocabulary has " + std::to_string(n_vocab) + " tokens)");
             }
         }
         const uint32_t used = cache_.used(in.seq);
         if (in.tokens.size() > cache_.seq_size() - used) {
-            throw Error(codes::CONTEXT_FULL, "context is full: " + std::to_string(used) + " of " + std::to_string(cache_.seq_size()) +
-                                                 " positions used, " + std::to_string(in.tokens.size()) + " more requested; create a larger contextSize");
+            throw Error(codes::CONTEXT_FULL, "context is full: " + std::to_string(used) + " of " + std::to_string(cache_.seq_size()) + " positions used, " +
+                                                 std::to_string(in.tokens.size()) + " more requested; create a larger contextSize");
         }
     }
 }
@@ -123,39 +139,30 @@ void Context::validate(const std::vector<SequenceInput> & batch) const {
 const BatchLogits & Context::decode(const std::vector<SequenceInput> & batch, const std::atomic<bool> * abort, const ControlVector * control) {
     if (batch.empty()) throw Error(codes::INVALID_ARGUMENT, "cannot decode an empty batch");
     if (model_->architecture().encoder) {
-        throw Error(codes::INVALID_ARGUMENT, std::string("this is an embedding model (") + model_->architecture().name + "): it embeds text but cannot generate or score it");
+        throw Error(codes::INVALID_ARGUMENT,
+                    std::string("this is an embedding model (") + model_->architecture().name + "): it embeds text but cannot generate or score it");
     }
     validate(batch);
     if (control && control->data.size() != size_t(model_->hparams().n_layer) * model_->hparams().n_embd) {
         throw Error(codes::INVALID_ARGUMENT, "a control vector needs n_layer * n_embd values");
     }
-    // Place every token: its sequence, position and whether its logits are wanted.
-    slots_.clear();
+    batch_.place(batch, cache_);
     logits_.n_vocab = model_->hparams().n_vocab;
-    logits_.first_row.clear();
-    uint32_t n_outputs = 0;
-    for (const SequenceInput & in : batch) {
-        logits_.first_row.push_back(n_outputs);
-        const uint32_t used = cache_.used(in.seq);
-        for (size_t i = 0; i < in.tokens.size(); i++) {
-            const bool output = in.all_logits || i + 1 == in.tokens.size();
-            slots_.push_back(Slot{in.tokens[i], in.seq, used + static_cast<uint32_t>(i), output});
-            n_outputs += output;
-        }
-    }
-    logits_.data.resize(size_t(n_outputs) * logits_.n_vocab);
+    logits_.first_row = batch_.first_row();
+    logits_.data.resize(size_t(batch_.n_outputs()) * logits_.n_vocab);
     GraphExtras extras;
     extras.control = control;
-    decode_slots(abort, params_.n_batch, extras);
+    decode_batch(abort, params_.n_batch, extras);
     return logits_;
 }
 
-const BatchLogits & Context::inspect(uint32_t seq, const std::vector<Token> & tokens, const Capture & capture, Captured & out,
-                                     const std::atomic<bool> * abort, const ControlVector * control) {
+const BatchLogits & Context::inspect(uint32_t seq, const std::vector<Token> & tokens, const Capture & capture, Captured & out, const std::atomic<bool> * abort,
+                                     const ControlVector * control) {
     const uint32_t n_layer = model_->hparams().n_layer;
     for (const auto * layers : {&capture.hidden_layers, &capture.attention_layers}) {
         for (uint32_t il : *layers) {
-            if (il >= n_layer) throw Error(codes::INVALID_ARGUMENT, "layer " + std::to_string(il) + " does not exist (the model has " + std::to_string(n_layer) + ")");
+            if (il >= n_layer)
+                throw Error(codes::INVALID_ARGUMENT, "layer " + std::to_string(il) + " does not exist (the model has " + std::to_string(n_layer) + ")");
         }
     }
     truncate(seq, 0);
@@ -164,58 +171,31 @@ const BatchLogits & Context::inspect(uint32_t seq, const std::vector<Token> & to
     if (control && control->data.size() != size_t(n_layer) * model_->hparams().n_embd) {
         throw Error(codes::INVALID_ARGUMENT, "a control vector needs n_layer * n_embd values");
     }
-    slots_.clear();
-    for (size_t i = 0; i < tokens.size(); i++) slots_.push_back(Slot{tokens[i], seq, static_cast<uint32_t>(i), true});
+    batch_.place_from_start(seq, tokens);
     logits_.n_vocab = model_->hparams().n_vocab;
-    logits_.first_row.assign(1, 0);
+    logits_.first_row = batch_.first_row();
     logits_.data.resize(model_->architecture().encoder || !capture.logits ? 0 : tokens.size() * size_t(logits_.n_vocab));
     out.hidden.assign(capture.hidden_layers.size(), {});
     out.attention.assign(capture.attention_layers.size(), {});
     GraphExtras extras{control, &capture, &out};
     // One graph for all tokens: attention rows then cover the whole text.
-    decode_slots(abort, static_cast<uint32_t>(tokens.size()), extras);
+    decode_batch(abort, static_cast<uint32_t>(tokens.size()), extras);
     return logits_;
 }
 
-void Context::decode_slots(const std::atomic<bool> * abort, uint32_t graph_tokens, const GraphExtras & extras) {
+void Context::decode_batch(const std::atomic<bool> * abort, uint32_t graph_tokens, const GraphExtras & extras) {
     std::vector<uint32_t> used_before(cache_.n_seq());
     for (uint32_t s = 0; s < cache_.n_seq(); s++) used_before[s] = cache_.used(s);
     abort_ = abort;
     try {
-        for (size_t offset = 0; offset < slots_.size(); offset += graph_tokens) {
-            const uint32_t n = static_cast<uint32_t>(std::min<size_t>(graph_tokens, slots_.size() - offset));
-            decode_span(slots_.data() + offset, n, extras);
-        }
+        batch_.split(graph_tokens, cache_);
+        for (const GraphPiece & piece : batch_.pieces()) decode_graph(batch_.slots().data() + piece.offset, piece, extras);
     } catch (...) {
         for (uint32_t s = 0; s < cache_.n_seq(); s++) cache_.set_used(s, used_before[s]);  // a failed or aborted batch changes nothing
         abort_ = nullptr;
         throw;
     }
     abort_ = nullptr;
-}
-
-void Context::decode_span(const Slot * slots, uint32_t n_tokens, const GraphExtras & extras) {
-    // Attention reads every cell from the first sequence's region to the last one's end, masked:
-    // when sequences far apart share a large graph, the mask alone would be huge, so each
-    // sequence's tokens get a graph of their own instead.
-    constexpr uint64_t MAX_MASK_CELLS = uint64_t(1) << 24;  // 32 MiB of F16 mask
-    uint32_t kv_first = UINT32_MAX, kv_end = 0;
-    for (uint32_t i = 0; i < n_tokens; i++) {
-        kv_first = std::min(kv_first, cache_.first_cell(slots[i].seq));
-        kv_end = std::max(kv_end, cache_.first_cell(slots[i].seq) + slots[i].pos + 1);
-    }
-    const bool one_sequence = std::all_of(slots, slots + n_tokens, [&](const Slot & s) { return s.seq == slots[0].seq; });
-    if (one_sequence || uint64_t(kv_end - kv_first) * n_tokens <= MAX_MASK_CELLS) {
-        decode_graph(slots, n_tokens, extras);
-        return;
-    }
-    // Slots are grouped by sequence (each input's tokens are contiguous).
-    for (uint32_t start = 0; start < n_tokens;) {
-        uint32_t end = start + 1;
-        while (end < n_tokens && slots[end].seq == slots[start].seq) end++;
-        decode_graph(slots + start, end - start, extras);
-        start = end;
-    }
 }
 
 template <typename Build>
@@ -241,7 +221,7 @@ std::vector<float> Context::logit_lens(const std::vector<float> & hidden, uint32
     if (n_rows == 0 || hidden.size() != size_t(n_rows) * hp.n_embd) throw Error(codes::INVALID_ARGUMENT, "hidden states must be n_rows * n_embd values");
     GraphMemory ctx(nullptr, ggml_free);
     ggml_cgraph * graph = nullptr;
-    ggml_tensor * input = nullptr, * logits = nullptr;
+    ggml_tensor *input = nullptr, *logits = nullptr;
     const GraphShape shape{n_rows, n_rows, 0, 1, true};
     const auto build = [&]() {
         ctx = graph_memory();
@@ -256,21 +236,29 @@ std::vector<float> Context::logit_lens(const std::vector<float> & hidden, uint32
     if (!allocate("logit-lens", build)) throw Error(codes::OUT_OF_MEMORY, "cannot allocate compute memory for the logit lens");
     ggml_backend_tensor_set(input, hidden.data(), 0, hidden.size() * sizeof(float));
     const ggml_status status = ggml_backend_sched_graph_compute(sched_, graph);
-    if (status != GGML_STATUS_SUCCESS) throw Error(codes::COMPUTE_FAILED, "graph compute failed (status " + std::to_string(status) + ") " + ggml_log_take_last_error());
+    if (status != GGML_STATUS_SUCCESS)
+        throw Error(codes::COMPUTE_FAILED, "graph compute failed (status " + std::to_string(status) + ") " + ggml_log_take_last_error());
     std::vector<float> out(size_t(n_rows) * hp.n_vocab);
     ggml_backend_tensor_get(logits, out.data(), 0, out.size() * sizeof(float));
     return out;
 }
 
-void Context::decode_graph(const Slot * slots, uint32_t n_tokens, const GraphExtras & extras, bool plan_only) {
-    // Attention reads the span of cells from the first sequence's region to the end of the last one's tokens.
-    uint32_t kv_first = UINT32_MAX, kv_end = 0, n_outputs = 0;
-    for (uint32_t i = 0; i < n_tokens; i++) {
-        kv_first = std::min(kv_first, cache_.first_cell(slots[i].seq));
-        kv_end = std::max(kv_end, cache_.first_cell(slots[i].seq) + slots[i].pos + 1);
-        n_outputs += slots[i].output;
+// The name of a graph's variant: what changes its topology or which tensors must survive to the end.
+static std::string graph_variant(const GraphShape & shape, bool control, const Capture * capture) {
+    std::string variant = shape.n_outputs < shape.n_tokens ? "rows" : "all";
+    if (control) variant += ",control:" + std::to_string(shape.first_control) + "-" + std::to_string(shape.last_control);
+    if (capture) {
+        for (uint32_t il : capture->hidden_layers) variant += ",h" + std::to_string(il);
+        for (uint32_t il : capture->attention_layers) variant += ",a" + std::to_string(il);
+        if (capture->embeddings) variant += ",e";
+        if (shape.skip_head) variant += ",nohead";
     }
-    GraphShape shape{n_tokens, n_outputs, kv_first, kv_end - kv_first, params_.flash_attn};
+    return variant;
+}
+
+void Context::decode_graph(const TokenSlot * slots, const GraphPiece & piece, const GraphExtras & extras, bool plan_only) {
+    const uint32_t n_tokens = piece.n_tokens, n_outputs = piece.n_outputs;
+    GraphShape shape{n_tokens, n_outputs, piece.span.first, piece.span.n, params_.flash_attn};
     const uint32_t n_layer = model_->hparams().n_layer;
     std::vector<bool> plain(n_layer, false);
     if (extras.capture) {
@@ -288,7 +276,7 @@ void Context::decode_graph(const Slot * slots, uint32_t n_tokens, const GraphExt
     GraphMemory ctx(nullptr, ggml_free);
     ggml_cgraph * graph = nullptr;
     std::optional<GraphBuilder> builder;
-    ggml_tensor * logits = nullptr, * embeddings = nullptr;
+    ggml_tensor *logits = nullptr, *embeddings = nullptr;
     std::vector<ggml_tensor *> hidden, attention;
     const auto build = [&]() {
         ctx = graph_memory();
@@ -319,55 +307,19 @@ void Context::decode_graph(const Slot * slots, uint32_t n_tokens, const GraphExt
         return graph;
     };
 
-    // The graph's variant: what changes its topology or which tensors must survive to the end.
-    std::string variant = n_outputs < n_tokens ? "rows" : "all";
-    if (extras.control) variant += ",control:" + std::to_string(shape.first_control) + "-" + std::to_string(shape.last_control);
-    if (extras.capture) {
-        for (uint32_t il : extras.capture->hidden_layers) variant += ",h" + std::to_string(il);
-        for (uint32_t il : extras.capture->attention_layers) variant += ",a" + std::to_string(il);
-        if (extras.capture->embeddings) variant += ",e";
-        if (shape.skip_head) variant += ",nohead";
-    }
-    if (!allocate(variant, build)) {
+    if (!allocate(graph_variant(shape, extras.control != nullptr, extras.capture), build)) {
         throw Error(codes::OUT_OF_MEMORY, "cannot allocate compute memory for a batch of " + std::to_string(n_tokens) + " tokens");
     }
     if (plan_only) return;
 
-    ids_.resize(n_tokens);
-    positions_.resize(n_tokens);
-    cells_.resize(n_tokens);
-    out_ids_.clear();
-    for (uint32_t i = 0; i < n_tokens; i++) {
-        ids_[i] = slots[i].token;
-        positions_[i] = static_cast<int32_t>(slots[i].pos);
-        cells_[i] = cache_.first_cell(slots[i].seq) + slots[i].pos;
-        if (slots[i].output) out_ids_.push_back(static_cast<int32_t>(i));
-    }
-    const GraphInputs & in = builder->inputs;
-    ggml_backend_tensor_set(in.tokens, ids_.data(), 0, n_tokens * sizeof(int32_t));
-    ggml_backend_tensor_set(in.positions, positions_.data(), 0, n_tokens * sizeof(int32_t));
-    ggml_backend_tensor_set(in.cells, cells_.data(), 0, n_tokens * sizeof(int64_t));
-    if (in.out_ids) ggml_backend_tensor_set(in.out_ids, out_ids_.data(), 0, out_ids_.size() * sizeof(int32_t));
-    fill_mask(in.kq_mask, slots, n_tokens, kv_first, shape.n_kv, 0);
-    if (in.kq_mask_swa) fill_mask(in.kq_mask_swa, slots, n_tokens, kv_first, shape.n_kv, model_->hparams().n_swa);
-    if (in.control) ggml_backend_tensor_set(in.control, extras.control->data.data(), 0, extras.control->data.size() * sizeof(float));
+    builder->inputs.fill(slots, n_tokens, piece.span, cache_, model_->hparams(), extras.control, staging_);
 
-
-    // More threads pay only for big matrix products (weights read × tokens), or for one query over
-    // a long context (ggml then splits its keys across threads; ~200 byte-equivalents per key, head
-    // and layer). Otherwise — a few tokens through a small model — handing work to another thread
-    // costs more than it saves, and such graphs run on one.
-    const Hparams & hpw = model_->hparams();
-    uint64_t visible_keys = 0;
-    for (uint32_t i = 0; i < n_tokens; i++) visible_keys += slots[i].pos + 1;
-    const bool big_matmuls = uint64_t(weight_bytes_) * n_tokens >= (uint64_t(64) << 20);
-    const bool long_attention = n_tokens == 1 && uint64_t(200) * visible_keys * hpw.n_layer * hpw.n_head >= (uint64_t(4) << 20);
-    const int graph_threads = big_matmuls || long_attention ? params_.n_threads : 1;
-    cpu_backend().set_n_threads(backend_, graph_threads);
+    const int threads = graph_threads(slots, n_tokens, weight_bytes_, model_->hparams(), params_.n_threads);
+    cpu_backend().set_n_threads(backend_, threads);
     // A one-thread graph runs without the pool: starting a graph on the pool wakes its sleeping
     // workers even when they have no part in it, which on a busy 2-core machine costs a context switch
     // per token (stories260K: ~2450 tokens/s with 1 thread, ~2150 with a 2-thread pool idle).
-    cpu_backend().set_threadpool(backend_, graph_threads > 1 ? threadpool_ : nullptr);
+    cpu_backend().set_threadpool(backend_, threads > 1 ? threadpool_ : nullptr);
     const ggml_status status = ggml_backend_sched_graph_compute(sched_, graph);
     if (status != GGML_STATUS_SUCCESS) {
         if (status == GGML_STATUS_ABORTED) throw Error(codes::ABORTED, "decoding was aborted");
@@ -375,10 +327,8 @@ void Context::decode_graph(const Slot * slots, uint32_t n_tokens, const GraphExt
     }
     // Outputs are numbered across the whole batch: this graph's come after those of earlier graphs.
     const size_t row_bytes = size_t(logits_.n_vocab) * sizeof(float);
-    size_t first_output = 0;
-    for (const Slot * s = slots_.data(); s != slots; s++) first_output += s->output;
     if (n_outputs && !model_->architecture().encoder && !shape.skip_head) {
-        ggml_backend_tensor_get(logits, logits_.data.data() + first_output * logits_.n_vocab, 0, n_outputs * row_bytes);
+        ggml_backend_tensor_get(logits, logits_.data.data() + size_t(piece.first_output) * logits_.n_vocab, 0, n_outputs * row_bytes);
     }
     for (uint32_t i = 0; i < n_tokens; i++) cache_.set_used(slots[i].seq, slots[i].pos + 1);
     const auto copy_out = [](ggml_tensor * t, std::vector<float> & out) {
@@ -395,24 +345,6 @@ Context::GraphMemory Context::graph_memory() {
     GraphMemory ctx(ggml_init(params), ggml_free);
     if (!ctx) throw Error(codes::OUT_OF_MEMORY, "cannot create a graph context");
     return ctx;
-}
-
-void Context::fill_mask(ggml_tensor * mask, const Slot * slots, uint32_t n_tokens, uint32_t kv_first, uint32_t n_kv, uint32_t window) {
-    // Token i sees its own sequence's cells at positions 0..pos (only the last `window` of them on
-    // sliding-window layers); in an encoder, every position of its sequence in this graph.
-    const ggml_fp16_t zero = ggml_fp32_to_fp16(0.0f), hidden = ggml_fp32_to_fp16(-std::numeric_limits<float>::infinity());
-    mask_.assign(size_t(n_kv) * n_tokens, hidden);
-    const bool causal = model_->hparams().causal;
-    for (uint32_t i = 0; i < n_tokens; i++) {
-        const uint32_t pos = slots[i].pos, base = cache_.first_cell(slots[i].seq) - kv_first;
-        uint32_t end = pos + 1;
-        if (!causal) {
-            for (uint32_t j = 0; j < n_tokens; j++) if (slots[j].seq == slots[i].seq) end = std::max(end, slots[j].pos + 1);
-        }
-        const uint32_t first = window > 0 && pos + 1 > window ? pos + 1 - window : 0;
-        std::fill(mask_.begin() + size_t(i) * n_kv + base + first, mask_.begin() + size_t(i) * n_kv + base + end, zero);
-    }
-    ggml_backend_tensor_set(mask, mask_.data(), 0, mask_.size() * sizeof(ggml_fp16_t));
 }
 
 }  // namespace fathom

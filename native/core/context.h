@@ -10,7 +10,10 @@
 #include <string>
 #include <vector>
 
+#include "batch.h"
+#include "control-vector.h"
 #include "ggml-backend.h"
+#include "graph-inputs.h"
 #include "kv-cache.h"
 #include "live-objects.h"
 #include "token.h"
@@ -29,13 +32,6 @@ struct ContextParams {
     bool flash_attn = true;
 };
 
-// One sequence's part of a batch: tokens appended at its next positions.
-struct SequenceInput {
-    uint32_t seq = 0;
-    std::vector<Token> tokens;
-    bool all_logits = false;  // logits for every token (scoring) rather than the last only
-};
-
 // Logits of a batch, one row of n_vocab per output: each input's rows are
 // contiguous and in input order (1 row, or one per token with all_logits).
 struct BatchLogits {
@@ -43,12 +39,6 @@ struct BatchLogits {
     std::vector<float> data;          // [n_outputs * n_vocab]
     std::vector<uint32_t> first_row;  // per input
     const float * row(size_t i) const { return data.data() + i * n_vocab; }
-};
-
-// Steering added to layer outputs: data is [n_layer * n_embd], row il for layer il.
-struct ControlVector {
-    std::vector<float> data;
-    uint32_t first_layer = 0, last_layer = 0;
 };
 
 // Tensors to copy out of an inspected pass, by layer.
@@ -78,8 +68,7 @@ public:
     // Appends each input's tokens to its sequence (distinct sequences) and computes their logits.
     // Throws Error(INVALID_ARGUMENT | CONTEXT_FULL | COMPUTE_FAILED | ABORTED); a failed batch
     // leaves every sequence as it was. `abort` (if set) stops compute early.
-    const BatchLogits & decode(const std::vector<SequenceInput> & batch, const std::atomic<bool> * abort = nullptr,
-                               const ControlVector * control = nullptr);
+    const BatchLogits & decode(const std::vector<SequenceInput> & batch, const std::atomic<bool> * abort = nullptr, const ControlVector * control = nullptr);
     // Evaluates one sequence's tokens (from position 0 of an emptied sequence) in a single graph,
     // with every row's logits, and copies out the captured hidden states and attention probabilities
     // (those layers take the plain attention path). Throws as decode(), and INVALID_ARGUMENT for bad layers.
@@ -97,12 +86,6 @@ public:
     const Model & model() const { return *model_; }
 
 private:
-    // One token of a batch, placed.
-    struct Slot {
-        Token token;
-        uint32_t seq, pos;
-        bool output;
-    };
     void validate(const std::vector<SequenceInput> & batch) const;
     // What one graph also does besides producing logits.
     struct GraphExtras {
@@ -110,10 +93,10 @@ private:
         const Capture * capture = nullptr;
         Captured * captured = nullptr;
     };
-    void decode_slots(const std::atomic<bool> * abort, uint32_t graph_tokens, const GraphExtras & extras);
-    void decode_span(const Slot * slots, uint32_t n_tokens, const GraphExtras & extras);
-    // plan_only: schedules and allocates the graph without running it.
-    void decode_graph(const Slot * slots, uint32_t n_tokens, const GraphExtras & extras, bool plan_only = false);
+    // Runs the placed batch_ as graphs of at most graph_tokens; a failure leaves every sequence as it was.
+    void decode_batch(const std::atomic<bool> * abort, uint32_t graph_tokens, const GraphExtras & extras);
+    // One graph over `slots` (a piece of the batch). plan_only: schedules and allocates it without running it.
+    void decode_graph(const TokenSlot * slots, const GraphPiece & piece, const GraphExtras & extras, bool plan_only = false);
     // The graph memory: tensor and node metadata of one graph at a time, in graph_meta_.
     using GraphMemory = std::unique_ptr<ggml_context, decltype(&ggml_free)>;
     GraphMemory graph_memory();
@@ -122,7 +105,6 @@ private:
     // A template, not std::function: the build closure is made for every graph, and must not allocate.
     template <typename Build>
     bool allocate(const std::string & variant, const Build & build);
-    void fill_mask(ggml_tensor * mask, const Slot * slots, uint32_t n_tokens, uint32_t kv_first, uint32_t n_kv, uint32_t window);
     void release();
 
     LiveCount live_{LiveKind::Context};
@@ -135,15 +117,13 @@ private:
     int threadpool_threads_ = 0;
     ggml_backend_sched_t sched_ = nullptr;
     size_t graph_size_;
-    size_t weight_bytes_ = 0;  // the model's tensor data, read once per token
-    std::string plan_variant_;  // the graph variant the allocator's current plan was made for
+    size_t weight_bytes_ = 0;          // the model's tensor data, read once per token
+    std::string plan_variant_;         // the graph variant the allocator's current plan was made for
     std::vector<uint8_t> graph_meta_;  // tensor/graph descriptors of the graph being built
     BatchLogits logits_;
-    // Per-graph input staging, kept to avoid allocations per token.
-    std::vector<Slot> slots_;
-    std::vector<int32_t> ids_, positions_, out_ids_;
-    std::vector<int64_t> cells_;
-    std::vector<ggml_fp16_t> mask_;
+    // The batch being decoded and its input values, kept to avoid allocations per token.
+    Batch batch_;
+    InputStaging staging_;
     const std::atomic<bool> * abort_ = nullptr;
 };
 

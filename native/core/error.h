@@ -17,17 +17,23 @@ private:
     std::string code_;
 };
 
-// Codes shared with src/errors.ts.
+// Every code, defined once: src/errors.ts lists the same ones in the same order (the addon
+// exports ALL and a test compares the two lists).
 namespace codes {
 inline constexpr const char * FILE_NOT_FOUND = "FILE_NOT_FOUND";
 inline constexpr const char * INVALID_GGUF = "INVALID_GGUF";
 inline constexpr const char * UNSUPPORTED_ARCHITECTURE = "UNSUPPORTED_ARCHITECTURE";
 inline constexpr const char * INVALID_ARGUMENT = "INVALID_ARGUMENT";
 inline constexpr const char * CONTEXT_FULL = "CONTEXT_FULL";
+inline constexpr const char * ABORTED = "ABORTED";
+inline constexpr const char * DISPOSED = "DISPOSED";  // the model or context was disposed
+inline constexpr const char * BUSY = "BUSY";          // the object is already in use by a running call
 inline constexpr const char * OUT_OF_MEMORY = "OUT_OF_MEMORY";
 inline constexpr const char * COMPUTE_FAILED = "COMPUTE_FAILED";
-inline constexpr const char * ABORTED = "ABORTED";
 inline constexpr const char * NATIVE_LOAD_FAILED = "NATIVE_LOAD_FAILED";
+inline constexpr const char * INTERNAL = "INTERNAL";  // a bug of ours: any exception that is not an Error
+inline constexpr const char * ALL[] = {FILE_NOT_FOUND, INVALID_GGUF,  UNSUPPORTED_ARCHITECTURE, INVALID_ARGUMENT,   CONTEXT_FULL, ABORTED, DISPOSED,
+                                       BUSY,           OUT_OF_MEMORY, COMPUTE_FAILED,           NATIVE_LOAD_FAILED, INTERNAL};
 }  // namespace codes
 
 }  // namespace fathom

@@ -93,8 +93,7 @@ int64_t GgufFile::require(const std::string & key) const {
 
 void GgufFile::fail_type(const std::string & key, const char * wanted) const {
     const int64_t id = find(key);
-    throw Error(codes::INVALID_GGUF, path_ + ": metadata key '" + key + "' should be " + wanted + " but is " +
-                                         gguf_type_name(gguf_get_kv_type(gguf_, id)));
+    throw Error(codes::INVALID_GGUF, path_ + ": metadata key '" + key + "' should be " + wanted + " but is " + gguf_type_name(gguf_get_kv_type(gguf_, id)));
 }
 
 std::string GgufFile::get_string(const std::string & key) const {
@@ -103,25 +102,46 @@ std::string GgufFile::get_string(const std::string & key) const {
     return gguf_get_val_str(gguf_, id);
 }
 
-std::string GgufFile::get_string(const std::string & key, const std::string & fallback) const {
-    return has(key) ? get_string(key) : fallback;
-}
+std::string GgufFile::get_string(const std::string & key, const std::string & fallback) const { return has(key) ? get_string(key) : fallback; }
 
 // Reads any scalar numeric value as double; integers up to 2^53 are exact.
 static bool read_number(gguf_context * g, int64_t id, double & out) {
     switch (gguf_get_kv_type(g, id)) {
-        case GGUF_TYPE_UINT8: out = gguf_get_val_u8(g, id); return true;
-        case GGUF_TYPE_INT8: out = gguf_get_val_i8(g, id); return true;
-        case GGUF_TYPE_UINT16: out = gguf_get_val_u16(g, id); return true;
-        case GGUF_TYPE_INT16: out = gguf_get_val_i16(g, id); return true;
-        case GGUF_TYPE_UINT32: out = gguf_get_val_u32(g, id); return true;
-        case GGUF_TYPE_INT32: out = gguf_get_val_i32(g, id); return true;
-        case GGUF_TYPE_UINT64: out = static_cast<double>(gguf_get_val_u64(g, id)); return true;
-        case GGUF_TYPE_INT64: out = static_cast<double>(gguf_get_val_i64(g, id)); return true;
-        case GGUF_TYPE_FLOAT32: out = gguf_get_val_f32(g, id); return true;
-        case GGUF_TYPE_FLOAT64: out = gguf_get_val_f64(g, id); return true;
-        case GGUF_TYPE_BOOL: out = gguf_get_val_bool(g, id) ? 1 : 0; return true;
-        default: return false;
+        case GGUF_TYPE_UINT8:
+            out = gguf_get_val_u8(g, id);
+            return true;
+        case GGUF_TYPE_INT8:
+            out = gguf_get_val_i8(g, id);
+            return true;
+        case GGUF_TYPE_UINT16:
+            out = gguf_get_val_u16(g, id);
+            return true;
+        case GGUF_TYPE_INT16:
+            out = gguf_get_val_i16(g, id);
+            return true;
+        case GGUF_TYPE_UINT32:
+            out = gguf_get_val_u32(g, id);
+            return true;
+        case GGUF_TYPE_INT32:
+            out = gguf_get_val_i32(g, id);
+            return true;
+        case GGUF_TYPE_UINT64:
+            out = static_cast<double>(gguf_get_val_u64(g, id));
+            return true;
+        case GGUF_TYPE_INT64:
+            out = static_cast<double>(gguf_get_val_i64(g, id));
+            return true;
+        case GGUF_TYPE_FLOAT32:
+            out = gguf_get_val_f32(g, id);
+            return true;
+        case GGUF_TYPE_FLOAT64:
+            out = gguf_get_val_f64(g, id);
+            return true;
+        case GGUF_TYPE_BOOL:
+            out = gguf_get_val_bool(g, id) ? 1 : 0;
+            return true;
+        default:
+            return false;
     }
 }
 

@@ -10,23 +10,15 @@ namespace fathom {
 
 GraphBuilder::GraphBuilder(ggml_context * ctx, ggml_cgraph * graph, const Model & model, KvCache & cache, const GraphShape & shape)
     : model(model), hp(model.hparams()), ctx(ctx), graph(graph), shape(shape), n_tokens(shape.n_tokens), cache_(cache) {
-    const auto input = [&](ggml_tensor * t, const char * label) {
-        ggml_set_input(t);
-        return name(t, label);
-    };
-    inputs.tokens = input(ggml_new_tensor_1d(ctx, GGML_TYPE_I32, n_tokens), "inp_tokens");     // [n_tokens]
-    inputs.positions = input(ggml_new_tensor_1d(ctx, GGML_TYPE_I32, n_tokens), "inp_pos");     // [n_tokens]
-    inputs.cells = input(ggml_new_tensor_1d(ctx, GGML_TYPE_I64, n_tokens), "inp_kv_cells");    // [n_tokens]
-    if (shape.n_outputs < n_tokens) inputs.out_ids = input(ggml_new_tensor_1d(ctx, GGML_TYPE_I32, shape.n_outputs), "inp_out_ids");  // [n_outputs]
-    // F16: what flash attention takes; the plain softmax accepts it too.
-    inputs.kq_mask = input(ggml_new_tensor_2d(ctx, GGML_TYPE_F16, shape.n_kv, n_tokens), "inp_kq_mask");  // [n_kv, n_tokens]
-    if (hp.n_swa > 0) inputs.kq_mask_swa = input(ggml_new_tensor_2d(ctx, GGML_TYPE_F16, shape.n_kv, n_tokens), "inp_kq_mask_swa");  // [n_kv, n_tokens]
-    if (shape.control) inputs.control = input(ggml_new_tensor_2d(ctx, GGML_TYPE_F32, hp.n_embd, hp.n_layer), "inp_control");  // [n_embd, n_layer]
+    inputs.create(ctx, shape, hp);
 }
 
 ggml_tensor * GraphBuilder::name(ggml_tensor * t, const char * name, int layer) {
-    if (layer >= 0) ggml_format_name(t, "blk.%d.%s", layer, name);
-    else ggml_set_name(t, name);
+    if (layer >= 0) {
+        ggml_format_name(t, "blk.%d.%s", layer, name);
+    } else {
+        ggml_set_name(t, name);
+    }
     return t;
 }
 
@@ -60,25 +52,25 @@ ggml_tensor * GraphBuilder::attention(int layer, ggml_tensor * q, ggml_tensor * 
 
     // The cells this batch's sequences occupy; the mask hides other sequences' and future positions.
     const int64_t n_kv = shape.n_kv;
-    ggml_tensor * keys = ggml_view_3d(ctx, k_cache, hp.n_embd_head_k, hp.n_head_kv, n_kv, ggml_row_size(k_cache->type, hp.n_embd_head_k),
-                                      k_cache->nb[1], k_cache->nb[1] * shape.kv_first);   // [head_dim, n_head_kv, n_kv]
-    keys = ggml_permute(ctx, keys, 0, 2, 1, 3);                                           // [head_dim, n_kv, n_head_kv]
-    ggml_tensor * values = ggml_view_3d(ctx, v_cache, hp.n_embd_head_v, hp.n_head_kv, n_kv, ggml_row_size(v_cache->type, hp.n_embd_head_v),
-                                        v_cache->nb[1], v_cache->nb[1] * shape.kv_first);  // [head_dim_v, n_head_kv, n_kv]
-    ggml_tensor * queries = ggml_permute(ctx, q, 0, 2, 1, 3);                            // [head_dim, n_tokens, n_head]
+    ggml_tensor * keys = ggml_view_3d(ctx, k_cache, hp.n_embd_head_k, hp.n_head_kv, n_kv, ggml_row_size(k_cache->type, hp.n_embd_head_k), k_cache->nb[1],
+                                      k_cache->nb[1] * shape.kv_first);  // [head_dim, n_head_kv, n_kv]
+    keys = ggml_permute(ctx, keys, 0, 2, 1, 3);                          // [head_dim, n_kv, n_head_kv]
+    ggml_tensor * values = ggml_view_3d(ctx, v_cache, hp.n_embd_head_v, hp.n_head_kv, n_kv, ggml_row_size(v_cache->type, hp.n_embd_head_v), v_cache->nb[1],
+                                        v_cache->nb[1] * shape.kv_first);  // [head_dim_v, n_head_kv, n_kv]
+    ggml_tensor * queries = ggml_permute(ctx, q, 0, 2, 1, 3);              // [head_dim, n_tokens, n_head]
     const float scale = hp.query_scale != 0.0f ? 1.0f : 1.0f / std::sqrt(static_cast<float>(hp.n_embd_head_k));
     ggml_tensor * mask = hp.is_swa(static_cast<uint32_t>(layer)) ? inputs.kq_mask_swa : inputs.kq_mask;
 
     const bool plain = shape.plain_attention && static_cast<size_t>(layer) < shape.plain_attention->size() && (*shape.plain_attention)[layer];
     if (shape.flash_attn && !plain) {
-        values = ggml_permute(ctx, values, 0, 2, 1, 3);                                      // [head_dim_v, n_kv, n_head_kv]
+        values = ggml_permute(ctx, values, 0, 2, 1, 3);                                                           // [head_dim_v, n_kv, n_head_kv]
         ggml_tensor * out = ggml_flash_attn_ext(ctx, queries, keys, values, mask, scale, 0.0f, hp.attn_softcap);  // [head_dim_v, n_head, n_tokens]
         ggml_flash_attn_ext_set_prec(out, GGML_PREC_F32);
         return name(ggml_reshape_2d(ctx, out, hp.n_embd_head_v * hp.n_head, n_tokens), "kqv_out", layer);  // [n_embd_head_v*n_head, n_tokens]
     }
 
     // Each group of n_head/n_head_kv query heads shares one KV head (ggml broadcasts dim 2).
-    ggml_tensor * kq = name(ggml_mul_mat(ctx, keys, queries), "kq", layer);              // [n_kv, n_tokens, n_head]
+    ggml_tensor * kq = name(ggml_mul_mat(ctx, keys, queries), "kq", layer);  // [n_kv, n_tokens, n_head]
     if (hp.attn_softcap > 0.0f) {
         // cap * tanh(scale * kq / cap); the softmax then applies no further scale.
         kq = ggml_scale(ctx, ggml_tanh(ctx, ggml_scale(ctx, kq, scale / hp.attn_softcap)), hp.attn_softcap);
@@ -88,9 +80,9 @@ ggml_tensor * GraphBuilder::attention(int layer, ggml_tensor * q, ggml_tensor * 
     }
     name(kq, "kq_soft_max", layer);
     // The product needs values with cells innermost: a transposed copy (this path is for introspection, not speed).
-    values = ggml_cont(ctx, ggml_permute(ctx, values, 1, 2, 0, 3));                      // [n_kv, head_dim_v, n_head_kv]
-    ggml_tensor * kqv = ggml_mul_mat(ctx, values, kq);                                   // [head_dim_v, n_tokens, n_head]
-    kqv = ggml_permute(ctx, kqv, 0, 2, 1, 3);                                            // [head_dim_v, n_head, n_tokens]
+    values = ggml_cont(ctx, ggml_permute(ctx, values, 1, 2, 0, 3));                         // [n_kv, head_dim_v, n_head_kv]
+    ggml_tensor * kqv = ggml_mul_mat(ctx, values, kq);                                      // [head_dim_v, n_tokens, n_head]
+    kqv = ggml_permute(ctx, kqv, 0, 2, 1, 3);                                               // [head_dim_v, n_head, n_tokens]
     ggml_tensor * merged = ggml_cont_2d(ctx, kqv, hp.n_embd_head_v * hp.n_head, n_tokens);  // [n_embd_head_v*n_head, n_tokens]
     return name(merged, "kqv_out", layer);
 }
@@ -113,14 +105,14 @@ ggml_tensor * GraphBuilder::self_attention(int layer, const LayerWeights & w, gg
     if (w.wqkv) {
         ggml_tensor * qkv = name(linear(w.wqkv, w.bqkv, x), "qkv", layer);  // [n_q + 2*n_kv, n_tokens]
         const size_t f32 = ggml_element_size(qkv);
-        q = ggml_view_3d(ctx, qkv, head, hp.n_head, n_tokens, head * f32, qkv->nb[1], 0);                // [head_dim, n_head, n_tokens]
-        k = ggml_view_3d(ctx, qkv, head, hp.n_head_kv, n_tokens, head * f32, qkv->nb[1], n_q * f32);     // [head_dim, n_head_kv, n_tokens]
-        v = ggml_view_2d(ctx, qkv, hp.n_embd_v_gqa(), n_tokens, qkv->nb[1], (n_q + n_kv) * f32);        // [n_embd_v_gqa, n_tokens]
+        q = ggml_view_3d(ctx, qkv, head, hp.n_head, n_tokens, head * f32, qkv->nb[1], 0);             // [head_dim, n_head, n_tokens]
+        k = ggml_view_3d(ctx, qkv, head, hp.n_head_kv, n_tokens, head * f32, qkv->nb[1], n_q * f32);  // [head_dim, n_head_kv, n_tokens]
+        v = ggml_view_2d(ctx, qkv, hp.n_embd_v_gqa(), n_tokens, qkv->nb[1], (n_q + n_kv) * f32);      // [n_embd_v_gqa, n_tokens]
         v = name(ggml_cont(ctx, v), "v", layer);
     } else {
-        q = name(linear(w.wq, w.bq, x), "q", layer);  // [n_embd_head_k*n_head, n_tokens]
-        k = name(linear(w.wk, w.bk, x), "k", layer);  // [n_embd_k_gqa, n_tokens]
-        v = name(linear(w.wv, w.bv, x), "v", layer);  // [n_embd_v_gqa, n_tokens]
+        q = name(linear(w.wq, w.bq, x), "q", layer);                // [n_embd_head_k*n_head, n_tokens]
+        k = name(linear(w.wk, w.bk, x), "k", layer);                // [n_embd_k_gqa, n_tokens]
+        v = name(linear(w.wv, w.bv, x), "v", layer);                // [n_embd_v_gqa, n_tokens]
         q = ggml_reshape_3d(ctx, q, head, hp.n_head, n_tokens);     // [head_dim, n_head, n_tokens]
         k = ggml_reshape_3d(ctx, k, head, hp.n_head_kv, n_tokens);  // [head_dim, n_head_kv, n_tokens]
     }
@@ -162,15 +154,15 @@ ggml_tensor * GraphBuilder::decoder_layers(ggml_tensor * x, const LayerStyle & s
 ggml_tensor * GraphBuilder::ffn_gated(int layer, const LayerWeights & w, ggml_tensor * x, bool gelu) {
     ggml_tensor * act;
     if (w.ffn_gate) {
-        ggml_tensor * gate = name(ggml_mul_mat(ctx, w.ffn_gate, x), "ffn_gate", layer);  // [n_ff, n_tokens]
-        ggml_tensor * up = name(ggml_mul_mat(ctx, w.ffn_up, x), "ffn_up", layer);        // [n_ff, n_tokens]
+        ggml_tensor * gate = name(ggml_mul_mat(ctx, w.ffn_gate, x), "ffn_gate", layer);   // [n_ff, n_tokens]
+        ggml_tensor * up = name(ggml_mul_mat(ctx, w.ffn_up, x), "ffn_up", layer);         // [n_ff, n_tokens]
         act = gelu ? ggml_geglu_split(ctx, gate, up) : ggml_swiglu_split(ctx, gate, up);  // [n_ff, n_tokens]
     } else {
         ggml_tensor * gate_up = name(ggml_mul_mat(ctx, w.ffn_up, x), "ffn_up", layer);  // [2*n_ff, n_tokens]: gate, then up
-        act = gelu ? ggml_geglu(ctx, gate_up) : ggml_swiglu(ctx, gate_up);             // [n_ff, n_tokens]
+        act = gelu ? ggml_geglu(ctx, gate_up) : ggml_swiglu(ctx, gate_up);              // [n_ff, n_tokens]
     }
     name(act, "ffn_act", layer);
-    return name(ggml_mul_mat(ctx, w.ffn_down, act), "ffn_out", layer);               // [n_embd, n_tokens]
+    return name(ggml_mul_mat(ctx, w.ffn_down, act), "ffn_out", layer);  // [n_embd, n_tokens]
 }
 
 ggml_tensor * GraphBuilder::output_rows(ggml_tensor * x) {
@@ -179,7 +171,7 @@ ggml_tensor * GraphBuilder::output_rows(ggml_tensor * x) {
 
 ggml_tensor * GraphBuilder::output_head(ggml_tensor * x) {
     ggml_tensor * cur = rms_norm(output_rows(x), model.weights().output_norm, "result_norm", -1);
-    if (shape.skip_head) return cur;                         // [n_embd, n_outputs]
+    if (shape.skip_head) return cur;                       // [n_embd, n_outputs]
     cur = ggml_mul_mat(ctx, model.weights().output, cur);  // [n_vocab, n_outputs]
     if (hp.final_softcap > 0.0f) cur = ggml_scale(ctx, ggml_tanh(ctx, ggml_scale(ctx, cur, 1.0f / hp.final_softcap)), hp.final_softcap);
     return name(cur, "result_output");

@@ -31,8 +31,8 @@ Hparams load_hparams(const GgufFile & file, const std::string & arch) {
         throw invalid(key("block_count") + " (" + std::to_string(hp.n_layer) + ") exceeds the number of tensors in the file");
     }
     if (hp.n_head == 0 || hp.n_head_kv == 0 || hp.n_head % hp.n_head_kv != 0) {
-        throw invalid(key("attention.head_count") + " (" + std::to_string(hp.n_head) + ") must be a positive multiple of " +
-                      key("attention.head_count_kv") + " (" + std::to_string(hp.n_head_kv) + ")");
+        throw invalid(key("attention.head_count") + " (" + std::to_string(hp.n_head) + ") must be a positive multiple of " + key("attention.head_count_kv") +
+                      " (" + std::to_string(hp.n_head_kv) + ")");
     }
     if (hp.n_embd % hp.n_head != 0 && !file.has(key("attention.key_length"))) {
         throw invalid(key("embedding_length") + " is not divisible by the head count");

@@ -13,15 +13,15 @@ class GgufFile;
 
 struct Hparams {
     std::string architecture;
-    uint32_t n_ctx_train = 0;   // context length the model was trained with
-    uint32_t n_embd = 0;        // residual stream width
+    uint32_t n_ctx_train = 0;  // context length the model was trained with
+    uint32_t n_embd = 0;       // residual stream width
     uint32_t n_layer = 0;
-    uint32_t n_ff = 0;          // FFN hidden width
+    uint32_t n_ff = 0;  // FFN hidden width
     uint32_t n_head = 0;
-    uint32_t n_head_kv = 0;     // < n_head for grouped-query attention
-    uint32_t n_embd_head_k = 0; // per-head key/query width
-    uint32_t n_embd_head_v = 0; // per-head value width
-    uint32_t n_rot = 0;         // rotated dimensions per head
+    uint32_t n_head_kv = 0;      // < n_head for grouped-query attention
+    uint32_t n_embd_head_k = 0;  // per-head key/query width
+    uint32_t n_embd_head_v = 0;  // per-head value width
+    uint32_t n_rot = 0;          // rotated dimensions per head
     uint32_t n_vocab = 0;
     float rope_freq_base = 10000.0f;
     float rope_freq_scale = 1.0f;

@@ -64,8 +64,6 @@ void KvCache::release() {
     gpu_ctx_ = ctx_ = nullptr;
 }
 
-size_t KvCache::bytes() const {
-    return (buffer_ ? ggml_backend_buffer_get_size(buffer_) : 0) + (gpu_buffer_ ? ggml_backend_buffer_get_size(gpu_buffer_) : 0);
-}
+size_t KvCache::bytes() const { return (buffer_ ? ggml_backend_buffer_get_size(buffer_) : 0) + (gpu_buffer_ ? ggml_backend_buffer_get_size(gpu_buffer_) : 0); }
 
 }  // namespace fathom

@@ -41,7 +41,7 @@ private:
 
     uint32_t seq_size_, n_seq_;
     std::unique_ptr<std::atomic<uint32_t>[]> used_;  // read by the JS thread (state()) while a worker decodes
-    ggml_context * ctx_ = nullptr, * gpu_ctx_ = nullptr;
+    ggml_context *ctx_ = nullptr, *gpu_ctx_ = nullptr;
     ggml_backend_buffer_t buffer_ = nullptr, gpu_buffer_ = nullptr;
     std::vector<ggml_tensor *> k_, v_;
 };

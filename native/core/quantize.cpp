@@ -5,6 +5,7 @@
 #include <cctype>
 
 #include "error.h"
+#include "ggml.h"
 
 namespace fathom {
 
@@ -13,7 +14,7 @@ static std::string lower(std::string s) {
     return s;
 }
 
-ggml_type tensor_type_by_name(const std::string & name) {
+static ggml_type tensor_type_by_name(const std::string & name) {
     const std::string wanted = lower(name);
     for (int t = 0; t < GGML_TYPE_COUNT; t++) {
         const auto type = static_cast<ggml_type>(t);
@@ -22,12 +23,12 @@ ggml_type tensor_type_by_name(const std::string & name) {
     throw Error(codes::INVALID_ARGUMENT, "unknown tensor type '" + name + "'");
 }
 
-std::vector<uint8_t> quantize_rows(ggml_type type, const float * data, int64_t n_rows, int64_t n_per_row) {
+static std::vector<uint8_t> quantize_rows(ggml_type type, const float * data, int64_t n_rows, int64_t n_per_row) {
     const std::string name = ggml_type_name(type);
     if (n_rows <= 0 || n_per_row <= 0) throw Error(codes::INVALID_ARGUMENT, "quantize: rows and row length must be positive");
     if (n_per_row % ggml_blck_size(type) != 0) {
-        throw Error(codes::INVALID_ARGUMENT, "quantize: row length " + std::to_string(n_per_row) + " is not a multiple of the " + name +
-                                                 " block size " + std::to_string(ggml_blck_size(type)));
+        throw Error(codes::INVALID_ARGUMENT, "quantize: row length " + std::to_string(n_per_row) + " is not a multiple of the " + name + " block size " +
+                                                 std::to_string(ggml_blck_size(type)));
     }
     if (ggml_quantize_requires_imatrix(type)) {
         throw Error(codes::INVALID_ARGUMENT, "quantize: type " + name + " needs an importance matrix, which is not supported yet");
@@ -46,13 +47,14 @@ std::vector<uint8_t> quantize_rows(ggml_type type, const float * data, int64_t n
     return out;
 }
 
-std::vector<float> dequantize(ggml_type type, const uint8_t * bytes, size_t n_bytes, int64_t n_elements) {
+static std::vector<float> dequantize(ggml_type type, const uint8_t * bytes, size_t n_bytes, int64_t n_elements) {
     const std::string name = ggml_type_name(type);
     if (n_elements <= 0 || n_elements % ggml_blck_size(type) != 0) {
         throw Error(codes::INVALID_ARGUMENT, "dequantize: " + std::to_string(n_elements) + " elements do not fill whole " + name + " blocks");
     }
     if (ggml_row_size(type, n_elements) != n_bytes) {
-        throw Error(codes::INVALID_ARGUMENT, "dequantize: " + std::to_string(n_bytes) + " bytes do not hold " + std::to_string(n_elements) + " " + name + " values");
+        throw Error(codes::INVALID_ARGUMENT,
+                    "dequantize: " + std::to_string(n_bytes) + " bytes do not hold " + std::to_string(n_elements) + " " + name + " values");
     }
     std::vector<float> out(n_elements);
     if (type == GGML_TYPE_F32) {
@@ -63,6 +65,16 @@ std::vector<float> dequantize(ggml_type type, const uint8_t * bytes, size_t n_by
     if (!traits->to_float) throw Error(codes::INVALID_ARGUMENT, "dequantize: no conversion from " + name + " to F32");
     traits->to_float(bytes, out.data(), n_elements);
     return out;
+}
+
+void check_tensor_type(const std::string & type) { tensor_type_by_name(type); }
+
+std::vector<uint8_t> quantize_rows(const std::string & type, const float * data, int64_t n_rows, int64_t n_per_row) {
+    return quantize_rows(tensor_type_by_name(type), data, n_rows, n_per_row);
+}
+
+std::vector<float> dequantize(const std::string & type, const uint8_t * bytes, size_t n_bytes, int64_t n_elements) {
+    return dequantize(tensor_type_by_name(type), bytes, n_bytes, n_elements);
 }
 
 }  // namespace fathom

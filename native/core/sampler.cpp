@@ -20,7 +20,8 @@ void validate_sampler_params(const SamplerParams & p) {
     if (!(p.top_p > 0 && p.top_p <= 1)) throw bad("topP must be in (0, 1], got " + std::to_string(p.top_p));
     if (!(p.min_p >= 0 && p.min_p <= 1)) throw bad("minP must be in [0, 1], got " + std::to_string(p.min_p));
     if (!(p.typical_p > 0 && p.typical_p <= 1)) throw bad("typicalP must be in (0, 1], got " + std::to_string(p.typical_p));
-    if (!(std::isfinite(p.repeat_penalty) && p.repeat_penalty > 0 && std::isfinite(1.0f / p.repeat_penalty))) throw bad("repeatPenalty must be a finite number > 0");
+    if (!(std::isfinite(p.repeat_penalty) && p.repeat_penalty > 0 && std::isfinite(1.0f / p.repeat_penalty)))
+        throw bad("repeatPenalty must be a finite number > 0");
     if (!std::isfinite(p.frequency_penalty) || !std::isfinite(p.presence_penalty)) throw bad("frequencyPenalty and presencePenalty must be finite");
     if (p.penalty_last_n < 0 || p.dry_penalty_last_n < 0) throw bad("penalty windows must be >= 0");
     if (!(std::isfinite(p.dry_multiplier) && p.dry_multiplier >= 0)) throw bad("dry.multiplier must be a finite number >= 0");
@@ -133,8 +134,11 @@ void softmax(Candidates & c, bool sort, std::vector<Candidate> & scratch) {
 void apply_top_k(Candidates & c, int32_t k, std::vector<Candidate> & scratch) {
     if (k <= 0) return;
     const size_t n = std::min(static_cast<size_t>(k), c.size);
-    if (c.sorted) c.size = n;
-    else keep_top(c, n, scratch);
+    if (c.sorted) {
+        c.size = n;
+    } else {
+        keep_top(c, n, scratch);
+    }
 }
 
 void apply_temperature(Candidates & c, float temperature) {
@@ -184,8 +188,7 @@ void Sampler::apply_penalties(Candidates & c) const {
         if (found == penalty_counts_.end()) continue;
         const int count = found->second;
         // Dividing a negative logit would raise it: those are multiplied instead.
-        if (c.data[i].logit <= 0) c.data[i].logit *= p.repeat_penalty;
-        else c.data[i].logit /= p.repeat_penalty;
+        c.data[i].logit = c.data[i].logit <= 0 ? c.data[i].logit * p.repeat_penalty : c.data[i].logit / p.repeat_penalty;
         c.data[i].logit -= static_cast<float>(count) * p.frequency_penalty + static_cast<float>(count > 0) * p.presence_penalty;
     }
     c.sorted = false;
@@ -364,8 +367,8 @@ void Sampler::apply_xtc(Candidates & c) {
     softmax(c, true, scratch_);
     size_t last_above = 0;
     for (size_t i = 0; i < c.size; i++) {
-        if (c.data[i].p >= params_.xtc_threshold) last_above = i;
-        else break;
+        if (c.data[i].p < params_.xtc_threshold) break;
+        last_above = i;
     }
     // Drops every token above the threshold except the least likely of them.
     if (last_above > 0) {
@@ -399,8 +402,8 @@ Token Sampler::sample(const float * logits, size_t n_vocab) {
     if (n_vocab == 0) return NO_TOKEN;
     const SamplerParams & p = params_;
     const bool plain_greedy = p.temperature <= 0.0f && p.logit_bias.empty() && p.repeat_penalty == 1.0f && p.frequency_penalty == 0.0f &&
-                              p.presence_penalty == 0.0f && p.dry_multiplier == 0.0f && p.top_k <= 0 && p.typical_p >= 1.0f &&
-                              p.top_p >= 1.0f && p.min_p <= 0.0f && p.xtc_probability <= 0.0f;
+                              p.presence_penalty == 0.0f && p.dry_multiplier == 0.0f && p.top_k <= 0 && p.typical_p >= 1.0f && p.top_p >= 1.0f &&
+                              p.min_p <= 0.0f && p.xtc_probability <= 0.0f;
     if (plain_greedy) {
         // No stage would change anything: the first of the highest logits, without building candidates.
         size_t best = 0;

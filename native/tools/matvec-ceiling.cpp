@@ -34,7 +34,7 @@ int main(int argc, char ** argv) {
         // Activations and outputs per matrix: [n_in, columns] and [n_out, columns] f32.
         size_t memory = 0;
         for (ggml_tensor ** slot : matrices) memory += size_t((*slot)->ne[0] + (*slot)->ne[1]) * columns * sizeof(float) + 1024;
-        ggml_init_params graph_params = { memory + (16ull << 20), nullptr, false };
+        ggml_init_params graph_params = {memory + (16ull << 20), nullptr, false};
         ggml_context * ctx = ggml_init(graph_params);
         if (!ctx) {
             std::fprintf(stderr, "cannot allocate %zu bytes for activations\n", graph_params.mem_size);

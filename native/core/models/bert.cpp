@@ -72,8 +72,8 @@ ggml_tensor * build_bert_graph(GraphBuilder & g) {
         const LayerWeights & l = w.layers[il];
         ggml_tensor * q = ggml_reshape_3d(ctx, g.name(g.linear(l.wq, l.bq, x), "q", i), head, hp.n_head, n_tokens);     // [head_dim, n_head, n_tokens]
         ggml_tensor * k = ggml_reshape_3d(ctx, g.name(g.linear(l.wk, l.bk, x), "k", i), head, hp.n_head_kv, n_tokens);  // [head_dim, n_head_kv, n_tokens]
-        ggml_tensor * v = g.name(g.linear(l.wv, l.bv, x), "v", i);                                                       // [n_embd_v_gqa, n_tokens]
-        ggml_tensor * attn = g.name(g.linear(l.wo, l.bo, g.attention(i, q, k, v)), "attn_out", i);                       // [n_embd, n_tokens]
+        ggml_tensor * v = g.name(g.linear(l.wv, l.bv, x), "v", i);                                                      // [n_embd_v_gqa, n_tokens]
+        ggml_tensor * attn = g.name(g.linear(l.wo, l.bo, g.attention(i, q, k, v)), "attn_out", i);                      // [n_embd, n_tokens]
         x = g.layer_norm(ggml_add(ctx, attn, x), l.attn_out_norm, l.attn_out_norm_b, "attn_out_norm", i);
         ggml_tensor * ffn = g.linear(l.ffn_down, l.ffn_down_b, g.name(ggml_gelu(ctx, g.linear(l.ffn_up, l.ffn_up_b, x)), "ffn_act", i));
         x = g.layer_norm(ggml_add(ctx, g.name(ffn, "ffn_out", i), x), l.layer_out_norm, l.layer_out_norm_b, "l_out", i);  // [n_embd, n_tokens]

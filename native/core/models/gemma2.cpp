@@ -5,18 +5,12 @@
 #include <cmath>
 
 #include "architectures.h"
+#include "gemma.h"
 #include "gguf-file.h"
 #include "graph.h"
 #include "model.h"
 
 namespace fathom {
-
-// Shared with Gemma 3: queries are scaled before attention, by 1/sqrt(head_dim) except on
-// the 27B models, which use 1/sqrt(n_embd / n_head) (llama.cpp recognises them by layer count).
-void set_gemma_query_scale(Hparams & hp, uint32_t layers_27b) {
-    const float width = hp.n_layer == layers_27b ? float(hp.n_embd) / float(hp.n_head) : float(hp.n_embd_head_k);
-    hp.query_scale = 1.0f / std::sqrt(width);
-}
 
 void load_gemma2_hparams(const GgufFile & file, Hparams & hp) {
     const std::string arch = hp.architecture;

@@ -4,13 +4,12 @@
 #include <cmath>
 
 #include "architectures.h"
+#include "gemma.h"
 #include "gguf-file.h"
 #include "graph.h"
 #include "model.h"
 
 namespace fathom {
-
-void set_gemma_query_scale(Hparams & hp, uint32_t layers_27b);
 
 void load_gemma3_hparams(const GgufFile & file, Hparams & hp) {
     const std::string arch = hp.architecture;

@@ -9,9 +9,7 @@
 
 namespace fathom {
 
-void load_phi3_weights(const WeightLoader & loader, const Hparams & hp, ModelWeights & w) {
-    load_llama_weights(loader, hp, w);
-}
+void load_phi3_weights(const WeightLoader & loader, const Hparams & hp, ModelWeights & w) { load_llama_weights(loader, hp, w); }
 
 void load_phi3_hparams(const GgufFile &, Hparams & hp) {
     hp.query_scale = 1.0f / std::sqrt(static_cast<float>(hp.n_embd_head_k));  // queries are scaled before attention
