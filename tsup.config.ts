@@ -1,9 +1,9 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: { index: 'src/index.ts', cli: 'src/cli.ts', internal: 'src/internal.ts' },
+  entry: { index: 'src/index.ts', cli: 'src/cli/index.ts', testing: 'src/testing/index.ts' },
   format: ['esm', 'cjs'],
-  dts: { entry: { index: 'src/index.ts' } },
+  dts: { entry: { index: 'src/index.ts', testing: 'src/testing/index.ts' } },
   shims: true,
   sourcemap: true,
   clean: true,

@@ -16,7 +16,12 @@ import { median, runInProcess } from './bench-runs.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({
-  options: { model: { type: 'string', multiple: true }, threads: { type: 'string', default: '2' }, reps: { type: 'string', default: '3' }, json: { type: 'boolean' } },
+  options: {
+    model: { type: 'string', multiple: true },
+    threads: { type: 'string', default: '2' },
+    reps: { type: 'string', default: '3' },
+    json: { type: 'boolean' },
+  },
 });
 const threads = Number(values.threads);
 const reps = Number(values.reps);
@@ -50,6 +55,8 @@ if (values.json) {
   console.log(`fathom tg128 vs ggml's mat-vec ceiling (same weights, ggml's CPU kernels alone), ${threads} threads`);
   for (const row of report) {
     const c = row.ceiling;
-    console.log(`${row.model.padEnd(22)}tg128 ${row.tg.toFixed(1).padStart(7)} t/s   ceiling ${c.tokensPerSecond.toFixed(1).padStart(7)} t/s (${(c.weightBytes / 1e9).toFixed(2)} GB, ${c.gbPerSecond.toFixed(1)} GB/s)   = ${(row.ratio * 100).toFixed(0)}%`);
+    console.log(
+      `${row.model.padEnd(22)}tg128 ${row.tg.toFixed(1).padStart(7)} t/s   ceiling ${c.tokensPerSecond.toFixed(1).padStart(7)} t/s (${(c.weightBytes / 1e9).toFixed(2)} GB, ${c.gbPerSecond.toFixed(1)} GB/s)   = ${(row.ratio * 100).toFixed(0)}%`,
+    );
   }
 }

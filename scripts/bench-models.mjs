@@ -6,15 +6,18 @@ import os from 'node:os';
 import path from 'node:path';
 
 import { quantizeFile } from '../dist/index.js';
-import { SHAPES, synthesizeModel } from '../dist/internal.js';
+import { SHAPES, synthesizeModel } from '../dist/testing.js';
 import { bundleFile } from '../test/helpers/bundle.mjs';
 
 const CACHE = path.join(os.tmpdir(), 'fathom-llm-bench');
 
 // name -> [shape, preset]: an F16 model of the shape is synthesized, then quantized with the preset.
 const NAMED = {
-  'tinyllama-q4_0': ['tinyllama-1.1b', 'q4_0'], 'tinyllama-q8_0': ['tinyllama-1.1b', 'q8_0'], 'tinyllama-q4_k_m': ['tinyllama-1.1b', 'q4_k_m'],
-  'qwen2.5-0.5b-q8_0': ['qwen2.5-0.5b', 'q8_0'], 'llama-3.2-1b-q4_k_m': ['llama-3.2-1b', 'q4_k_m'],
+  'tinyllama-q4_0': ['tinyllama-1.1b', 'q4_0'],
+  'tinyllama-q8_0': ['tinyllama-1.1b', 'q8_0'],
+  'tinyllama-q4_k_m': ['tinyllama-1.1b', 'q4_k_m'],
+  'qwen2.5-0.5b-q8_0': ['qwen2.5-0.5b', 'q8_0'],
+  'llama-3.2-1b-q4_k_m': ['llama-3.2-1b', 'q4_k_m'],
 };
 export const DEFAULT_MODELS = ['tinyllama-q4_0', 'tinyllama-q8_0', 'tinyllama-q4_k_m', 'qwen2.5-0.5b-q8_0'];
 
@@ -29,7 +32,13 @@ export async function modelFile(name) {
   const f16 = path.join(CACHE, `${shapeName}-f16.gguf`);
   if (!existsSync(f16)) {
     process.stderr.write(`synthesizing ${shapeName} (F16)...\n`);
-    await synthesizeModel(`${f16}.tmp`, { architecture: shape.architecture, shape, type: 'F16', seed: 1, vocabularyFrom: await bundleFile(`models/ggml-vocab-${shape.vocabulary}.gguf`) });
+    await synthesizeModel(`${f16}.tmp`, {
+      architecture: shape.architecture,
+      shape,
+      type: 'F16',
+      seed: 1,
+      vocabularyFrom: await bundleFile(`models/ggml-vocab-${shape.vocabulary}.gguf`),
+    });
     renameSync(`${f16}.tmp`, f16);
   }
   process.stderr.write(`quantizing ${name}...\n`);

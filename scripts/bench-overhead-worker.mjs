@@ -1,7 +1,9 @@
 // One run of npm run bench:overhead (see bench-overhead.mjs), in its own process:
 //   node bench-overhead-worker.mjs api|addon|llama.cpp <model> <threads> <tokens>  ->  µs per token
 const [mode, model, threads, n] = process.argv.slice(2);
-const T = Number(threads), N = Number(n), now = () => performance.now();
+const T = Number(threads),
+  N = Number(n),
+  now = () => performance.now();
 const prompt = [1, 403, 407, 261, 378];
 let us;
 if (mode === 'api') {
@@ -22,7 +24,8 @@ if (mode === 'api') {
   const t = now();
   for (let i = 0; i < N; i++) [{ token }] = await ctx.evaluate([{ sequence: 0, tokens: Int32Array.of(token), sampler: s }]);
   us = ((now() - t) / N) * 1000;
-  ctx.dispose(); nm.dispose();
+  ctx.dispose();
+  nm.dispose();
 } else {
   const { getLlama } = await import('node-llama-cpp');
   const llama = await getLlama({ gpu: false, build: 'never', logLevel: 'error' });
@@ -33,6 +36,9 @@ if (mode === 'api') {
   const t = now();
   for (let i = 0; i < N; i++) await it.next();
   us = ((now() - t) / N) * 1000;
-  await it.return?.(); await c.dispose(); await lm.dispose(); await llama.dispose();
+  await it.return?.();
+  await c.dispose();
+  await lm.dispose();
+  await llama.dispose();
 }
 process.stdout.write(JSON.stringify(us) + '\n');

@@ -15,7 +15,9 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 const { values } = parseArgs({
   options: {
     model: { type: 'string', default: path.join(HERE, '..', '..', 'shared', 'models', 'stories260K.gguf') },
-    threads: { type: 'string', default: '2' }, reps: { type: 'string', default: '5' }, tokens: { type: 'string', default: '256' },
+    threads: { type: 'string', default: '2' },
+    reps: { type: 'string', default: '5' },
+    tokens: { type: 'string', default: '256' },
   },
 });
 
@@ -26,8 +28,12 @@ for (let i = 0; i < Number(values.reps); i++) {
   }
 }
 const [api, addon, theirs] = [median(runs.api), median(runs.addon), median(runs['llama.cpp'])];
-console.log(`per generated token, ${values.threads} threads, ${values.tokens} tokens, median of ${values.reps} alternating runs (${path.basename(values.model)})`);
+console.log(
+  `per generated token, ${values.threads} threads, ${values.tokens} tokens, median of ${values.reps} alternating runs (${path.basename(values.model)})`,
+);
 console.log(`  fathom public API      ${api.toFixed(0).padStart(7)} µs  (${(1e6 / api).toFixed(0)} t/s)`);
 console.log(`  fathom addon directly  ${addon.toFixed(0).padStart(7)} µs  (${(1e6 / addon).toFixed(0)} t/s)`);
 console.log(`  TS layer (difference)  ${(api - addon).toFixed(0).padStart(7)} µs`);
-console.log(`  node-llama-cpp         ${theirs.toFixed(0).padStart(7)} µs  (${(1e6 / theirs).toFixed(0)} t/s)   ours/theirs speed ${(theirs / api).toFixed(2)}`);
+console.log(
+  `  node-llama-cpp         ${theirs.toFixed(0).padStart(7)} µs  (${(1e6 / theirs).toFixed(0)} t/s)   ours/theirs speed ${(theirs / api).toFixed(2)}`,
+);

@@ -11,7 +11,12 @@ import { DEFAULT_MODELS, modelFile } from './bench-models.mjs';
 import { median, runInProcess } from './bench-runs.mjs';
 
 const { values } = parseArgs({
-  options: { model: { type: 'string', multiple: true }, threads: { type: 'string', default: '2' }, reps: { type: 'string', default: '5' }, json: { type: 'boolean' } },
+  options: {
+    model: { type: 'string', multiple: true },
+    threads: { type: 'string', default: '2' },
+    reps: { type: 'string', default: '5' },
+    json: { type: 'boolean' },
+  },
 });
 const threads = Number(values.threads);
 const reps = Number(values.reps);
@@ -22,7 +27,12 @@ function run(engine, model, extras = false) {
 }
 
 const METRICS = [
-  ['pp', 'pp512 t/s', true], ['tg', 'tg128 t/s', true], ['tgDepth', 'tg128 @512 t/s', true], ['ttftMs', 'TTFT ms', false], ['loadMs', 'load ms', false], ['peakRssMb', 'peak RSS MB', false],
+  ['pp', 'pp512 t/s', true],
+  ['tg', 'tg128 t/s', true],
+  ['tgDepth', 'tg128 @512 t/s', true],
+  ['ttftMs', 'TTFT ms', false],
+  ['loadMs', 'load ms', false],
+  ['peakRssMb', 'peak RSS MB', false],
 ];
 
 const report = [];
@@ -58,6 +68,8 @@ if (values.json) {
   console.log('\nfathom alone: event-loop lag p99 during tg128 (1 ms timer); two 64-token generations one after the other vs together on a 2-sequence context');
   for (const row of report) {
     const two = row.twoSequences;
-    console.log(`${row.model.padEnd(22)}lag p99 ${row.lagP99Ms.toFixed(2)} ms    two generations: ${two.sequentialMs.toFixed(0)} ms -> ${two.togetherMs.toFixed(0)} ms (${two.speedup.toFixed(2)}x)`);
+    console.log(
+      `${row.model.padEnd(22)}lag p99 ${row.lagP99Ms.toFixed(2)} ms    two generations: ${two.sequentialMs.toFixed(0)} ms -> ${two.togetherMs.toFixed(0)} ms (${two.speedup.toFixed(2)}x)`,
+    );
   }
 }

@@ -19,10 +19,19 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 // halved prompt speed on Zen 4). Any compiler works; this one matches the reference.
 const CPU_FEATURES = [
   // [/proc/cpuinfo flag(s), ggml option]
-  [['sse4_2'], 'GGML_SSE42'], [['avx'], 'GGML_AVX'], [['f16c'], 'GGML_F16C'], [['fma'], 'GGML_FMA'], [['avx2'], 'GGML_AVX2'],
-  [['bmi2'], 'GGML_BMI2'], [['avx512f', 'avx512cd', 'avx512vl', 'avx512dq', 'avx512bw'], 'GGML_AVX512'],
-  [['avx512vbmi'], 'GGML_AVX512_VBMI'], [['avx512_vnni'], 'GGML_AVX512_VNNI'], [['avx512_bf16'], 'GGML_AVX512_BF16'],
-  [['avx_vnni'], 'GGML_AVX_VNNI'], [['amx_tile'], 'GGML_AMX_TILE'], [['amx_int8'], 'GGML_AMX_INT8'],
+  [['sse4_2'], 'GGML_SSE42'],
+  [['avx'], 'GGML_AVX'],
+  [['f16c'], 'GGML_F16C'],
+  [['fma'], 'GGML_FMA'],
+  [['avx2'], 'GGML_AVX2'],
+  [['bmi2'], 'GGML_BMI2'],
+  [['avx512f', 'avx512cd', 'avx512vl', 'avx512dq', 'avx512bw'], 'GGML_AVX512'],
+  [['avx512vbmi'], 'GGML_AVX512_VBMI'],
+  [['avx512_vnni'], 'GGML_AVX512_VNNI'],
+  [['avx512_bf16'], 'GGML_AVX512_BF16'],
+  [['avx_vnni'], 'GGML_AVX_VNNI'],
+  [['amx_tile'], 'GGML_AMX_TILE'],
+  [['amx_int8'], 'GGML_AMX_INT8'],
 ];
 
 // FATHOM_PORTABLE=1 (prebuilds): ggml's backends as libraries beside the addon, the CPU backend built
@@ -41,7 +50,12 @@ function referenceBuild() {
   if (!env.CC) return { env: {}, args: [] };
   let flags;
   try {
-    flags = new Set(readFileSync('/proc/cpuinfo', 'utf8').match(/^flags\s*:(.*)$/m)[1].trim().split(/\s+/));
+    flags = new Set(
+      readFileSync('/proc/cpuinfo', 'utf8')
+        .match(/^flags\s*:(.*)$/m)[1]
+        .trim()
+        .split(/\s+/),
+    );
   } catch {
     return { env: {}, args: [] };
   }
@@ -63,7 +77,7 @@ function configuredDifferently({ env, args }, extraArgs) {
   const wanted = new Map([...args, ...extraArgs].filter((a) => a.startsWith('--CD')).map((a) => a.slice(4).split('=')));
   if (!wanted.has('FATHOM_NATIVE')) wanted.set('FATHOM_NATIVE', 'ON');
   if (!wanted.has('FATHOM_CPU_VARIANTS')) wanted.set('FATHOM_CPU_VARIANTS', 'OFF');
-  for (const [key, v] of wanted) if ((value(key) ?? "") !== v) return true;
+  for (const [key, v] of wanted) if ((value(key) ?? '') !== v) return true;
   const compiler = value('CMAKE_CXX_COMPILER') ?? '';
   const cxx = process.env.CXX ?? env.CXX;
   return cxx ? !compiler.endsWith(cxx) : compiler.endsWith('g++-11');
@@ -97,8 +111,10 @@ export async function buildNative(extraArgs = [], command = 'build') {
   const r = spawnSync(process.execPath, args, { cwd: ROOT, stdio: 'inherit', env: { ...process.env, ...reference.env } });
   if (r.status !== 0) {
     const gpu = extraArgs.filter((a) => Object.values(GPU_FLAGS).some((flag) => a === `--CD${flag}=ON`));
-    console.error('fathom-llm: native build failed (see the compiler output above). It needs CMake >= 3.18 and a C++17 compiler' +
-      (gpu.length ? `, and for ${gpu.join(' ')} that backend's SDK (CUDA: the toolkit with cuBLAS; Vulkan: headers >= 1.3.26x and glslc; HIP: ROCm).` : '.'));
+    console.error(
+      'fathom-llm: native build failed (see the compiler output above). It needs CMake >= 3.18 and a C++17 compiler' +
+        (gpu.length ? `, and for ${gpu.join(' ')} that backend's SDK (CUDA: the toolkit with cuBLAS; Vulkan: headers >= 1.3.26x and glslc; HIP: ROCm).` : '.'),
+    );
     process.exit(r.status ?? 1);
   }
 }

@@ -29,7 +29,9 @@ function fail(message) {
 function git(args, options = {}) {
   const r = spawnSync('git', args, { encoding: 'buffer', maxBuffer: 1 << 30, ...options });
   if (r.error?.code === 'ENOENT') {
-    fail('`git` was not found on PATH. It is needed once to extract ggml from the node-llama-cpp bundle; install git (e.g. `apt-get install git`) and run `npm install` again.');
+    fail(
+      '`git` was not found on PATH. It is needed once to extract ggml from the node-llama-cpp bundle; install git (e.g. `apt-get install git`) and run `npm install` again.',
+    );
   }
   if (r.status !== 0) fail(`git ${args.join(' ')} failed: ${r.stderr.toString().trim()}`);
   return r.stdout;
@@ -38,7 +40,10 @@ function git(args, options = {}) {
 function sha256(file) {
   return new Promise((resolve, reject) => {
     const hash = createHash('sha256');
-    createReadStream(file).on('data', (d) => hash.update(d)).on('end', () => resolve(hash.digest('hex'))).on('error', reject);
+    createReadStream(file)
+      .on('data', (d) => hash.update(d))
+      .on('end', () => resolve(hash.digest('hex')))
+      .on('error', reject);
   });
 }
 
@@ -48,7 +53,8 @@ export function bundlePath() {
   const pkgJson = (require.resolve.paths('node-llama-cpp') ?? [])
     .map((dir) => path.join(dir, 'node-llama-cpp', 'package.json'))
     .find((file) => existsSync(file));
-  if (!pkgJson) fail(`node-llama-cpp@${PINNED.nodeLlamaCpp} is not installed, and deps/ggml is missing. Run \`npm install\` in the repository (it is a devDependency).`);
+  if (!pkgJson)
+    fail(`node-llama-cpp@${PINNED.nodeLlamaCpp} is not installed, and deps/ggml is missing. Run \`npm install\` in the repository (it is a devDependency).`);
   const version = JSON.parse(readFileSync(pkgJson, 'utf8')).version;
   if (version !== PINNED.nodeLlamaCpp) fail(`node-llama-cpp ${version} is installed but ${PINNED.nodeLlamaCpp} is pinned; run \`npm ci\`.`);
   return path.join(path.dirname(pkgJson), 'llama', 'gitRelease.bundle');

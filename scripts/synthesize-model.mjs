@@ -4,16 +4,24 @@
 // Shapes: tiny, tinyllama-1.1b, llama-3.2-1b, qwen2.5-0.5b.
 import { parseArgs } from 'node:util';
 
-import { SHAPES, synthesizeModel } from '../dist/internal.js';
+import { SHAPES, synthesizeModel } from '../dist/testing.js';
 import { bundleFile } from '../test/helpers/bundle.mjs';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { shape: { type: 'string', default: 'tiny' }, type: { type: 'string', default: 'F32' }, arch: { type: 'string' }, vocab: { type: 'string' }, seed: { type: 'string', default: '1' } },
+  options: {
+    shape: { type: 'string', default: 'tiny' },
+    type: { type: 'string', default: 'F32' },
+    arch: { type: 'string' },
+    vocab: { type: 'string' },
+    seed: { type: 'string', default: '1' },
+  },
 });
 const shape = SHAPES[values.shape];
 if (positionals.length !== 1 || !shape) {
-  console.error(`usage: synthesize-model.mjs <out.gguf> --shape <${Object.keys(SHAPES).join('|')}> [--type Q4_0] [--arch llama] [--vocab llama-spm] [--seed 1]`);
+  console.error(
+    `usage: synthesize-model.mjs <out.gguf> --shape <${Object.keys(SHAPES).join('|')}> [--type Q4_0] [--arch llama] [--vocab llama-spm] [--seed 1]`,
+  );
   process.exit(1);
 }
 const started = performance.now();

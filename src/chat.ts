@@ -2,18 +2,17 @@
 // template for each turn. Every turn's prompt starts with the previous turns,
 // so the context's cached prefix is reused and only the new text is evaluated.
 import type { ChatMessage, ChatTemplate, RenderOptions } from './chat-template.js';
-import type { Context } from './context.js';
 import { invalidArgument } from './errors.js';
-import { collectCompletion, type CompletionResult, type FinishReason, type GenerationChunk } from './generation.js';
+import type { Evaluator } from './evaluator.js';
+import { collectCompletion, generate, type CompletionResult, type FinishReason, type GenerationChunk } from './generation.js';
 import type { GenerateOptions } from './sampling-options.js';
 
-export interface ChatOptions {
+/** A conversation's settings (model.createChat's options, which also choose the context). */
+export interface ChatSettings {
   /** The system message opening the conversation. */
   system?: string;
   /** Messages to start from (after the system message). */
   history?: readonly ChatMessage[];
-  /** The context to generate on. Default: the model's default context. */
-  context?: Context;
   /** A Jinja chat template to use instead of the model's. */
   template?: string;
   /** Extra template variables for every turn (e.g. enable_thinking: false). */
@@ -25,7 +24,7 @@ export interface ChatOptions {
 export type ChatReply = CompletionResult;
 
 export class Chat {
-  readonly #context: Context;
+  readonly #context: Evaluator;
   readonly #template: ChatTemplate;
   readonly #render: RenderOptions;
   readonly #defaults: GenerateOptions;
@@ -36,7 +35,7 @@ export class Chat {
   #busy = false;
 
   /** @internal Use model.createChat(). */
-  constructor(context: Context, template: ChatTemplate, options: ChatOptions) {
+  constructor(context: Evaluator, template: ChatTemplate, options: ChatSettings) {
     this.#context = context;
     this.#template = template;
     this.#render = { addGenerationPrompt: true, variables: options.templateVariables };
@@ -63,8 +62,8 @@ export class Chat {
     this.#busy = true;
     try {
       const messages = [...this.#messages, { role: 'user', content: text }];
-      const generate = { ...this.#defaults, ...options };
-      const prompt = this.#fittingPrompt(messages, generate.maxTokens);
+      const settings = { ...this.#defaults, ...options };
+      const prompt = this.#fittingPrompt(messages, settings.maxTokens);
       this.#promptTokens = prompt.length;
       let reply = '';
       const finish = yield* (async function* (chunks: AsyncGenerator<GenerationChunk, FinishReason, undefined>) {
@@ -74,7 +73,7 @@ export class Chat {
           reply += step.value.text;
           yield step.value;
         }
-      })(this.#context.generate(prompt, generate));
+      })(generate(this.#context, prompt, settings));
       this.#messages = [...messages, { role: 'assistant', content: reply }];
       return finish;
     } finally {
@@ -116,7 +115,13 @@ export class Chat {
 // Templates such as Gemma's raise an error for a system message.
 function rendersSystemRole(template: ChatTemplate, options: RenderOptions): boolean {
   try {
-    template.render([{ role: 'system', content: 'S' }, { role: 'user', content: 'U' }], options);
+    template.render(
+      [
+        { role: 'system', content: 'S' },
+        { role: 'user', content: 'U' },
+      ],
+      options,
+    );
     return true;
   } catch {
     return false;

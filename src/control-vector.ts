@@ -1,15 +1,13 @@
 // Steering with control vectors: a direction per layer added to that layer's
 // output (the residual stream), as llama.cpp's control vectors do. Load one in
-// llama.cpp's GGUF format (tensors "direction.<layer>", F32 [n_embd]), derive
-// one from example prompts, scale it and pick the layers it acts on.
+// llama.cpp's GGUF format (tensors "direction.<layer>", F32 [n_embd]), scale it
+// and pick the layers it acts on (control-vector-derivation.ts makes one from examples).
 import { open } from 'node:fs/promises';
 
-import type { Context } from './context.js';
 import { FathomError, invalidArgument } from './errors.js';
-import type { Prompt } from './generation.js';
+import type { ModelShape } from './evaluator.js';
 import { readGguf } from './gguf/read-gguf.js';
 import { writeGguf } from './gguf/write-gguf.js';
-import { inspect } from './inspection.js';
 import type { NativeControl } from './native/contract.js';
 
 export interface ControlVectorOptions {
@@ -82,7 +80,10 @@ export class ControlVector {
     await writeGguf(path, {
       metadata: { 'general.architecture': 'controlvector', 'controlvector.layer_count': this.directions.size },
       tensors: [...this.directions].map(([layer, d]) => ({
-        name: `direction.${layer}`, type: 'F32', shape: [d.length], data: new Uint8Array(d.buffer, d.byteOffset, d.byteLength),
+        name: `direction.${layer}`,
+        type: 'F32',
+        shape: [d.length],
+        data: new Uint8Array(d.buffer, d.byteOffset, d.byteLength),
       })),
     });
   }
@@ -93,7 +94,7 @@ export class ControlVector {
       throw invalidArgument(`the control vector has ${this.embeddingLength} values per layer but the model's embedding length is ${embeddingLength}`);
     }
     if (this.layers[0] > layerCount - 1) {
-        throw invalidArgument(`the control vector acts from layer ${this.layers[0]}, but the model's last layer is ${layerCount - 1}`);
+      throw invalidArgument(`the control vector acts from layer ${this.layers[0]}, but the model's last layer is ${layerCount - 1}`);
     }
     if (this.#resolved?.layerCount === layerCount) return this.#resolved.native;
     const data = new Float32Array(layerCount * embeddingLength);
@@ -107,40 +108,9 @@ export class ControlVector {
   }
 }
 
-export interface DeriveOptions {
-  /** Layers to derive directions for. Default: 1 .. n_layer - 1 (llama.cpp's control vectors never have layer 0). */
-  layers?: readonly number[];
-  signal?: AbortSignal;
-}
-
-/**
- * A control vector from examples: per layer, the mean hidden state over the tokens of the positive
- * prompts minus that of the negative ones (each prompt weighs the same).
- */
-export async function deriveControlVector(
-  context: Context,
-  positive: readonly Prompt[],
-  negative: readonly Prompt[],
-  options: DeriveOptions = {},
-): Promise<ControlVector> {
-  if (!Array.isArray(positive) || !Array.isArray(negative) || positive.length === 0 || negative.length === 0) {
-    throw invalidArgument('deriveControlVector needs at least one positive and one negative prompt');
-  }
-  const { layers: layerCount, embedding } = context.modelShape;
-  const layers = options.layers ?? Array.from({ length: layerCount - 1 }, (_, i) => i + 1);
-  const meanOf = async (prompts: readonly Prompt[]) => {
-    const sums = new Map(layers.map((l) => [l, new Float64Array(embedding)]));
-    for (const prompt of prompts) {
-      const inspection = await inspect(context, prompt, { hidden: layers, signal: options.signal });
-      const n = inspection.tokens.length;
-      for (const layer of layers) {
-        const h = inspection.hidden.get(layer)!;
-        const sum = sums.get(layer)!;
-        for (let t = 0; t < n; t++) for (let i = 0; i < embedding; i++) sum[i]! += h[t * embedding + i]! / n / prompts.length;
-      }
-    }
-    return sums;
-  };
-  const [plus, minus] = [await meanOf(positive), await meanOf(negative)];
-  return new ControlVector(new Map(layers.map((l) => [l, Float32Array.from(plus.get(l)!, (v, i) => v - minus.get(l)![i]!)])));
+/** `control` (a ControlVector, checked) in the native form for a model of `shape`. */
+export function resolveControl(control: unknown, shape: ModelShape): NativeControl {
+  if (!(control instanceof ControlVector)) throw invalidArgument('control must be a ControlVector');
+  if (shape.encoder) throw invalidArgument('control vectors steer decoders; this is an embedding model');
+  return control.resolve(shape.layers, shape.embedding);
 }

@@ -2,17 +2,10 @@
 // a GPU backend), and how many of a model's blocks go to a GPU (`gpuLayers`).
 import { invalidArgument } from './errors.js';
 import type { GgufInfo } from './gguf/gguf-info.js';
-import { loadAddon } from './native/load-addon.js';
+import { nativeDevices } from './native/addon.js';
+import type { Device } from './native/contract.js';
 
-export interface Device {
-  /** ggml's name, e.g. "CPU", "CUDA0", "Vulkan0". */
-  name: string;
-  description: string;
-  type: 'cpu' | 'gpu' | 'igpu' | 'accel' | 'meta' | 'unknown';
-  /** Bytes; for the CPU, the system's memory. */
-  memoryFree: number;
-  memoryTotal: number;
-}
+export type { Device } from './native/contract.js';
 
 /**
  * How many transformer blocks to keep on a GPU, counted from the last (llama.cpp's `-ngl`): a number
@@ -23,7 +16,7 @@ export type GpuLayers = number | 'max' | 'auto';
 
 /** The devices ggml sees, CPU first. */
 export function getDevices(): Device[] {
-  return loadAddon().devices();
+  return nativeDevices();
 }
 
 export function checkGpuLayers(value: unknown): void {

@@ -1,10 +1,10 @@
 // Text -> vector. The model's per-token embeddings (a decoder's final-norm output,
 // as llama.cpp's embeddings; an encoder's last block) pooled into one vector per
 // text: mean, the first token (CLS), the last token, or none (every token's row).
-import type { Context } from './context.js';
 import { invalidArgument } from './errors.js';
+import type { Evaluator } from './evaluator.js';
 import type { GgufInfo } from './gguf/gguf-info.js';
-import type { Prompt } from './generation.js';
+import { checkFitsSequence, type Prompt } from './prompt.js';
 
 export type Pooling = 'mean' | 'cls' | 'last' | 'none';
 
@@ -18,12 +18,12 @@ export interface EmbedOptions {
 
 const POOLING_TYPES: Record<number, Pooling> = { 1: 'mean', 2: 'cls', 3: 'last' };
 
-/** The pooling a model file asks for. */
-export function modelPooling(info: GgufInfo): Pooling {
+/** The pooling a model file asks for (`encoder`: the engine runs it as an encoder-only model). */
+export function modelPooling(info: GgufInfo, encoder: boolean): Pooling {
   const stored = info.metadata[`${info.architecture}.pooling_type`];
   const pooling = typeof stored === 'number' ? POOLING_TYPES[stored] : undefined;
   if (pooling) return pooling;
-  return info.metadata[`${info.architecture}.attention.causal`] === false || info.architecture === 'bert' ? 'mean' : 'last';
+  return info.metadata[`${info.architecture}.attention.causal`] === false || encoder ? 'mean' : 'last';
 }
 
 function pool(rows: Float32Array, n: number, width: number, pooling: Pooling): Float32Array {
@@ -46,16 +46,16 @@ function normalizeRows(v: Float32Array, width: number): Float32Array {
 }
 
 /** Tokens of an embedded text: BOS and EOS as the vocabulary asks (for BERT: [CLS] … [SEP]). */
-function embeddingTokens(context: Context, text: Prompt): number[] {
+function embeddingTokens(context: Evaluator, text: Prompt): number[] {
   if (typeof text === 'string') return context.tokenizer.tokenize(text);
   if (!Array.isArray(text) || text.length === 0) throw invalidArgument('each text must be a string or a non-empty array of token ids');
   context.tokenizer.checkTokens(text);
   return [...text];
 }
 
-export async function embed(context: Context, pooling: Pooling, text: Prompt, options: EmbedOptions): Promise<Float32Array> {
+async function embed(context: Evaluator, pooling: Pooling, text: Prompt, options: EmbedOptions): Promise<Float32Array> {
   const tokens = embeddingTokens(context, text);
-  if (tokens.length > context.contextSize) throw invalidArgument(`the text has ${tokens.length} tokens but a sequence holds ${context.contextSize}`);
+  checkFitsSequence(tokens.length, context.contextSize, 'text');
   const { embedding: width } = context.modelShape;
   const result = await context.exclusive({
     tokens,
@@ -67,7 +67,12 @@ export async function embed(context: Context, pooling: Pooling, text: Prompt, op
   return options.normalize === false ? vector : normalizeRows(vector, width);
 }
 
-export async function embedAll(context: Context, defaultPooling: Pooling, input: Prompt | readonly Prompt[], options: EmbedOptions = {}): Promise<Float32Array | Float32Array[]> {
+export async function embedAll(
+  context: Evaluator,
+  defaultPooling: Pooling,
+  input: Prompt | readonly Prompt[],
+  options: EmbedOptions = {},
+): Promise<Float32Array | Float32Array[]> {
   if (typeof options !== 'object' || options === null) throw invalidArgument('options must be an object');
   const pooling = options.pooling ?? defaultPooling;
   if (!['mean', 'cls', 'last', 'none'].includes(pooling)) throw invalidArgument(`pooling must be 'mean', 'cls', 'last' or 'none', got ${String(pooling)}`);

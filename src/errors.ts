@@ -2,19 +2,23 @@
 // FathomError (the class is handed to the addon at load), so callers can
 // always branch on `error.code`.
 
-export type FathomErrorCode =
-  | 'FILE_NOT_FOUND'
-  | 'INVALID_GGUF'
-  | 'UNSUPPORTED_ARCHITECTURE'
-  | 'INVALID_ARGUMENT'
-  | 'CONTEXT_FULL'
-  | 'ABORTED'
-  | 'DISPOSED'
-  | 'BUSY'
-  | 'OUT_OF_MEMORY'
-  | 'COMPUTE_FAILED'
-  | 'NATIVE_LOAD_FAILED'
-  | 'INTERNAL';
+/** Every error code, in the order native/core/error.h defines them (a test compares the two). */
+export const FATHOM_ERROR_CODES = [
+  'FILE_NOT_FOUND',
+  'INVALID_GGUF',
+  'UNSUPPORTED_ARCHITECTURE',
+  'INVALID_ARGUMENT',
+  'CONTEXT_FULL',
+  'ABORTED',
+  'DISPOSED',
+  'BUSY',
+  'OUT_OF_MEMORY',
+  'COMPUTE_FAILED',
+  'NATIVE_LOAD_FAILED',
+  'INTERNAL',
+] as const;
+
+export type FathomErrorCode = (typeof FATHOM_ERROR_CODES)[number];
 
 // The ESM and CJS builds each define this class, but share one addon; a global
 // brand makes `instanceof FathomError` true for errors made by either copy.
@@ -37,4 +41,8 @@ export class FathomError extends Error {
 
 export function invalidArgument(message: string): FathomError {
   return new FathomError('INVALID_ARGUMENT', message);
+}
+
+export function abortedError(): FathomError {
+  return new FathomError('ABORTED', 'the operation was aborted');
 }

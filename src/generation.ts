@@ -3,23 +3,12 @@
 // strings, and ends with a finish reason. When the sequence is full it either
 // fails with CONTEXT_FULL or, if asked, shifts: the oldest half of the tokens
 // after the first one (BOS) is dropped and the rest re-evaluated.
-import { FathomError, invalidArgument } from './errors.js';
-import type { ControlVector } from './control-vector.js';
-import type { NativeControl, NativeStepResult } from './native/contract.js';
-import { loadAddon } from './native/load-addon.js';
-import type { ResolvedGenerateOptions } from './sampling-options.js';
-import type { StepRequest } from './context.js';
+import { abortedError, FathomError } from './errors.js';
+import type { Evaluator } from './evaluator.js';
+import { createNativeSampler } from './native/addon.js';
+import { checkFitsSequence, promptTokens, tokenAlternative, type Prompt, type TokenAlternative } from './prompt.js';
+import { resolveGenerateOptions, type GenerateOptions, type ResolvedGenerateOptions } from './sampling-options.js';
 import { TextStream } from './text-stream.js';
-import type { Tokenizer } from './tokenizer/tokenizer.js';
-
-export type Prompt = string | readonly number[];
-
-export interface TokenAlternative {
-  token: number;
-  text: string;
-  /** Natural log-probability under the model's distribution (before sampling filters). */
-  logprob: number;
-}
 
 export interface TokenLogprob extends TokenAlternative {
   /** The most likely tokens at this step, most likely first (`logprobs` of them). */
@@ -45,25 +34,6 @@ export interface CompletionResult {
   promptTokens: number;
 }
 
-/** What a generation runs on: a context's sequences. */
-export interface TokenSource {
-  readonly tokenizer: Tokenizer;
-  readonly contextSize: number;
-  resolveControl(control: ControlVector): NativeControl;
-  /** The generation no longer extends `history`: its sequence is free for others. */
-  release(history: readonly number[]): void;
-  step(request: StepRequest): Promise<NativeStepResult>;
-}
-
-/** Prompt -> token ids: BOS as the vocabulary asks, never a closing EOS. */
-export function promptTokens(tokenizer: Tokenizer, prompt: Prompt): number[] {
-  if (typeof prompt === 'string') return tokenizer.tokenize(prompt, { addEos: false });
-  if (!Array.isArray(prompt)) throw invalidArgument('prompt must be a string or an array of token ids');
-  tokenizer.checkTokens(prompt);
-  if (prompt.length === 0) throw invalidArgument('prompt must not be an empty token array');
-  return [...prompt];
-}
-
 function contextFull(used: number, contextSize: number): FathomError {
   return new FathomError(
     'CONTEXT_FULL',
@@ -71,17 +41,28 @@ function contextFull(used: number, contextSize: number): FathomError {
   );
 }
 
-export async function* runGeneration(source: TokenSource, prompt: Prompt, opts: ResolvedGenerateOptions): AsyncGenerator<GenerationChunk, FinishReason, undefined> {
+/** Streams generated text on `evaluator`'s sequences; see GenerateOptions. */
+export async function* generate(evaluator: Evaluator, prompt: Prompt, options: GenerateOptions = {}): AsyncGenerator<GenerationChunk, FinishReason, undefined> {
+  evaluator.assertOpen();
+  return yield* runGeneration(evaluator, prompt, resolveGenerateOptions(options, evaluator));
+}
+
+/** Generates to the end and returns the whole text. An abort resolves with finishReason 'abort'. */
+export async function complete(evaluator: Evaluator, prompt: Prompt, options: GenerateOptions = {}): Promise<CompletionResult> {
+  evaluator.assertOpen();
+  const length = promptTokens(evaluator.tokenizer, prompt).length;
+  return collectCompletion(generate(evaluator, prompt, options), () => length, options.signal);
+}
+
+async function* runGeneration(source: Evaluator, prompt: Prompt, opts: ResolvedGenerateOptions): AsyncGenerator<GenerationChunk, FinishReason, undefined> {
   const { tokenizer, contextSize } = source;
   const tokens = promptTokens(tokenizer, prompt);
-  if (tokens.length > contextSize) {
-    throw new FathomError('CONTEXT_FULL', `the prompt has ${tokens.length} tokens but a sequence holds ${contextSize}; create a context with a larger contextSize`);
-  }
+  checkFitsSequence(tokens.length, contextSize, 'prompt');
   if (opts.maxTokens === 0) return 'length';
   const { signal } = opts;
-  const sampler = new (loadAddon().NativeSampler)(opts.sampler);
+  const sampler = createNativeSampler(opts.sampler);
   const stream = new TextStream(opts.stop);
-  const alternative = (token: number, logprob: number): TokenAlternative => ({ token, text: tokenizer.detokenize([token], { special: true }), logprob });
+  const alternative = (token: number, logprob: number): TokenAlternative => tokenAlternative(tokenizer, token, logprob);
   // Everything this generation has evaluated, then the tokens to evaluate next.
   let history: number[] = [];
   let input = tokens;
@@ -114,7 +95,7 @@ export async function* runGeneration(source: TokenSource, prompt: Prompt, opts: 
         }
         if (history.length + input.length > contextSize) throw contextFull(history.length, contextSize);
       }
-      if (signal?.aborted) throw new FathomError('ABORTED', 'the operation was aborted');
+      if (signal?.aborted) throw abortedError();
       const step = await source.step({ history, input, sampler, topK: opts.logprobs, control: opts.control, signal });
       for (const token of input) history.push(token);
       const token = step.token;

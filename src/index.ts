@@ -2,26 +2,22 @@
 import type { GgufInfo } from './gguf/gguf-info.js';
 import { readGguf } from './gguf/read-gguf.js';
 
-export { FathomError, type FathomErrorCode } from './errors.js';
+export { FATHOM_ERROR_CODES, FathomError, type FathomErrorCode } from './errors.js';
 export type { GgufInfo, GgufTensorInfo, GgufValue } from './gguf/gguf-info.js';
-export { loadModel, Model, type LoadModelOptions, type VocabularyInfo } from './model.js';
+export { loadModel, Model, type ChatOptions, type LoadModelOptions, type VocabularyInfo } from './model.js';
 export { getDevices, type Device, type GpuLayers } from './devices.js';
 export type { BuildInfo } from './native/contract.js';
 export { Context, type ContextOptions, type ContextStats } from './context.js';
-export { Chat, type ChatOptions, type ChatReply } from './chat.js';
+export { Chat, type ChatReply, type ChatSettings } from './chat.js';
 export { CHATML_TEMPLATE, type ChatMessage, type RenderOptions } from './chat-template.js';
-export { ControlVector, type ControlVectorOptions, type DeriveOptions } from './control-vector.js';
+export { ControlVector, type ControlVectorOptions } from './control-vector.js';
+export type { DeriveOptions } from './control-vector-derivation.js';
 export type { Inspection, InspectOptions, LensOptions } from './inspection.js';
 export type { EmbedOptions, Pooling } from './embedding.js';
 export type { PerplexityOptions, PerplexityResult, ScoreOptions, ScoreResult } from './scoring.js';
-export type {
-  CompletionResult,
-  FinishReason,
-  GenerationChunk,
-  Prompt,
-  TokenAlternative,
-  TokenLogprob,
-} from './generation.js';
+export type { CompletionResult, FinishReason, GenerationChunk, TokenLogprob } from './generation.js';
+export type { Prompt, TokenAlternative } from './prompt.js';
+export type { ModelShape } from './evaluator.js';
 export { loadTokenizer, Tokenizer, type DetokenizeOptions, type TokenizeOptions } from './tokenizer/tokenizer.js';
 export type { TokenizerKind, Vocabulary } from './tokenizer/vocabulary.js';
 export type { DryOptions, GenerateOptions, LogitBias, XtcOptions } from './sampling-options.js';

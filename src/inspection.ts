@@ -3,10 +3,10 @@
 // our own graph ("blk.N.l_out", "blk.N.kq_soft_max"; those layers take the plain
 // softmax path instead of flash attention), and the logit lens, which reads a
 // hidden state through the final norm and output head.
-import type { Context } from './context.js';
-import type { ControlVector } from './control-vector.js';
-import { FathomError, invalidArgument } from './errors.js';
-import { promptTokens, type Prompt, type TokenAlternative } from './generation.js';
+import { resolveControl, type ControlVector } from './control-vector.js';
+import { invalidArgument } from './errors.js';
+import type { Evaluator } from './evaluator.js';
+import { checkFitsSequence, MAX_TOP_K, promptTokens, tokenAlternative, type Prompt, type TokenAlternative } from './prompt.js';
 
 export interface InspectOptions {
   /** Layers whose output (residual stream) to return: true = all. */
@@ -57,7 +57,7 @@ function layerList(name: string, value: boolean | readonly number[] | undefined,
 }
 
 /** The most likely tokens of each row of [rows × n_vocab] logits. */
-export function topTokens(context: Context, logits: Float32Array, rows: number, topK: number): TokenAlternative[][] {
+export function topTokens(context: Evaluator, logits: Float32Array, rows: number, topK: number): TokenAlternative[][] {
   const vocab = logits.length / rows;
   const out: TokenAlternative[][] = [];
   for (let r = 0; r < rows; r++) {
@@ -76,25 +76,23 @@ export function topTokens(context: Context, logits: Float32Array, rows: number, 
         if (best.length > topK) best.pop();
       }
     }
-    out.push(best.map((token) => ({ token, text: context.tokenizer.detokenize([token], { special: true }), logprob: row[token]! - logNorm })));
+    out.push(best.map((token) => tokenAlternative(context.tokenizer, token, row[token]! - logNorm)));
   }
   return out;
 }
 
-function tokenPieces(context: Context, tokens: readonly number[]): string[] {
+function tokenPieces(context: Evaluator, tokens: readonly number[]): string[] {
   const decoder = new TextDecoder();
   return tokens.map((t) => decoder.decode(context.tokenizer.piece(t, true), { stream: true }));
 }
 
-export async function inspect(context: Context, text: Prompt, options: InspectOptions = {}): Promise<Inspection> {
+export async function inspect(context: Evaluator, text: Prompt, options: InspectOptions = {}): Promise<Inspection> {
   if (typeof options !== 'object' || options === null) throw invalidArgument('options must be an object');
   const { layers, embedding, heads } = context.modelShape;
   const hiddenLayers = layerList('hidden', options.hidden, layers);
   const attentionLayers = layerList('attention', options.attention, layers);
   const tokens = promptTokens(context.tokenizer, text);
-  if (tokens.length > context.contextSize) {
-    throw new FathomError('CONTEXT_FULL', `the text has ${tokens.length} tokens but a sequence holds ${context.contextSize}; create a context with a larger contextSize`);
-  }
+  checkFitsSequence(tokens.length, context.contextSize, 'text');
   // Everything asked for is held twice (native and JS) at once: refuse what cannot fit in memory.
   const n = tokens.length;
   const bytes = 4 * (attentionLayers.length * heads * n * n + hiddenLayers.length * n * embedding + (options.logits ? n * context.modelShape.vocabulary : 0));
@@ -102,14 +100,19 @@ export async function inspect(context: Context, text: Prompt, options: InspectOp
     throw invalidArgument(`inspecting ${n} tokens as asked needs ${(bytes / 2 ** 30).toFixed(1)} GiB; ask for fewer layers, no logits, or a shorter text`);
   }
   if (options.logits && context.modelShape.encoder) throw invalidArgument('an embedding model has no logits');
-  const control = options.control ? context.resolveControl(options.control) : null;
+  const control = options.control ? resolveControl(options.control, context.modelShape) : null;
   const result = await context.exclusive({
     tokens,
     reusable: false, // inspected layers took the plain attention path: not bit-equal to a normal decode
     control,
     signal: options.signal,
     run: (native, sequence) =>
-      native.inspect(sequence, Int32Array.from(tokens), { hidden: hiddenLayers, attention: attentionLayers, logits: options.logits ?? false }, control ?? undefined),
+      native.inspect(
+        sequence,
+        Int32Array.from(tokens),
+        { hidden: hiddenLayers, attention: attentionLayers, logits: options.logits ?? false },
+        control ?? undefined,
+      ),
   });
   const hidden = new Map(hiddenLayers.map((layer, i) => [layer, result.hidden[i]!]));
   const attention = new Map(attentionLayers.map((layer, i) => [layer, result.attention[i]!]));
@@ -133,7 +136,7 @@ export async function inspect(context: Context, text: Prompt, options: InspectOp
 }
 
 /** Reads hidden states [rows × n_embd] through the final norm and output head: logits [rows × n_vocab]. */
-export function lensLogits(context: Context, hidden: Float32Array, signal?: AbortSignal): Promise<Float32Array> {
+export function lensLogits(context: Evaluator, hidden: Float32Array, signal?: AbortSignal): Promise<Float32Array> {
   const { embedding } = context.modelShape;
   if (!(hidden instanceof Float32Array) || hidden.length === 0 || hidden.length % embedding !== 0) {
     throw invalidArgument(`hidden states must be a Float32Array of rows of ${embedding} values`);
@@ -143,9 +146,9 @@ export function lensLogits(context: Context, hidden: Float32Array, signal?: Abor
 }
 
 /** The logit lens: what the model would predict at each position if it stopped after `layer`. */
-export async function logitLens(context: Context, text: Prompt, layer: number, options: LensOptions = {}): Promise<TokenAlternative[][]> {
+export async function logitLens(context: Evaluator, text: Prompt, layer: number, options: LensOptions = {}): Promise<TokenAlternative[][]> {
   const { topK = 5, signal } = options;
-  if (!(Number.isSafeInteger(topK) && topK > 0 && topK <= 100)) throw invalidArgument(`topK must be an integer in [1, 100], got ${topK}`);
+  if (!(Number.isSafeInteger(topK) && topK > 0 && topK <= MAX_TOP_K)) throw invalidArgument(`topK must be an integer in [1, ${MAX_TOP_K}], got ${topK}`);
   const inspection = await inspect(context, text, { hidden: [layer], signal });
   const logits = await lensLogits(context, inspection.hidden.get(layer)!, signal);
   return topTokens(context, logits, inspection.tokens.length, topK);

@@ -4,21 +4,23 @@
 // generations). dispose() frees every context and the weights.
 import { availableParallelism } from 'node:os';
 
-import { Chat, type ChatOptions } from './chat.js';
+import { Chat, type ChatSettings } from './chat.js';
 import { ChatTemplate, CHATML_TEMPLATE, type ChatMessage, type RenderOptions } from './chat-template.js';
-import { abortedError, Context, type ContextOptions } from './context.js';
-import { FathomError, invalidArgument } from './errors.js';
+import { Context, type ContextOptions } from './context.js';
+import type { ControlVector } from './control-vector.js';
+import { deriveControlVector, type DeriveOptions } from './control-vector-derivation.js';
 import { checkGpuLayers, resolveGpuLayers, type GpuLayers } from './devices.js';
 import { embedAll, modelPooling, type EmbedOptions } from './embedding.js';
-import { deriveControlVector, type ControlVector, type DeriveOptions } from './control-vector.js';
-import type { CompletionResult, FinishReason, GenerationChunk, Prompt, TokenAlternative } from './generation.js';
-import type { InspectOptions, Inspection, LensOptions } from './inspection.js';
-import type { PerplexityOptions, PerplexityResult, ScoreOptions, ScoreResult } from './scoring.js';
+import { abortedError, FathomError, invalidArgument } from './errors.js';
+import type { CompletionResult, FinishReason, GenerationChunk } from './generation.js';
 import type { GgufInfo } from './gguf/gguf-info.js';
 import { readGguf } from './gguf/read-gguf.js';
+import type { InspectOptions, Inspection, LensOptions } from './inspection.js';
+import { loadNativeModel } from './native/addon.js';
 import type { NativeModel } from './native/contract.js';
-import { loadAddon } from './native/load-addon.js';
+import type { Prompt, TokenAlternative } from './prompt.js';
 import type { GenerateOptions } from './sampling-options.js';
+import type { PerplexityOptions, PerplexityResult, ScoreOptions, ScoreResult } from './scoring.js';
 import { Tokenizer, type DetokenizeOptions, type TokenizeOptions } from './tokenizer/tokenizer.js';
 
 export interface LoadModelOptions extends ContextOptions {
@@ -27,6 +29,11 @@ export interface LoadModelOptions extends ContextOptions {
   /** Transformer blocks on a GPU (see GpuLayers); default 'auto'. Ignored without a GPU. */
   gpuLayers?: GpuLayers;
   signal?: AbortSignal;
+}
+
+export interface ChatOptions extends ChatSettings {
+  /** The context to generate on. Default: the model's default context. */
+  context?: Context;
 }
 
 /** Special token ids and flags of a model's vocabulary. */
@@ -72,7 +79,7 @@ export async function loadModel(path: string, options: LoadModelOptions = {}): P
   const tokenizer = new Tokenizer(info);
   if (vocabOnly) return new Model(info, tokenizer, null);
   const cells = (contextOptions.contextSize ?? defaultContextSize(info)) * (contextOptions.sequences ?? 1);
-  const native = await loadAddon().loadModel(path, { gpuLayers: resolveGpuLayers(gpuLayers ?? 'auto', info, cells) });
+  const native = await loadNativeModel(path, { gpuLayers: resolveGpuLayers(gpuLayers ?? 'auto', info, cells) });
   return Model.withDefaultContext(info, tokenizer, native, contextOptions, signal);
 }
 
@@ -115,8 +122,14 @@ export class Model {
   get vocabulary(): VocabularyInfo {
     const v = this.tokenizer.vocabulary;
     return {
-      size: v.texts.length, tokenizerModel: v.model, bos: v.special.bos, eos: v.special.eos, eot: v.special.eot,
-      addBos: v.addBos, addEos: v.addEos, eog: [...v.eog],
+      size: v.texts.length,
+      tokenizerModel: v.model,
+      bos: v.special.bos,
+      eos: v.special.eos,
+      eot: v.special.eot,
+      addBos: v.addBos,
+      addEos: v.addEos,
+      eog: [...v.eog],
     };
   }
 
@@ -160,11 +173,7 @@ export class Model {
       native.dispose();
       throw new FathomError('DISPOSED', 'the model was disposed while the context was being created');
     }
-    const shape = {
-      layers: this.info.blockCount ?? 0, embedding: this.info.embeddingLength ?? 0, heads: this.info.headCount ?? 0,
-      vocabulary: this.tokenizer.size, encoder: this.info.architecture === 'bert',
-    };
-    const context = new Context(native, this.tokenizer, shape, (c) => this.#contexts.delete(c));
+    const context = new Context(native, this.tokenizer, this.#native.shape(), (c) => this.#contexts.delete(c));
     this.#contexts.add(context);
     return context;
   }
@@ -193,7 +202,8 @@ export class Model {
     this.#checkNotDisposed();
     if (typeof options !== 'object' || options === null) throw invalidArgument('options must be an object');
     const template = options.template !== undefined ? new ChatTemplate(options.template, this.tokenizer) : this.#template();
-    return new Chat(options.context ?? this.context, template, options);
+    if (options.context !== undefined && !(options.context instanceof Context)) throw invalidArgument('context must be a Context');
+    return new Chat((options.context ?? this.context).evaluator, template, options);
   }
 
   #template(): ChatTemplate {
@@ -228,12 +238,13 @@ export class Model {
   embed(text: Prompt, options?: EmbedOptions): Promise<Float32Array>;
   embed(texts: readonly Prompt[], options?: EmbedOptions): Promise<Float32Array[]>;
   embed(input: Prompt | readonly Prompt[], options: EmbedOptions = {}): Promise<Float32Array | Float32Array[]> {
-    return embedAll(this.context, modelPooling(this.info), input, options);
+    const { evaluator } = this.context;
+    return embedAll(evaluator, modelPooling(this.info, evaluator.modelShape.encoder), input, options);
   }
 
   /** A control vector from examples (mean hidden state of positive minus negative prompts, per layer). */
   deriveControlVector(positive: readonly Prompt[], negative: readonly Prompt[], options: DeriveOptions = {}): Promise<ControlVector> {
-    return deriveControlVector(this.context, positive, negative, options);
+    return deriveControlVector(this.context.evaluator, positive, negative, options);
   }
 
   /** Text -> token ids, as llama.cpp tokenizes for this vocabulary (BOS/EOS as the vocabulary asks by default). */

@@ -2,10 +2,12 @@
 // sampler re-checks ranges so nothing invalid reaches it either way). The
 // samplers run in llama.cpp's order: logit bias -> repetition penalties -> DRY
 // -> top-k -> typical-p -> top-p -> min-p -> XTC -> temperature -> draw.
+import { resolveControl, type ControlVector } from './control-vector.js';
 import { drySequenceBreakers } from './dry-breakers.js';
 import { invalidArgument } from './errors.js';
-import type { ControlVector } from './control-vector.js';
+import type { ModelShape } from './evaluator.js';
 import type { NativeControl, NativeSamplerOptions } from './native/contract.js';
+import { MAX_TOP_K } from './prompt.js';
 import type { Tokenizer } from './tokenizer/tokenizer.js';
 
 export interface DryOptions {
@@ -90,11 +92,10 @@ export interface ResolvedGenerateOptions {
 export interface GenerationTarget {
   tokenizer: Tokenizer;
   contextSize: number;
-  resolveControl(control: ControlVector): NativeControl;
+  modelShape: ModelShape;
 }
 
 const DEFAULT_DRY_BREAKERS = ['\n', ':', '"', '*'];
-const MAX_LOGPROBS = 100;
 
 function check(condition: boolean, message: string): void {
   if (!condition) throw invalidArgument(message);
@@ -124,7 +125,10 @@ function logitBiasEntries(bias: LogitBias, tokenizer: Tokenizer): { ids: Int32Ar
     const [key, value] = entry;
     const id = typeof key === 'string' ? Number(key) : key;
     check(isNonNegativeInteger(id) && id < tokenizer.size, `logitBias token ${String(key)} is not in the vocabulary (0..${tokenizer.size - 1})`);
-    check(typeof value === 'number' && (Number.isFinite(value) || value === -Infinity), `logitBias for token ${String(key)} must be a finite number or -Infinity, got ${String(value)}`);
+    check(
+      typeof value === 'number' && (Number.isFinite(value) || value === -Infinity),
+      `logitBias for token ${String(key)} must be a finite number or -Infinity, got ${String(value)}`,
+    );
     ids[i] = id as number;
     values[i] = value as number;
   });
@@ -134,9 +138,24 @@ function logitBiasEntries(bias: LogitBias, tokenizer: Tokenizer): { ids: Int32Ar
 export function resolveGenerateOptions(options: GenerateOptions, target: GenerationTarget): ResolvedGenerateOptions {
   check(typeof options === 'object' && options !== null, 'options must be an object');
   const {
-    maxTokens = Infinity, temperature = 0, topK = 0, topP = 1, minP = 0, typicalP = 1,
-    repeatPenalty = 1, frequencyPenalty = 0, presencePenalty = 0, penaltyLastN = 64,
-    dry, xtc, logitBias, stop = [], ignoreEos = false, logprobs = 0, contextShift = false, signal,
+    maxTokens = Infinity,
+    temperature = 0,
+    topK = 0,
+    topP = 1,
+    minP = 0,
+    typicalP = 1,
+    repeatPenalty = 1,
+    frequencyPenalty = 0,
+    presencePenalty = 0,
+    penaltyLastN = 64,
+    dry,
+    xtc,
+    logitBias,
+    stop = [],
+    ignoreEos = false,
+    logprobs = 0,
+    contextShift = false,
+    signal,
   } = options;
   check(maxTokens === Infinity || isNonNegativeInteger(maxTokens), `maxTokens must be a non-negative integer, got ${maxTokens}`);
   check(isFiniteNumber(temperature) && temperature >= 0, `temperature must be a finite number >= 0, got ${temperature}`);
@@ -151,16 +170,29 @@ export function resolveGenerateOptions(options: GenerateOptions, target: Generat
   check(isNonNegativeInteger(seed) && seed < 2 ** 32, `seed must be an integer in [0, 2^32), got ${options.seed}`);
   check(Array.isArray(stop) && stop.every((s) => typeof s === 'string' && s.length > 0), 'stop must be an array of non-empty strings');
   check(typeof ignoreEos === 'boolean', 'ignoreEos must be a boolean');
-  check(isNonNegativeInteger(logprobs) && logprobs <= MAX_LOGPROBS, `logprobs must be an integer in [0, ${MAX_LOGPROBS}], got ${logprobs}`);
+  check(isNonNegativeInteger(logprobs) && logprobs <= MAX_TOP_K, `logprobs must be an integer in [0, ${MAX_TOP_K}], got ${logprobs}`);
   check(typeof contextShift === 'boolean', 'contextShift must be a boolean');
   check(signal === undefined || signal instanceof AbortSignal, 'signal must be an AbortSignal');
 
   const sampler: NativeSamplerOptions = {
-    temperature, topK, topP, minP, typicalP, repeatPenalty, frequencyPenalty, presencePenalty,
+    temperature,
+    topK,
+    topP,
+    minP,
+    typicalP,
+    repeatPenalty,
+    frequencyPenalty,
+    presencePenalty,
     penaltyLastN: window('penaltyLastN', penaltyLastN, target.contextSize),
-    dryMultiplier: 0, dryBase: 1.75, dryAllowedLength: 2, dryPenaltyLastN: 0, drySequenceBreakers: [],
-    xtcProbability: 0, xtcThreshold: 0.1,
-    logitBiasIds: new Int32Array(0), logitBiasValues: new Float32Array(0),
+    dryMultiplier: 0,
+    dryBase: 1.75,
+    dryAllowedLength: 2,
+    dryPenaltyLastN: 0,
+    drySequenceBreakers: [],
+    xtcProbability: 0,
+    xtcThreshold: 0.1,
+    logitBiasIds: new Int32Array(0),
+    logitBiasValues: new Float32Array(0),
     seed,
   };
   if (dry !== undefined) {
@@ -171,7 +203,9 @@ export function resolveGenerateOptions(options: GenerateOptions, target: Generat
     check(isNonNegativeInteger(allowedLength) && allowedLength >= 1, `dry.allowedLength must be a positive integer, got ${allowedLength}`);
     check(Array.isArray(sequenceBreakers) && sequenceBreakers.every((s) => typeof s === 'string'), 'dry.sequenceBreakers must be an array of strings');
     Object.assign(sampler, {
-      dryMultiplier: multiplier, dryBase: base, dryAllowedLength: allowedLength,
+      dryMultiplier: multiplier,
+      dryBase: base,
+      dryAllowedLength: allowedLength,
       dryPenaltyLastN: window('dry.lastN', lastN, target.contextSize),
       drySequenceBreakers: multiplier > 0 ? drySequenceBreakers(target.tokenizer, sequenceBreakers) : [],
     });
@@ -187,6 +221,6 @@ export function resolveGenerateOptions(options: GenerateOptions, target: Generat
     const { ids, values } = logitBiasEntries(logitBias, target.tokenizer);
     Object.assign(sampler, { logitBiasIds: ids, logitBiasValues: values });
   }
-  const control = options.control === undefined ? null : target.resolveControl(options.control);
+  const control = options.control === undefined ? null : resolveControl(options.control, target.modelShape);
   return { maxTokens, sampler, stop: [...stop], ignoreEos, logprobs, contextShift, control, signal };
 }

@@ -2,10 +2,10 @@
 // llama.cpp's perplexity method (perplexity). Both evaluate on a context's
 // sequence from position 0, a batch at a time, with every row's logits kept
 // only long enough to take the log-probability of the next token.
-import type { Context } from './context.js';
-import type { ControlVector } from './control-vector.js';
-import { FathomError, invalidArgument } from './errors.js';
-import { promptTokens, type Prompt, type TokenAlternative } from './generation.js';
+import { resolveControl, type ControlVector } from './control-vector.js';
+import { invalidArgument } from './errors.js';
+import type { Evaluator } from './evaluator.js';
+import { checkFitsSequence, MAX_TOP_K, promptTokens, tokenAlternative, type Prompt, type TokenAlternative } from './prompt.js';
 
 export interface ScoreOptions {
   /** Also return the k most likely tokens at each position. Default: 0. */
@@ -48,20 +48,16 @@ export interface PerplexityResult {
   scored: number;
 }
 
-const MAX_TOP_K = 100;
-
 /** Per-token log-probabilities of a text under the model. */
-export async function score(context: Context, text: Prompt, options: ScoreOptions = {}): Promise<ScoreResult> {
+export async function score(context: Evaluator, text: Prompt, options: ScoreOptions = {}): Promise<ScoreResult> {
   const { control, signal } = options;
   const asked = options.topK ?? 0;
   if (!(Number.isSafeInteger(asked) && asked >= 0 && asked <= MAX_TOP_K)) throw invalidArgument(`topK must be an integer in [0, ${MAX_TOP_K}], got ${asked}`);
   const topK = Math.min(asked, context.modelShape.vocabulary); // the native side returns at most the vocabulary
   const tokens = promptTokens(context.tokenizer, text);
   if (tokens.length < 2) throw invalidArgument('scoring needs at least 2 tokens (the first one is not scored)');
-  if (tokens.length > context.contextSize) {
-    throw new FathomError('CONTEXT_FULL', `the text has ${tokens.length} tokens but a sequence holds ${context.contextSize}; create a context with a larger contextSize`);
-  }
-  const native = control ? context.resolveControl(control) : null;
+  checkFitsSequence(tokens.length, context.contextSize, 'text');
+  const native = control ? resolveControl(control, context.modelShape) : null;
   const scores = await context.exclusive({
     tokens: tokens.slice(0, -1), // the last token is never evaluated: nothing follows it
     reusable: true,
@@ -74,12 +70,8 @@ export async function score(context: Context, text: Prompt, options: ScoreOption
   const mean = sum / scores.logprobs.length;
   const result: ScoreResult = { tokens, logprobs: scores.logprobs, sum, mean, perplexity: Math.exp(-mean) };
   if (topK > 0) {
-    const text = (id: number) => context.tokenizer.detokenize([id], { special: true });
     result.top = Array.from(scores.logprobs, (_, i) =>
-      Array.from({ length: topK }, (_, k) => {
-        const token = scores.topIds[i * topK + k]!;
-        return { token, text: text(token), logprob: scores.topLogprobs[i * topK + k]! };
-      }),
+      Array.from({ length: topK }, (_, k) => tokenAlternative(context.tokenizer, scores.topIds[i * topK + k]!, scores.topLogprobs[i * topK + k]!)),
     );
   }
   return result;
@@ -90,7 +82,7 @@ export async function score(context: Context, text: Prompt, options: ScoreOption
  * chunks of chunkSize; each chunk is evaluated alone, its first token replaced by BOS when the
  * vocabulary adds one, and only the second half of its positions is scored.
  */
-export async function perplexity(context: Context, text: string, options: PerplexityOptions = {}): Promise<PerplexityResult> {
+export async function perplexity(context: Evaluator, text: string, options: PerplexityOptions = {}): Promise<PerplexityResult> {
   if (typeof text !== 'string') throw invalidArgument('text must be a string');
   const { chunkSize = Math.min(512, context.contextSize), chunks: maxChunks = Infinity, onProgress, signal } = options;
   if (!(Number.isSafeInteger(chunkSize) && chunkSize >= 4)) throw invalidArgument(`chunkSize must be an integer >= 4, got ${chunkSize}`);

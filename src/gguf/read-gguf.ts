@@ -17,13 +17,33 @@ const MAX_ARRAY_ELEMENTS = 1 << 26;
 const MAX_STRING_BYTES = 1 << 26;
 
 enum ValueType {
-  UINT8 = 0, INT8, UINT16, INT16, UINT32, INT32, FLOAT32, BOOL, STRING, ARRAY, UINT64, INT64, FLOAT64,
+  UINT8 = 0,
+  INT8,
+  UINT16,
+  INT16,
+  UINT32,
+  INT32,
+  FLOAT32,
+  BOOL,
+  STRING,
+  ARRAY,
+  UINT64,
+  INT64,
+  FLOAT64,
 }
 const TYPE_NAMES = ['u8', 'i8', 'u16', 'i16', 'u32', 'i32', 'f32', 'bool', 'string', 'array', 'u64', 'i64', 'f64'];
 const SCALAR_BYTES: Record<number, number> = {
-  [ValueType.UINT8]: 1, [ValueType.INT8]: 1, [ValueType.UINT16]: 2, [ValueType.INT16]: 2,
-  [ValueType.UINT32]: 4, [ValueType.INT32]: 4, [ValueType.FLOAT32]: 4, [ValueType.BOOL]: 1,
-  [ValueType.UINT64]: 8, [ValueType.INT64]: 8, [ValueType.FLOAT64]: 8,
+  [ValueType.UINT8]: 1,
+  [ValueType.INT8]: 1,
+  [ValueType.UINT16]: 2,
+  [ValueType.INT16]: 2,
+  [ValueType.UINT32]: 4,
+  [ValueType.INT32]: 4,
+  [ValueType.FLOAT32]: 4,
+  [ValueType.BOOL]: 1,
+  [ValueType.UINT64]: 8,
+  [ValueType.INT64]: 8,
+  [ValueType.FLOAT64]: 8,
 };
 
 /** Thrown when the header continues past the bytes read so far; the caller reads more and parses again. */
@@ -33,33 +53,53 @@ class NeedMoreBytes extends Error {}
 class HeaderReader {
   position = 0;
 
-  constructor(private readonly buffer: Buffer, readonly fileSize: number, private readonly path: string) {}
+  readonly #buffer: Buffer;
+  readonly fileSize: number;
+  readonly #path: string;
 
-  private take(n: number, what: string): number {
+  constructor(buffer: Buffer, fileSize: number, path: string) {
+    this.#buffer = buffer;
+    this.fileSize = fileSize;
+    this.#path = path;
+  }
+
+  #take(n: number, what: string): number {
     if (this.position + n > this.fileSize) {
-      throw new FathomError('INVALID_GGUF', `${this.path} is truncated or corrupt: ${what} runs past the end of the file (${this.fileSize} bytes)`);
+      throw new FathomError('INVALID_GGUF', `${this.#path} is truncated or corrupt: ${what} runs past the end of the file (${this.fileSize} bytes)`);
     }
-    if (this.position + n > this.buffer.length) throw new NeedMoreBytes();
+    if (this.position + n > this.#buffer.length) throw new NeedMoreBytes();
     const at = this.position;
     this.position += n;
     return at;
   }
 
   scalar(type: ValueType, what: string): GgufValue {
-    const b = this.buffer;
+    const b = this.#buffer;
     switch (type) {
-      case ValueType.UINT8: return b.readUInt8(this.take(1, what));
-      case ValueType.INT8: return b.readInt8(this.take(1, what));
-      case ValueType.UINT16: return b.readUInt16LE(this.take(2, what));
-      case ValueType.INT16: return b.readInt16LE(this.take(2, what));
-      case ValueType.UINT32: return b.readUInt32LE(this.take(4, what));
-      case ValueType.INT32: return b.readInt32LE(this.take(4, what));
-      case ValueType.FLOAT32: return b.readFloatLE(this.take(4, what));
-      case ValueType.BOOL: return b.readUInt8(this.take(1, what)) !== 0;
-      case ValueType.UINT64: return safeNumber(b.readBigUInt64LE(this.take(8, what)));
-      case ValueType.INT64: return safeNumber(b.readBigInt64LE(this.take(8, what)));
-      case ValueType.FLOAT64: return b.readDoubleLE(this.take(8, what));
-      default: throw new FathomError('INVALID_GGUF', `${this.path}: ${what} has unknown value type ${type}`);
+      case ValueType.UINT8:
+        return b.readUInt8(this.#take(1, what));
+      case ValueType.INT8:
+        return b.readInt8(this.#take(1, what));
+      case ValueType.UINT16:
+        return b.readUInt16LE(this.#take(2, what));
+      case ValueType.INT16:
+        return b.readInt16LE(this.#take(2, what));
+      case ValueType.UINT32:
+        return b.readUInt32LE(this.#take(4, what));
+      case ValueType.INT32:
+        return b.readInt32LE(this.#take(4, what));
+      case ValueType.FLOAT32:
+        return b.readFloatLE(this.#take(4, what));
+      case ValueType.BOOL:
+        return b.readUInt8(this.#take(1, what)) !== 0;
+      case ValueType.UINT64:
+        return safeNumber(b.readBigUInt64LE(this.#take(8, what)));
+      case ValueType.INT64:
+        return safeNumber(b.readBigInt64LE(this.#take(8, what)));
+      case ValueType.FLOAT64:
+        return b.readDoubleLE(this.#take(8, what));
+      default:
+        throw new FathomError('INVALID_GGUF', `${this.#path}: ${what} has unknown value type ${type}`);
     }
   }
 
@@ -69,22 +109,22 @@ class HeaderReader {
 
   /** The uint32 at an already-read position. */
   peekU32(at: number): number {
-    return this.buffer.readUInt32LE(at);
+    return this.#buffer.readUInt32LE(at);
   }
 
   /** A uint64 count or size that must be a safe integer no larger than `limit`. */
   count(what: string, limit: number): number {
     const v = this.scalar(ValueType.UINT64, what);
     if (typeof v !== 'number' || v > limit) {
-      throw new FathomError('INVALID_GGUF', `${this.path}: ${what} (${v}) is larger than the file allows`);
+      throw new FathomError('INVALID_GGUF', `${this.#path}: ${what} (${v}) is larger than the file allows`);
     }
     return v;
   }
 
   string(what: string): string {
     const length = this.count(`length of ${what}`, Math.min(MAX_STRING_BYTES, this.fileSize - this.position));
-    const at = this.take(length, what);
-    return this.buffer.toString('utf8', at, at + length);
+    const at = this.#take(length, what);
+    return this.#buffer.toString('utf8', at, at + length);
   }
 }
 
@@ -190,7 +230,10 @@ function parseHeader(r: HeaderReader, path: string, fileSize: number): GgufInfo 
     const relative = r.count(`offset of ${name}`, Number.MAX_SAFE_INTEGER);
     const elements = shape.reduce((a, b) => a * b, 1);
     if ((shape[0] ?? 1) % type.blockSize !== 0) {
-      throw new FathomError('INVALID_GGUF', `${path}: tensor '${name}' row length ${shape[0]} is not a multiple of the ${type.name} block size ${type.blockSize}`);
+      throw new FathomError(
+        'INVALID_GGUF',
+        `${path}: tensor '${name}' row length ${shape[0]} is not a multiple of the ${type.name} block size ${type.blockSize}`,
+      );
     }
     parameterCount += elements;
     infos.push({ name, type: type.name, shape, offset: 0, byteSize: (elements / type.blockSize) * type.blockBytes, relative });
@@ -204,7 +247,10 @@ function parseHeader(r: HeaderReader, path: string, fileSize: number): GgufInfo 
   const tensors = infos.map(({ relative, ...t }) => {
     const offset = dataStart + relative;
     if (offset + t.byteSize > fileSize) {
-      throw new FathomError('INVALID_GGUF', `${path} is truncated: tensor '${t.name}' needs bytes ${offset}..${offset + t.byteSize} but the file has ${fileSize}`);
+      throw new FathomError(
+        'INVALID_GGUF',
+        `${path} is truncated: tensor '${t.name}' needs bytes ${offset}..${offset + t.byteSize} but the file has ${fileSize}`,
+      );
     }
     return { ...t, offset };
   });

@@ -35,7 +35,19 @@ export interface GgufToWrite {
 }
 
 const TYPE_IDS: Record<GgufValueType | 'array', number> = {
-  u8: 0, i8: 1, u16: 2, i16: 3, u32: 4, i32: 5, f32: 6, bool: 7, string: 8, array: 9, u64: 10, i64: 11, f64: 12,
+  u8: 0,
+  i8: 1,
+  u16: 2,
+  i16: 3,
+  u32: 4,
+  i32: 5,
+  f32: 6,
+  bool: 7,
+  string: 8,
+  array: 9,
+  u64: 10,
+  i64: 11,
+  f64: 12,
 };
 const TYPE_BY_NAME = new Map([...TENSOR_TYPES.values()].map((t) => [t.name, t]));
 
@@ -71,16 +83,16 @@ function typed(key: string, v: GgufWritableValue): GgufTypedValue {
 
 /** Appends little-endian binary values to growing chunks. */
 class ByteWriter {
-  private chunks: Buffer[] = [];
-  private current = Buffer.alloc(1 << 16);
-  private used = 0;
+  #chunks: Buffer[] = [];
+  #current = Buffer.alloc(1 << 16);
+  #used = 0;
   length = 0;
 
-  private room(n: number): void {
-    if (this.used + n <= this.current.length) return;
-    this.chunks.push(this.current.subarray(0, this.used));
-    this.current = Buffer.alloc(Math.max(1 << 16, n));
-    this.used = 0;
+  #room(n: number): void {
+    if (this.#used + n <= this.#current.length) return;
+    this.#chunks.push(this.#current.subarray(0, this.#used));
+    this.#current = Buffer.alloc(Math.max(1 << 16, n));
+    this.#used = 0;
   }
 
   scalar(type: GgufValueType, value: number | bigint | boolean | string): void {
@@ -92,30 +104,52 @@ class ByteWriter {
     }
     const sizes: Record<string, number> = { u8: 1, i8: 1, bool: 1, u16: 2, i16: 2, u32: 4, i32: 4, f32: 4, u64: 8, i64: 8, f64: 8 };
     const n = sizes[type];
-    this.room(n);
-    const b = this.current;
-    const at = this.used;
+    this.#room(n);
+    const b = this.#current;
+    const at = this.#used;
     switch (type) {
-      case 'u8': b.writeUInt8(Number(value), at); break;
-      case 'i8': b.writeInt8(Number(value), at); break;
-      case 'bool': b.writeUInt8(value ? 1 : 0, at); break;
-      case 'u16': b.writeUInt16LE(Number(value), at); break;
-      case 'i16': b.writeInt16LE(Number(value), at); break;
-      case 'u32': b.writeUInt32LE(Number(value), at); break;
-      case 'i32': b.writeInt32LE(Number(value), at); break;
-      case 'f32': b.writeFloatLE(Number(value), at); break;
-      case 'u64': b.writeBigUInt64LE(BigInt(value as number | bigint), at); break;
-      case 'i64': b.writeBigInt64LE(BigInt(value as number | bigint), at); break;
-      case 'f64': b.writeDoubleLE(Number(value), at); break;
+      case 'u8':
+        b.writeUInt8(Number(value), at);
+        break;
+      case 'i8':
+        b.writeInt8(Number(value), at);
+        break;
+      case 'bool':
+        b.writeUInt8(value ? 1 : 0, at);
+        break;
+      case 'u16':
+        b.writeUInt16LE(Number(value), at);
+        break;
+      case 'i16':
+        b.writeInt16LE(Number(value), at);
+        break;
+      case 'u32':
+        b.writeUInt32LE(Number(value), at);
+        break;
+      case 'i32':
+        b.writeInt32LE(Number(value), at);
+        break;
+      case 'f32':
+        b.writeFloatLE(Number(value), at);
+        break;
+      case 'u64':
+        b.writeBigUInt64LE(BigInt(value as number | bigint), at);
+        break;
+      case 'i64':
+        b.writeBigInt64LE(BigInt(value as number | bigint), at);
+        break;
+      case 'f64':
+        b.writeDoubleLE(Number(value), at);
+        break;
     }
-    this.used += n;
+    this.#used += n;
     this.length += n;
   }
 
   bytes(data: Uint8Array): void {
-    this.room(data.length);
-    this.current.set(data, this.used);
-    this.used += data.length;
+    this.#room(data.length);
+    this.#current.set(data, this.#used);
+    this.#used += data.length;
     this.length += data.length;
   }
 
@@ -125,7 +159,7 @@ class ByteWriter {
   }
 
   finish(): Buffer {
-    return Buffer.concat([...this.chunks, this.current.subarray(0, this.used)]);
+    return Buffer.concat([...this.#chunks, this.#current.subarray(0, this.#used)]);
   }
 }
 

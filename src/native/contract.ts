@@ -1,6 +1,17 @@
 // The typed contract of the native addon: the only description of what
-// build/Release/fathom.node exports. Nothing outside src/native/ touches the addon.
-import type { Device } from '../devices.js';
+// build/Release/fathom.node exports. Nothing outside src/native/ touches the addon,
+// and this file imports nothing: everything above depends on it, never the reverse.
+
+/** A compute device ggml sees. */
+export interface Device {
+  /** ggml's name, e.g. "CPU", "CUDA0", "Vulkan0". */
+  name: string;
+  description: string;
+  type: 'cpu' | 'gpu' | 'igpu' | 'accel' | 'meta' | 'unknown';
+  /** Bytes; for the CPU, the system's memory. */
+  memoryFree: number;
+  memoryTotal: number;
+}
 
 export interface NativeContextOptions {
   /** Positions per sequence. */
@@ -48,8 +59,20 @@ export interface BuildInfo {
   backendDirectory?: string;
 }
 
+/** The model's sizes as the engine loaded them. */
+export interface NativeModelShape {
+  layers: number;
+  embedding: number;
+  heads: number;
+  /** Rows of the output head. */
+  vocabulary: number;
+  /** An encoder-only embedding model (BERT): it embeds, but cannot generate or score. */
+  encoder: boolean;
+}
+
 export interface NativeModel {
   createContext(options: NativeContextOptions): Promise<NativeContext>;
+  shape(): NativeModelShape;
   /** Blocks (+1 for the output head) whose weights are on a GPU, and which one. */
   placement(): { gpuLayers: number; gpuDevice: string | null };
   dispose(): void;
@@ -115,7 +138,12 @@ export interface NativeContext {
   /** Evaluates tokens on an emptied sequence with every row's logits; the log-probability of each next token. */
   score(sequence: number, tokens: Int32Array, topK: number, control?: NativeControl): Promise<NativeScores>;
   /** Evaluates tokens on an emptied sequence in one graph, copying out hidden states and attention. */
-  inspect(sequence: number, tokens: Int32Array, options: { hidden: number[]; attention: number[]; logits?: boolean; embeddings?: boolean }, control?: NativeControl): Promise<NativeInspection>;
+  inspect(
+    sequence: number,
+    tokens: Int32Array,
+    options: { hidden: number[]; attention: number[]; logits?: boolean; embeddings?: boolean },
+    control?: NativeControl,
+  ): Promise<NativeInspection>;
   /** Final norm and output head over hidden states [rows * n_embd] -> logits [rows * n_vocab]. */
   logitLens(hidden: Float32Array, rows: number): Promise<Float32Array>;
   /** Makes the running evaluate() reject with ABORTED as soon as the current graph node finishes. */
@@ -126,9 +154,11 @@ export interface NativeContext {
   dispose(): void;
 }
 
-/** A generation's sampler state (settings, RNG, penalty history); its history grows through evaluate's `accept`. */
-// eslint-disable-next-line @typescript-eslint/no-empty-interface
-export interface NativeSampler {}
+declare const nativeSampler: unique symbol;
+/** A generation's sampler state (settings, RNG, penalty history); its history grows through evaluate's `accept`. Opaque. */
+export interface NativeSampler {
+  readonly [nativeSampler]: true;
+}
 
 export interface NativeAddon {
   loadModel(path: string, options?: { gpuLayers?: number }): Promise<NativeModel>;
@@ -138,6 +168,8 @@ export interface NativeAddon {
   setErrorClass(cls: unknown): void;
   /** How the addon was built: compiler, and ggml CPU backend features (e.g. { AVX2: '1', AVX512: '1' }). */
   buildInfo(): BuildInfo;
+  /** Every error code the engine defines (native/core/error.h), in order. */
+  errorCodes(): string[];
   /** Engine objects alive in this process (for leak checks). */
   liveObjects(): { models: number; contexts: number };
   /** F32 rows -> `type` (ggml name, any case) with ggml's quantizers. */

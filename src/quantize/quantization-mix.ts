@@ -14,13 +14,25 @@ interface Preset {
 }
 
 export const PRESETS: Record<string, Preset> = {
-  f32: { base: 'F32', fileType: 0 }, f16: { base: 'F16', fileType: 1 }, bf16: { base: 'BF16', fileType: 32 },
-  q4_0: { base: 'Q4_0', fileType: 2 }, q4_1: { base: 'Q4_1', fileType: 3 }, q5_0: { base: 'Q5_0', fileType: 8 },
-  q5_1: { base: 'Q5_1', fileType: 9 }, q8_0: { base: 'Q8_0', fileType: 7 },
-  q2_k: { base: 'Q2_K', fileType: 10 }, q3_k_s: { base: 'Q3_K', fileType: 11 }, q3_k_m: { base: 'Q3_K', fileType: 12 },
-  q3_k_l: { base: 'Q3_K', fileType: 13 }, q4_k_s: { base: 'Q4_K', fileType: 14 }, q4_k_m: { base: 'Q4_K', fileType: 15 },
-  q5_k_s: { base: 'Q5_K', fileType: 16 }, q5_k_m: { base: 'Q5_K', fileType: 17 }, q6_k: { base: 'Q6_K', fileType: 18 },
-  iq4_nl: { base: 'IQ4_NL', fileType: 25 }, iq4_xs: { base: 'IQ4_XS', fileType: 30 },
+  f32: { base: 'F32', fileType: 0 },
+  f16: { base: 'F16', fileType: 1 },
+  bf16: { base: 'BF16', fileType: 32 },
+  q4_0: { base: 'Q4_0', fileType: 2 },
+  q4_1: { base: 'Q4_1', fileType: 3 },
+  q5_0: { base: 'Q5_0', fileType: 8 },
+  q5_1: { base: 'Q5_1', fileType: 9 },
+  q8_0: { base: 'Q8_0', fileType: 7 },
+  q2_k: { base: 'Q2_K', fileType: 10 },
+  q3_k_s: { base: 'Q3_K', fileType: 11 },
+  q3_k_m: { base: 'Q3_K', fileType: 12 },
+  q3_k_l: { base: 'Q3_K', fileType: 13 },
+  q4_k_s: { base: 'Q4_K', fileType: 14 },
+  q4_k_m: { base: 'Q4_K', fileType: 15 },
+  q5_k_s: { base: 'Q5_K', fileType: 16 },
+  q5_k_m: { base: 'Q5_K', fileType: 17 },
+  q6_k: { base: 'Q6_K', fileType: 18 },
+  iq4_nl: { base: 'IQ4_NL', fileType: 25 },
+  iq4_xs: { base: 'IQ4_XS', fileType: 30 },
 };
 
 const BLOCK = new Map([...TENSOR_TYPES.values()].map((t) => [t.name, t.blockSize]));
@@ -58,8 +70,12 @@ export function planQuantization(info: GgufInfo, presetName: string): TensorPlan
 
   return info.tensors.map((tensor) => {
     // As llama.cpp: norms, MoE routers, and BERT's position and token-type tables stay as they are.
-    const quantizable = tensor.shape.length >= 2 && tensor.name.endsWith('weight') && !tensor.name.includes('_norm.weight') &&
-      !tensor.name.includes('ffn_gate_inp.weight') && !/^(position_embd|token_types)\./.test(tensor.name);
+    const quantizable =
+      tensor.shape.length >= 2 &&
+      tensor.name.endsWith('weight') &&
+      !tensor.name.includes('_norm.weight') &&
+      !tensor.name.includes('ffn_gate_inp.weight') &&
+      !/^(position_embd|token_types)\./.test(tensor.name);
     if (!quantizable) return { tensor, type: tensor.type };
     let type = preset.base;
     if (QUANTIZED(type)) {

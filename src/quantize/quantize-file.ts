@@ -6,7 +6,7 @@ import { open } from 'node:fs/promises';
 import { invalidArgument } from '../errors.js';
 import { readGguf } from '../gguf/read-gguf.js';
 import { storedValue, writeGguf, type GgufWritableValue } from '../gguf/write-gguf.js';
-import { loadAddon } from '../native/load-addon.js';
+import { dequantizeValues, quantizeRows } from '../native/addon.js';
 import { planQuantization, PRESETS } from './quantization-mix.js';
 
 export interface QuantizeReport {
@@ -19,7 +19,6 @@ export async function quantizeFile(input: string, output: string, preset: string
   if (input === output) throw invalidArgument('the output file must differ from the input');
   const info = await readGguf(input);
   const plan = planQuantization(info, preset);
-  const addon = loadAddon();
   const metadata: Record<string, GgufWritableValue> = {};
   for (const [key, value] of Object.entries(info.metadata)) metadata[key] = storedValue(value, info.metadataTypes[key]);
   metadata['general.file_type'] = { type: 'u32', value: PRESETS[preset.toLowerCase()].fileType };
@@ -41,8 +40,9 @@ export async function quantizeFile(input: string, output: string, preset: string
           let result: Uint8Array = bytes;
           if (type !== tensor.type) {
             const elements = tensor.shape.reduce((a, b) => a * b, 1);
-            const floats = tensor.type === 'F32' ? new Float32Array(bytes.buffer, bytes.byteOffset, elements) : await addon.dequantize(tensor.type, bytes, elements);
-            result = type === 'F32' ? new Uint8Array(floats.buffer, floats.byteOffset, floats.byteLength) : await addon.quantize(type, floats, tensor.shape[0]);
+            const floats =
+              tensor.type === 'F32' ? new Float32Array(bytes.buffer, bytes.byteOffset, elements) : await dequantizeValues(tensor.type, bytes, elements);
+            result = type === 'F32' ? new Uint8Array(floats.buffer, floats.byteOffset, floats.byteLength) : await quantizeRows(type, floats, tensor.shape[0]);
           }
           bytesOut += result.length;
           return result;

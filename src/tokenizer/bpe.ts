@@ -15,23 +15,26 @@ interface Pair {
   length: number;
 }
 
-
 export class BpeTokenizer {
-  private readonly cache = new WordCache();
+  readonly #cache = new WordCache();
 
-  constructor(private readonly vocab: Vocabulary) {}
+  readonly #vocab: Vocabulary;
+
+  constructor(vocab: Vocabulary) {
+    this.#vocab = vocab;
+  }
 
   tokenize(text: string, out: number[]): void {
-    const pre = this.vocab.preTokenizer!;
+    const pre = this.#vocab.preTokenizer!;
     for (const word of preTokenize(text, pre.regexes)) {
-      this.cache.append(pre.byteEncode ? byteEncode(word) : word, out, (spelled, tokens) => this.encodeWord(spelled, tokens));
+      this.#cache.append(pre.byteEncode ? byteEncode(word) : word, out, (spelled, tokens) => this.#encodeWord(spelled, tokens));
     }
   }
 
-  private encodeWord(word: string, out: number[]): void {
-    const { ids, merges } = this.vocab;
+  #encodeWord(word: string, out: number[]): void {
+    const { ids, merges } = this.#vocab;
     const whole = ids.get(word);
-    if (whole !== undefined && (this.vocab.ignoreMerges || (this.vocab.preTokenizer!.name === 'gemma4' && /^\n+$/.test(word)))) {
+    if (whole !== undefined && (this.#vocab.ignoreMerges || (this.#vocab.preTokenizer!.name === 'gemma4' && /^\n+$/.test(word)))) {
       out.push(whole);
       return;
     }
@@ -39,7 +42,7 @@ export class BpeTokenizer {
     // Symbols: one per code point, linked so merged neighbours can be skipped.
     const starts: number[] = [];
     const lengths: number[] = [];
-    for (let i = 0; i < word.length; ) {
+    for (let i = 0; i < word.length;) {
       const size = word.codePointAt(i)! > 0xffff ? 2 : 1;
       starts.push(i);
       lengths.push(size);
@@ -78,8 +81,10 @@ export class BpeTokenizer {
       }
       // No token spells this symbol: fall back to single-byte tokens where they exist.
       for (const byte of Buffer.from(piece, 'utf8')) {
-        const fallback = this.vocab.preTokenizer!.byteEncode
-          ? byte < 0x80 ? ids.get(String.fromCharCode(byte)) : undefined
+        const fallback = this.#vocab.preTokenizer!.byteEncode
+          ? byte < 0x80
+            ? ids.get(String.fromCharCode(byte))
+            : undefined
           : ids.get(`<0x${byte.toString(16).toUpperCase().padStart(2, '0')}>`);
         if (fallback !== undefined) out.push(fallback);
       }

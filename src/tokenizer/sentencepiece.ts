@@ -14,17 +14,20 @@ const NO_ID = -1;
 
 export class SentencePieceTokenizer {
   /** Ids of single characters: token ids, or ids past the vocabulary for characters that only occur inside tokens. */
-  private readonly bmpCharIds = new Int32Array(0x10000).fill(NO_ID);
-  private readonly astralCharIds = new Map<number, number>();
-  private readonly stride: number;
+  readonly #bmpCharIds = new Int32Array(0x10000).fill(NO_ID);
+  readonly #astralCharIds = new Map<number, number>();
+  readonly #stride: number;
   /** left * stride + right -> merged token id. */
-  private readonly merges = new Map<number, number>();
-  private readonly byteTokens: Array<number | undefined>;
+  readonly #merges = new Map<number, number>();
+  readonly #byteTokens: Array<number | undefined>;
   /** Code point pairs (a * 0x110000 + b) that occur adjacent inside some token. */
-  private readonly joined = new Set<number>();
-  private readonly cache = new WordCache();
+  readonly #joined = new Set<number>();
+  readonly #cache = new WordCache();
 
-  constructor(private readonly vocab: Vocabulary) {
+  readonly #vocab: Vocabulary;
+
+  constructor(vocab: Vocabulary) {
+    this.#vocab = vocab;
     const { texts, ids } = vocab;
     const charIds = new Map<string, number>();
     let virtualId = texts.length;
@@ -36,8 +39,8 @@ export class SentencePieceTokenizer {
     // Pass 1: give every character that occurs in a token an id.
     const pieces = texts.map((text) => [...text]);
     for (const chars of pieces) for (const ch of chars) charId(ch, true);
-    this.stride = virtualId;
-    for (const [ch, id] of [...ids].filter(([t]) => [...t].length === 1).concat([...charIds])) this.setCharId(ch, id);
+    this.#stride = virtualId;
+    for (const [ch, id] of [...ids].filter(([t]) => [...t].length === 1).concat([...charIds])) this.#setCharId(ch, id);
 
     // Pass 2: every way a token splits into (char or token) + (char or token) is a merge.
     const symbolId = (chars: string[], from: number, to: number): number => {
@@ -45,7 +48,7 @@ export class SentencePieceTokenizer {
       return ids.get(chars.slice(from, to).join('')) ?? NO_ID;
     };
     for (const chars of pieces) {
-      for (let k = 1; k < chars.length; k++) this.joined.add(chars[k - 1].codePointAt(0)! * 0x110000 + chars[k].codePointAt(0)!);
+      for (let k = 1; k < chars.length; k++) this.#joined.add(chars[k - 1].codePointAt(0)! * 0x110000 + chars[k].codePointAt(0)!);
     }
     pieces.forEach((chars, token) => {
       if (chars.length < 2) return;
@@ -54,39 +57,42 @@ export class SentencePieceTokenizer {
       for (let k = 1; k < chars.length; k++) {
         const left = symbolId(chars, 0, k);
         const right = symbolId(chars, k, chars.length);
-        if (left !== NO_ID && right !== NO_ID) this.merges.set(left * this.stride + right, merged);
+        if (left !== NO_ID && right !== NO_ID) this.#merges.set(left * this.#stride + right, merged);
       }
     });
-    this.byteTokens = Array.from({ length: 256 }, (_, b) => ids.get(`<0x${b.toString(16).toUpperCase().padStart(2, '0')}>`) ?? ids.get(String.fromCharCode(b)));
+    this.#byteTokens = Array.from(
+      { length: 256 },
+      (_, b) => ids.get(`<0x${b.toString(16).toUpperCase().padStart(2, '0')}>`) ?? ids.get(String.fromCharCode(b)),
+    );
   }
 
-  private setCharId(ch: string, id: number): void {
+  #setCharId(ch: string, id: number): void {
     const cp = ch.codePointAt(0)!;
-    if (cp < 0x10000) this.bmpCharIds[cp] = id;
-    else this.astralCharIds.set(cp, id);
+    if (cp < 0x10000) this.#bmpCharIds[cp] = id;
+    else this.#astralCharIds.set(cp, id);
   }
 
   /** Tokenizes `text` (spaces already escaped as U+2581 by the caller). */
   tokenize(text: string, out: number[]): void {
     let start = 0;
     let previous = -1;
-    for (let i = 0; i < text.length; ) {
+    for (let i = 0; i < text.length;) {
       const cp = text.codePointAt(i)!;
-      if (previous !== -1 && !this.joined.has(previous * 0x110000 + cp)) {
-        this.segment(text.slice(start, i), out);
+      if (previous !== -1 && !this.#joined.has(previous * 0x110000 + cp)) {
+        this.#segment(text.slice(start, i), out);
         start = i;
       }
       previous = cp;
       i += cp > 0xffff ? 2 : 1;
     }
-    this.segment(text.slice(start), out);
+    this.#segment(text.slice(start), out);
   }
 
-  private segment(text: string, out: number[]): void {
-    this.cache.append(text, out, (segment, tokens) => this.merge(segment, tokens));
+  #segment(text: string, out: number[]): void {
+    this.#cache.append(text, out, (segment, tokens) => this.#merge(segment, tokens));
   }
 
-  private merge(text: string, out: number[]): void {
+  #merge(text: string, out: number[]): void {
     const n = text.length;
     if (n === 0) return;
     // Symbols, indexed by position in `text` (UTF-16 units); the second unit of a surrogate pair is unused.
@@ -96,10 +102,10 @@ export class SentencePieceTokenizer {
     const width = new Uint8Array(n); // code units of the first character, for byte fallback
     let last = NO_ID;
     let count = 0;
-    for (let i = 0; i < n; ) {
+    for (let i = 0; i < n;) {
       const cp = text.codePointAt(i)!;
       const w = cp > 0xffff ? 2 : 1;
-      id[i] = cp < 0x10000 ? this.bmpCharIds[cp] : (this.astralCharIds.get(cp) ?? NO_ID);
+      id[i] = cp < 0x10000 ? this.#bmpCharIds[cp] : (this.#astralCharIds.get(cp) ?? NO_ID);
       width[i] = w;
       prev[i] = last;
       if (last !== NO_ID) next[last] = i;
@@ -110,10 +116,10 @@ export class SentencePieceTokenizer {
     next[last] = NO_ID;
 
     const heap = new MergeHeap(count);
-    const scores = this.vocab.scores;
+    const scores = this.#vocab.scores;
     const consider = (left: number, right: number) => {
       if (left === NO_ID || right === NO_ID || id[left] === NO_ID || id[right] === NO_ID) return;
-      const merged = this.merges.get(id[left] * this.stride + id[right]);
+      const merged = this.#merges.get(id[left] * this.#stride + id[right]);
       if (merged !== undefined) heap.push(left, right, id[left], id[right], merged, scores[merged]);
     };
     for (let i = 0; next[i] !== NO_ID; i = next[i]) consider(i, next[i]);
@@ -132,7 +138,7 @@ export class SentencePieceTokenizer {
       consider(left, next[left]);
     }
 
-    const size = this.vocab.texts.length;
+    const size = this.#vocab.texts.length;
     for (let i = 0; i !== NO_ID; i = next[i]) {
       if (id[i] !== NO_ID && id[i] < size) {
         out.push(id[i]);
@@ -140,7 +146,7 @@ export class SentencePieceTokenizer {
       }
       // A single character no token spells: its UTF-8 bytes as byte tokens.
       for (const byte of Buffer.from(text.substr(i, width[i]), 'utf8')) {
-        const fallback = this.byteTokens[byte] ?? this.vocab.special.unk;
+        const fallback = this.#byteTokens[byte] ?? this.#vocab.special.unk;
         if (fallback !== null) out.push(fallback);
       }
     }
@@ -159,9 +165,9 @@ class MergeHeap {
   rightId: Int32Array;
   merged: Int32Array;
   score: Float32Array;
-  private order: Int32Array; // heap of slot numbers
-  private free: number[] = [];
-  private slots = 0;
+  #order: Int32Array; // heap of slot numbers
+  #free: number[] = [];
+  #slots = 0;
   size = 0;
 
   constructor(capacity: number) {
@@ -172,14 +178,14 @@ class MergeHeap {
     this.rightId = new Int32Array(c);
     this.merged = new Int32Array(c);
     this.score = new Float32Array(c);
-    this.order = new Int32Array(c);
+    this.#order = new Int32Array(c);
   }
 
-  private before(a: number, b: number): boolean {
+  #before(a: number, b: number): boolean {
     return this.score[a] > this.score[b] || (this.score[a] === this.score[b] && this.left[a] < this.left[b]);
   }
 
-  private grow(): void {
+  #grow(): void {
     const c = this.left.length * 2;
     const resize = <T extends Int32Array | Float32Array>(a: T): T => {
       const b = new (a.constructor as { new (n: number): T })(c);
@@ -192,14 +198,14 @@ class MergeHeap {
     this.rightId = resize(this.rightId);
     this.merged = resize(this.merged);
     this.score = resize(this.score);
-    this.order = resize(this.order);
+    this.#order = resize(this.#order);
   }
 
   push(left: number, right: number, leftId: number, rightId: number, merged: number, score: number): void {
-    let slot = this.free.pop();
+    let slot = this.#free.pop();
     if (slot === undefined) {
-      if (this.slots === this.left.length) this.grow();
-      slot = this.slots++;
+      if (this.#slots === this.left.length) this.#grow();
+      slot = this.#slots++;
     }
     this.left[slot] = left;
     this.right[slot] = right;
@@ -208,10 +214,10 @@ class MergeHeap {
     this.merged[slot] = merged;
     this.score[slot] = score;
     let i = this.size++;
-    const order = this.order;
+    const order = this.#order;
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (!this.before(slot, order[parent])) break;
+      if (!this.#before(slot, order[parent])) break;
       order[i] = order[parent];
       i = parent;
     }
@@ -219,7 +225,7 @@ class MergeHeap {
   }
 
   pop(): number {
-    const order = this.order;
+    const order = this.#order;
     const top = order[0];
     const last = order[--this.size];
     let i = 0;
@@ -227,13 +233,13 @@ class MergeHeap {
       const l = 2 * i + 1;
       if (l >= this.size) break;
       const r = l + 1;
-      const child = r < this.size && this.before(order[r], order[l]) ? r : l;
-      if (!this.before(order[child], last)) break;
+      const child = r < this.size && this.#before(order[r], order[l]) ? r : l;
+      if (!this.#before(order[child], last)) break;
       order[i] = order[child];
       i = child;
     }
     order[i] = last;
-    this.free.push(top);
+    this.#free.push(top);
     return top;
   }
 }

@@ -47,10 +47,13 @@ export class Tokenizer {
     this.vocabulary = readVocabulary(info);
     const v = this.vocabulary;
     this.#engine =
-      v.kind === 'spm' ? new SentencePieceTokenizer(v)
-      : v.kind === 'bpe' ? new BpeTokenizer(v)
-      : v.kind === 'wpm' ? new WordPieceTokenizer(v)
-      : new UnigramTokenizer(v);
+      v.kind === 'spm'
+        ? new SentencePieceTokenizer(v)
+        : v.kind === 'bpe'
+          ? new BpeTokenizer(v)
+          : v.kind === 'wpm'
+            ? new WordPieceTokenizer(v)
+            : new UnigramTokenizer(v);
     this.#pieces = new Array(v.texts.length);
     for (const id of v.specialByLength) {
       this.#startsSpecial[v.texts[id].charCodeAt(0)] = 1;

@@ -20,7 +20,12 @@ export enum TokenAttr {
 
 /** tokenizer.ggml.token_type values (as the GGUF converters write them) -> attributes. */
 const TYPE_TO_ATTR: Record<number, TokenAttr> = {
-  1: TokenAttr.NORMAL, 2: TokenAttr.UNKNOWN, 3: TokenAttr.CONTROL, 4: TokenAttr.USER_DEFINED, 5: TokenAttr.UNUSED, 6: TokenAttr.BYTE,
+  1: TokenAttr.NORMAL,
+  2: TokenAttr.UNKNOWN,
+  3: TokenAttr.CONTROL,
+  4: TokenAttr.USER_DEFINED,
+  5: TokenAttr.UNUSED,
+  6: TokenAttr.BYTE,
 };
 
 export type TokenizerKind = 'spm' | 'bpe' | 'wpm' | 'ugm';
@@ -87,17 +92,41 @@ const DEFAULT_IDS: Record<TokenizerKind, Partial<SpecialIds>> = {
 };
 
 const ID_KEYS: Array<[keyof SpecialIds, string[]]> = [
-  ['bos', ['bos_token_id']], ['eos', ['eos_token_id']], ['eot', ['eot_token_id']], ['eom', ['eom_token_id']],
-  ['unk', ['unknown_token_id']], ['sep', ['seperator_token_id']], ['pad', ['padding_token_id']], ['mask', ['mask_token_id']],
-  ['fimPre', ['fim_pre_token_id', 'prefix_token_id']], ['fimSuf', ['fim_suf_token_id', 'suffix_token_id']],
-  ['fimMid', ['fim_mid_token_id', 'middle_token_id']], ['fimPad', ['fim_pad_token_id']], ['fimRep', ['fim_rep_token_id']],
+  ['bos', ['bos_token_id']],
+  ['eos', ['eos_token_id']],
+  ['eot', ['eot_token_id']],
+  ['eom', ['eom_token_id']],
+  ['unk', ['unknown_token_id']],
+  ['sep', ['seperator_token_id']],
+  ['pad', ['padding_token_id']],
+  ['mask', ['mask_token_id']],
+  ['fimPre', ['fim_pre_token_id', 'prefix_token_id']],
+  ['fimSuf', ['fim_suf_token_id', 'suffix_token_id']],
+  ['fimMid', ['fim_mid_token_id', 'middle_token_id']],
+  ['fimPad', ['fim_pad_token_id']],
+  ['fimRep', ['fim_rep_token_id']],
   ['fimSep', ['fim_sep_token_id']],
 ];
 
 // Token texts llama.cpp recognises when the metadata does not name them: they become
 // CONTROL, fill the id if it is unset, and (for the EOG list) end generation.
 const NAMED: Array<[keyof SpecialIds, string[]]> = [
-  ['eot', ['<|eot_id|>', '<|im_end|>', '<|end|>', '<end_of_turn>', '<|endoftext|>', '<|end_of_text|>', '<EOT>', '_<EOT>', '[EOT]', '<｜end▁of▁sentence｜>', '<end_of_utterance>']],
+  [
+    'eot',
+    [
+      '<|eot_id|>',
+      '<|im_end|>',
+      '<|end|>',
+      '<end_of_turn>',
+      '<|endoftext|>',
+      '<|end_of_text|>',
+      '<EOT>',
+      '_<EOT>',
+      '[EOT]',
+      '<｜end▁of▁sentence｜>',
+      '<end_of_utterance>',
+    ],
+  ],
   ['eom', ['<|eom_id|>']],
   ['fimPre', ['<|fim_prefix|>', '<fim-prefix>', '<fim_prefix>', '<｜fim▁begin｜>', '<PRE>', '▁<PRE>', '<|code_prefix|>', '<|prefix|>']],
   ['fimSuf', ['<|fim_suffix|>', '<fim-suffix>', '<fim_suffix>', '<｜fim▁hole｜>', '<SUF>', '▁<SUF>', '<|code_suffix|>', '<|suffix|>']],
@@ -107,9 +136,28 @@ const NAMED: Array<[keyof SpecialIds, string[]]> = [
   ['fimSep', ['<|file_sep|>']],
 ];
 const EOG_TEXTS = new Set([
-  '<|eot_id|>', '<|im_end|>', '<|end|>', '<|return|>', '<|call|>', '<|flush|>', '<|calls|>', '<end_of_turn>', '<|endoftext|>', '</s>',
-  '<|eom_id|>', '<EOT>', '_<EOT>', '[EOT]', '[EOS]', '<|end_of_text|>', '<end_of_utterance>', '<eos>', '<turn|>', '<|tool_response>',
-  '<｜end▁of▁sentence｜>', '[e~[',
+  '<|eot_id|>',
+  '<|im_end|>',
+  '<|end|>',
+  '<|return|>',
+  '<|call|>',
+  '<|flush|>',
+  '<|calls|>',
+  '<end_of_turn>',
+  '<|endoftext|>',
+  '</s>',
+  '<|eom_id|>',
+  '<EOT>',
+  '_<EOT>',
+  '[EOT]',
+  '[EOS]',
+  '<|end_of_text|>',
+  '<end_of_utterance>',
+  '<eos>',
+  '<turn|>',
+  '<|tool_response>',
+  '<｜end▁of▁sentence｜>',
+  '[e~[',
 ]);
 
 function invalid(info: GgufInfo, message: string): FathomError {
@@ -140,9 +188,14 @@ export function readVocabulary(info: GgufInfo): Vocabulary {
   const model = meta['tokenizer.ggml.model'];
   if (typeof model !== 'string') throw invalid(info, 'tokenizer.ggml.model is missing: the file has no tokenizer');
   const kind = KIND_BY_MODEL[model];
-  if (!kind) throw new FathomError('UNSUPPORTED_ARCHITECTURE', `${info.path}: tokenizer model '${model}' is not supported (supported: ${Object.keys(KIND_BY_MODEL).join(', ')})`);
+  if (!kind)
+    throw new FathomError(
+      'UNSUPPORTED_ARCHITECTURE',
+      `${info.path}: tokenizer model '${model}' is not supported (supported: ${Object.keys(KIND_BY_MODEL).join(', ')})`,
+    );
   const tokens = meta['tokenizer.ggml.tokens'];
-  if (!Array.isArray(tokens) || tokens.length === 0 || tokens.some((t) => typeof t !== 'string')) throw invalid(info, 'tokenizer.ggml.tokens must be a non-empty array of strings');
+  if (!Array.isArray(tokens) || tokens.length === 0 || tokens.some((t) => typeof t !== 'string'))
+    throw invalid(info, 'tokenizer.ggml.tokens must be a non-empty array of strings');
   const n = tokens.length;
 
   const texts = (tokens as string[]).map((t, i) => (t === '' ? `[EMPTY_${i}]` : t));
@@ -161,12 +214,44 @@ export function readVocabulary(info: GgufInfo): Vocabulary {
 
   const preName = typeof meta['tokenizer.ggml.pre'] === 'string' ? (meta['tokenizer.ggml.pre'] as string) : '';
   const v: Vocabulary = {
-    model, kind, texts, scores, attrs, ids, maxTokenLength,
-    special: { bos: null, eos: null, eot: null, eom: null, unk: null, sep: null, pad: null, mask: null, fimPre: null, fimSuf: null, fimMid: null, fimPad: null, fimRep: null, fimSep: null },
-    eog: new Set(), specialByLength: [],
-    addBos: false, addEos: false, addSep: false, addSpacePrefix: false, removeExtraWhitespaces: false,
-    escapeWhitespaces: kind === 'spm' || kind === 'ugm', cleanSpaces: false, merges: new Map(), ignoreMerges: false,
-    preTokenizer: null, lowercase: false, stripAccents: false, precompiledCharsmap: null,
+    model,
+    kind,
+    texts,
+    scores,
+    attrs,
+    ids,
+    maxTokenLength,
+    special: {
+      bos: null,
+      eos: null,
+      eot: null,
+      eom: null,
+      unk: null,
+      sep: null,
+      pad: null,
+      mask: null,
+      fimPre: null,
+      fimSuf: null,
+      fimMid: null,
+      fimPad: null,
+      fimRep: null,
+      fimSep: null,
+    },
+    eog: new Set(),
+    specialByLength: [],
+    addBos: false,
+    addEos: false,
+    addSep: false,
+    addSpacePrefix: false,
+    removeExtraWhitespaces: false,
+    escapeWhitespaces: kind === 'spm' || kind === 'ugm',
+    cleanSpaces: false,
+    merges: new Map(),
+    ignoreMerges: false,
+    preTokenizer: null,
+    lowercase: false,
+    stripAccents: false,
+    precompiledCharsmap: null,
   };
   Object.assign(v.special, DEFAULT_IDS[kind]);
 
@@ -194,7 +279,8 @@ export function readVocabulary(info: GgufInfo): Vocabulary {
     v.addEos = true;
     const charsmap = meta['tokenizer.ggml.precompiled_charsmap'];
     if (charsmap !== undefined) {
-      if (!Array.isArray(charsmap) || charsmap.some((b) => typeof b !== 'number')) throw invalid(info, 'tokenizer.ggml.precompiled_charsmap must be a byte array');
+      if (!Array.isArray(charsmap) || charsmap.some((b) => typeof b !== 'number'))
+        throw invalid(info, 'tokenizer.ggml.precompiled_charsmap must be a byte array');
       v.precompiledCharsmap = Uint8Array.from(charsmap as number[], (b) => b & 0xff);
     }
   }
@@ -244,7 +330,7 @@ function applyNamedTokens(v: Vocabulary): void {
     }
   }
   for (const [text, id] of v.ids) {
-    if ((v.attrs[id] & TokenAttr.CONTROL) && text.includes('unused')) v.attrs[id] |= TokenAttr.UNUSED;
+    if (v.attrs[id] & TokenAttr.CONTROL && text.includes('unused')) v.attrs[id] |= TokenAttr.UNUSED;
   }
   for (const id of [v.special.fimPad, v.special.fimRep, v.special.fimSep]) if (id !== null) v.eog.add(id);
   for (const text of EOG_TEXTS) {
@@ -283,7 +369,10 @@ function applyStripRules(v: Vocabulary, info: GgufInfo): void {
     const id = v.ids.get(text);
     if (id !== undefined) v.attrs[id] = on ? v.attrs[id] | attr : v.attrs[id] & ~attr;
   };
-  if (['jina-v2-de', 'jina-v2-es', 'jina-v2-code'].some((p) => pre.includes(p)) || ['nomic-bert-moe', 'jina-bert-v3'].some((a) => info.architecture.includes(a))) {
+  if (
+    ['jina-v2-de', 'jina-v2-es', 'jina-v2-code'].some((p) => pre.includes(p)) ||
+    ['nomic-bert-moe', 'jina-bert-v3'].some((a) => info.architecture.includes(a))
+  ) {
     set('<mask>', TokenAttr.LSTRIP, true);
   } else if (name.includes('phi-3') || name.includes('phi3')) {
     for (let id = 0; id < v.texts.length; id++) {

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import { SHAPES, synthesizeModel } from '../../dist/internal.js';
+import { SHAPES, synthesizeModel } from '../../dist/testing.js';
 import { bundleFile } from './bundle.mjs';
 
 const CACHE = path.join(os.tmpdir(), 'fathom-llm-models');
@@ -14,7 +14,14 @@ export async function syntheticModel({ architecture = 'llama', type = 'F32', voc
   if (existsSync(file)) return file;
   mkdirSync(CACHE, { recursive: true });
   const tmp = `${file}.${process.pid}.tmp`;
-  await synthesizeModel(tmp, { architecture, shape: SHAPES.tiny, vocabularyFrom: await bundleFile(`models/ggml-vocab-${vocab}.gguf`), type, seed, ropeFactors });
+  await synthesizeModel(tmp, {
+    architecture,
+    shape: SHAPES.tiny,
+    vocabularyFrom: await bundleFile(`models/ggml-vocab-${vocab}.gguf`),
+    type,
+    seed,
+    ropeFactors,
+  });
   renameSync(tmp, file);
   return file;
 }

@@ -18,11 +18,7 @@ for (const { template, messages } of request.cases) {
     { type: 'model', response: [] },
   ];
   const { contextText } = wrapper.generateContextState({ chatHistory });
-  out.push(
-    contextText.values
-      .map((v) => (typeof v === 'string' ? v : v instanceof SpecialToken ? special[v.value] ?? '' : v.value))
-      .join(''),
-  );
+  out.push(contextText.values.map((v) => (typeof v === 'string' ? v : v instanceof SpecialToken ? (special[v.value] ?? '') : v.value)).join(''));
 }
 process.stdout.write(JSON.stringify(out) + '\n');
 await model.dispose();

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { TextStream } from '../dist/internal.js';
+import { TextStream } from '../../dist/testing.js';
 
 const bytes = (s) => new TextEncoder().encode(s);
 

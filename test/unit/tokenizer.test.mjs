@@ -9,14 +9,27 @@ import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 
-import { loadModel, loadTokenizer } from '../dist/index.js';
-import { TextStream } from '../dist/internal.js';
-import { bundleFile } from './helpers/bundle.mjs';
-import { ROOT, scratchDir } from './helpers/fixtures.mjs';
+import { loadModel, loadTokenizer } from '../../dist/index.js';
+import { TextStream } from '../../dist/testing.js';
+import { bundleFile } from '../helpers/bundle.mjs';
+import { ROOT, scratchDir } from '../helpers/fixtures.mjs';
 
 const WITH_VECTORS = [
-  'bert-bge', 'command-r', 'deepseek-coder', 'deepseek-llm', 'falcon', 'gemma-4', 'gpt-2', 'llama-bpe', 'llama-spm',
-  'mpt', 'phi-3', 'qwen2', 'qwen35', 'refact', 'starcoder',
+  'bert-bge',
+  'command-r',
+  'deepseek-coder',
+  'deepseek-llm',
+  'falcon',
+  'gemma-4',
+  'gpt-2',
+  'llama-bpe',
+  'llama-spm',
+  'mpt',
+  'phi-3',
+  'qwen2',
+  'qwen35',
+  'refact',
+  'starcoder',
 ];
 const ALL = [...WITH_VECTORS, 'aquila', 'baichuan', 'gpt-neox', 'nomic-bert-moe'].sort();
 const SEPARATOR = '\n__ggml_vocab_test__\n';
@@ -25,7 +38,7 @@ const SEPARATOR = '\n__ggml_vocab_test__\n';
 function readVectors(inp, out) {
   const raw = readFileSync(inp, 'utf8');
   const inputs = [];
-  for (let pos = 0; pos < raw.length; ) {
+  for (let pos = 0; pos < raw.length;) {
     const next = raw.indexOf(SEPARATOR, pos);
     if (next === -1) {
       inputs.push(raw.slice(pos));
@@ -41,20 +54,49 @@ function readVectors(inp, out) {
 // Strings written for this test: whitespace runs, CJK, emoji sequences, digits, code,
 // accents and combining marks, special-token text, unusual spaces and controls.
 const OWN_STRINGS = [
-  'Hello world', ' Hello world', 'Hello  world', '   leading and trailing   ', '\t\ttabs\tand\nnew\nlines\r\n\r\n',
-  '\n\n\n', ' \n \n ', '   ', '', 'a', ' a', 'a ', '\u00a0nbsp\u0085nel\ufeffbom\u200bzwsp\u2028ls\u3000ideographic',
-  '12 123 1234 12345 1234567890 3.14159 -42 1e10 0x1F 1,000,000', '٣٤٥ ١٢ ²³ ½ Ⅻ',
-  "I'll, you've, he's, we're, they'd, I'm; THEY'RE I'LL it's", "don't 'quoted' ''double''",
-  '日本語のテキスト、中文文本。한국어 텍스트', '漢字かなカナ交じり文', 'Ünïcödé àccents naïve café Åström œuvre',
-  'e\u0301 a\u0308 n\u0303 (combining marks)', 'ﬁ ligature ＡＢＣ fullwidth ｶﾀｶﾅ halfwidth', 'ǅ ǈ ΐ Ω K Å ẞ ß İ ı',
-  'emoji 🦙👩‍👩‍👧‍👦 🇫🇷🇯🇵 👍🏽 ❤️ 🏳️‍🌈 1️⃣', '😀😀😀😀😀😀😀😀',
-  'def f(x):\n    return {"k": [x**2, x // 3]}  # comment\n', 'for (int i = 0; i < n; ++i) { a[i] += b[i] >> 2; }',
-  '<html><body class="x">&amp; &lt;tag&gt;</body></html>', 'https://example.com/path?q=1&r=two#frag',
-  '<s>hello</s>', '<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n', '[CLS] masked [MASK] text [SEP]',
-  '<|endoftext|><|endoftext|>', '<|eot_id|> <start_of_turn>model <end_of_turn>', '<unk> <pad> <mask>',
-  'Привет мир! Γειά σου κόσμε. مرحبا بالعالم. שלום עולם. नमस्ते दुनिया', 'ไทย ພາສາລາວ ខ្មែរ',
-  '!!!???...,,,;;;:::---___===+++***&&&%%%$$$###@@@', '     \t     \n     ', 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa',
-  'Ⓐⓑⓒ ①②③ ⅰⅱⅲ ™®© ¶§', '\u0000nul\u0001soh\u007fdel', 'lone surrogate \ud800 end',
+  'Hello world',
+  ' Hello world',
+  'Hello  world',
+  '   leading and trailing   ',
+  '\t\ttabs\tand\nnew\nlines\r\n\r\n',
+  '\n\n\n',
+  ' \n \n ',
+  '   ',
+  '',
+  'a',
+  ' a',
+  'a ',
+  '\u00a0nbsp\u0085nel\ufeffbom\u200bzwsp\u2028ls\u3000ideographic',
+  '12 123 1234 12345 1234567890 3.14159 -42 1e10 0x1F 1,000,000',
+  '٣٤٥ ١٢ ²³ ½ Ⅻ',
+  "I'll, you've, he's, we're, they'd, I'm; THEY'RE I'LL it's",
+  "don't 'quoted' ''double''",
+  '日本語のテキスト、中文文本。한국어 텍스트',
+  '漢字かなカナ交じり文',
+  'Ünïcödé àccents naïve café Åström œuvre',
+  'e\u0301 a\u0308 n\u0303 (combining marks)',
+  'ﬁ ligature ＡＢＣ fullwidth ｶﾀｶﾅ halfwidth',
+  'ǅ ǈ ΐ Ω K Å ẞ ß İ ı',
+  'emoji 🦙👩‍👩‍👧‍👦 🇫🇷🇯🇵 👍🏽 ❤️ 🏳️‍🌈 1️⃣',
+  '😀😀😀😀😀😀😀😀',
+  'def f(x):\n    return {"k": [x**2, x // 3]}  # comment\n',
+  'for (int i = 0; i < n; ++i) { a[i] += b[i] >> 2; }',
+  '<html><body class="x">&amp; &lt;tag&gt;</body></html>',
+  'https://example.com/path?q=1&r=two#frag',
+  '<s>hello</s>',
+  '<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n',
+  '[CLS] masked [MASK] text [SEP]',
+  '<|endoftext|><|endoftext|>',
+  '<|eot_id|> <start_of_turn>model <end_of_turn>',
+  '<unk> <pad> <mask>',
+  'Привет мир! Γειά σου κόσμε. مرحبا بالعالم. שלום עולם. नमस्ते दुनिया',
+  'ไทย ພາສາລາວ ខ្មែរ',
+  '!!!???...,,,;;;:::---___===+++***&&&%%%$$$###@@@',
+  '     \t     \n     ',
+  'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa',
+  'Ⓐⓑⓒ ①②③ ⅰⅱⅲ ™®© ¶§',
+  '\u0000nul\u0001soh\u007fdel',
+  'lone surrogate \ud800 end',
 ];
 
 describe('llama.cpp test vectors from the bundle (add_special = false, parse_special = false)', () => {
@@ -114,7 +156,10 @@ describe('tokenizer behaviour', () => {
           streamed += chunk;
         }
         streamed += stream.flush();
-        const whole = tokens.map((t) => Buffer.from(tokenizer.piece(t))).reduce((a, b) => Buffer.concat([a, b]), Buffer.alloc(0)).toString('utf8');
+        const whole = tokens
+          .map((t) => Buffer.from(tokenizer.piece(t)))
+          .reduce((a, b) => Buffer.concat([a, b]), Buffer.alloc(0))
+          .toString('utf8');
         assert.equal(streamed, whole, `${name} ${JSON.stringify(text)}`);
       }
     }
@@ -143,11 +188,17 @@ describe('tokenizer behaviour', () => {
   });
 
   it('an unknown pre-tokenizer is a clear UNSUPPORTED_ARCHITECTURE error', async () => {
-    const { Tokenizer, inspectGguf } = await import('../dist/index.js');
+    const { Tokenizer, inspectGguf } = await import('../../dist/index.js');
     const info = await inspectGguf(await bundleFile('models/ggml-vocab-gpt-2.gguf'));
     info.metadata['tokenizer.ggml.pre'] = 'no-such-pre';
-    assert.throws(() => new Tokenizer(info), (e) => e.code === 'UNSUPPORTED_ARCHITECTURE' && /no-such-pre/.test(e.message));
+    assert.throws(
+      () => new Tokenizer(info),
+      (e) => e.code === 'UNSUPPORTED_ARCHITECTURE' && /no-such-pre/.test(e.message),
+    );
     info.metadata['tokenizer.ggml.model'] = 'rwkv-nope';
-    assert.throws(() => new Tokenizer(info), (e) => e.code === 'UNSUPPORTED_ARCHITECTURE' && /rwkv-nope/.test(e.message));
+    assert.throws(
+      () => new Tokenizer(info),
+      (e) => e.code === 'UNSUPPORTED_ARCHITECTURE' && /rwkv-nope/.test(e.message),
+    );
   });
 });

@@ -1,0 +1,51 @@
+// `fathom generate <file.gguf> -p "<prompt>"`: streams a completion to stdout; Ctrl-C stops it.
+import { parseArgs } from 'node:util';
+
+import { FathomError } from '../errors.js';
+import { numberOption, usageError } from './usage.js';
+import { withModel } from './with-model.js';
+
+export async function runGenerate(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      prompt: { type: 'string', short: 'p' },
+      'n-predict': { type: 'string', short: 'n' },
+      temperature: { type: 'string' },
+      seed: { type: 'string' },
+      'top-k': { type: 'string' },
+      'top-p': { type: 'string' },
+      'min-p': { type: 'string' },
+      threads: { type: 'string', short: 't' },
+      ctx: { type: 'string', short: 'c' },
+    },
+  });
+  if (positionals.length !== 1) usageError('generate takes exactly one model file');
+  const { prompt } = values;
+  if (prompt === undefined) usageError('generate needs a prompt: -p "<text>"');
+  const controller = new AbortController();
+  process.once('SIGINT', () => controller.abort());
+  await withModel(positionals[0], { threads: numberOption(values, 'threads'), contextSize: numberOption(values, 'ctx') }, async (model) => {
+    process.stdout.write(prompt);
+    try {
+      const stream = model.generate(prompt, {
+        maxTokens: numberOption(values, 'n-predict'),
+        temperature: numberOption(values, 'temperature'),
+        seed: numberOption(values, 'seed'),
+        topK: numberOption(values, 'top-k'),
+        topP: numberOption(values, 'top-p'),
+        minP: numberOption(values, 'min-p'),
+        signal: controller.signal,
+      });
+      for await (const chunk of stream) process.stdout.write(chunk.text);
+      process.stdout.write('\n');
+    } catch (error) {
+      // Ctrl-C, or a model that never ended before the context filled: what was generated stays printed.
+      if (!(error instanceof FathomError && (error.code === 'ABORTED' || error.code === 'CONTEXT_FULL'))) throw error;
+      process.stdout.write('\n');
+      if (error.code === 'CONTEXT_FULL') console.error(`fathom: stopped: ${error.message}`);
+    }
+  });
+  return 0;
+}
