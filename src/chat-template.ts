@@ -7,8 +7,8 @@ import { invalidArgument } from './errors.js';
 import type { Tokenizer } from './tokenizer/tokenizer.js';
 
 export interface ChatMessage {
-  /** "system", "user", "assistant" (or "tool", as the template knows). */
-  role: string;
+  /** "system", "user", "assistant", or another role the template knows (e.g. "tool"). */
+  role: 'system' | 'user' | 'assistant' | 'tool' | (string & {});
   content: string;
 }
 

@@ -34,7 +34,7 @@ export class Chat {
   #promptTokens = 0;
   #busy = false;
 
-  /** @internal Use model.createChat(). */
+  /** Made by model.createChat(); not for direct use. */
   constructor(context: Evaluator, template: ChatTemplate, options: ChatSettings) {
     this.#context = context;
     this.#template = template;

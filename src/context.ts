@@ -29,7 +29,7 @@ export class Context {
   readonly #scheduler: Scheduler;
   readonly #onDispose: (context: Context) => void;
 
-  /** @internal Use model.createContext(). */
+  /** Made by model.createContext(); not for direct use. */
   constructor(native: NativeContext, tokenizer: Tokenizer, modelShape: ModelShape, onDispose: (context: Context) => void) {
     this.#scheduler = new Scheduler(native, tokenizer, modelShape);
     this.#onDispose = onDispose;

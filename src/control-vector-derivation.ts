@@ -4,6 +4,7 @@ import { ControlVector } from './control-vector.js';
 import { invalidArgument } from './errors.js';
 import type { Evaluator } from './evaluator.js';
 import { inspect } from './inspection.js';
+import { checkOptions, type KeySet } from './options.js';
 import type { Prompt } from './prompt.js';
 
 export interface DeriveOptions {
@@ -11,6 +12,8 @@ export interface DeriveOptions {
   layers?: readonly number[];
   signal?: AbortSignal;
 }
+
+const DERIVE_KEYS = { layers: true, signal: true } as const satisfies KeySet<DeriveOptions>;
 
 /**
  * A control vector from examples: per layer, the mean hidden state over the tokens of the positive
@@ -22,6 +25,7 @@ export async function deriveControlVector(
   negative: readonly Prompt[],
   options: DeriveOptions = {},
 ): Promise<ControlVector> {
+  checkOptions(options, DERIVE_KEYS, 'deriveControlVector options');
   if (!Array.isArray(positive) || !Array.isArray(negative) || positive.length === 0 || negative.length === 0) {
     throw invalidArgument('deriveControlVector needs at least one positive and one negative prompt');
   }

@@ -4,9 +4,10 @@
 // and pick the layers it acts on (control-vector-derivation.ts makes one from examples).
 import { open } from 'node:fs/promises';
 
-import { FathomError, invalidArgument } from './errors.js';
+import { describe, FathomError, invalidArgument } from './errors.js';
 import type { ModelShape } from './evaluator.js';
 import { readGguf } from './gguf/read-gguf.js';
+import { checkOptions, type KeySet } from './options.js';
 import { writeGguf } from './gguf/write-gguf.js';
 import type { NativeControl } from './native/contract.js';
 
@@ -17,12 +18,16 @@ export interface ControlVectorOptions {
   layers?: readonly [number, number];
 }
 
+const CONTROL_KEYS = { strength: true, layers: true } as const satisfies KeySet<ControlVectorOptions>;
+
 export class ControlVector {
   /** Layer -> direction [n_embd] (unscaled). */
   readonly directions: ReadonlyMap<number, Float32Array>;
   readonly embeddingLength: number;
   readonly strength: number;
   readonly layers: readonly [number, number];
+  /** The range was asked for (not the directions' own): it must then lie within the model. */
+  readonly #layersGiven: boolean;
   #resolved: { layerCount: number; native: NativeControl } | undefined;
 
   constructor(directions: ReadonlyMap<number, Float32Array>, options: ControlVectorOptions = {}) {
@@ -31,8 +36,9 @@ export class ControlVector {
     for (const layer of directions.keys()) {
       if (!(Number.isSafeInteger(layer) && layer >= 0)) throw invalidArgument(`control vector layer ${layer} is not a layer index`);
     }
+    checkOptions(options, CONTROL_KEYS, 'control vector options');
     const { strength = 1, layers } = options;
-    if (!Number.isFinite(strength)) throw invalidArgument(`strength must be a finite number, got ${strength}`);
+    if (!Number.isFinite(strength)) throw invalidArgument(`strength must be a finite number, got ${describe(strength)}`);
     const known = [...directions.keys()];
     const range = layers ?? [Math.min(...known), Math.max(...known)];
     if (!(Array.isArray(range) && range.length === 2 && range.every((l) => Number.isSafeInteger(l) && l >= 0) && range[0] <= range[1])) {
@@ -42,6 +48,7 @@ export class ControlVector {
     this.embeddingLength = [...lengths][0]!;
     this.strength = strength;
     this.layers = [range[0], range[1]];
+    this.#layersGiven = layers !== undefined;
   }
 
   /** Reads llama.cpp's control-vector GGUF (as written by its cvector-generator). */
@@ -72,7 +79,8 @@ export class ControlVector {
 
   /** The same directions with another strength or layer range. */
   with(options: ControlVectorOptions): ControlVector {
-    return new ControlVector(this.directions, { strength: this.strength, layers: this.layers, ...options });
+    checkOptions(options, CONTROL_KEYS, 'control vector options');
+    return new ControlVector(this.directions, { strength: this.strength, ...(this.#layersGiven ? { layers: this.layers } : {}), ...options });
   }
 
   /** Writes llama.cpp's control-vector format. */
@@ -93,8 +101,8 @@ export class ControlVector {
     if (this.embeddingLength !== embeddingLength) {
       throw invalidArgument(`the control vector has ${this.embeddingLength} values per layer but the model's embedding length is ${embeddingLength}`);
     }
-    if (this.layers[0] > layerCount - 1) {
-      throw invalidArgument(`the control vector acts from layer ${this.layers[0]}, but the model's last layer is ${layerCount - 1}`);
+    if (this.layers[0] > layerCount - 1 || (this.#layersGiven && this.layers[1] > layerCount - 1)) {
+      throw invalidArgument(`the control vector's layers [${this.layers.join(', ')}] are not all in the model, whose layers are 0..${layerCount - 1}`);
     }
     if (this.#resolved?.layerCount === layerCount) return this.#resolved.native;
     const data = new Float32Array(layerCount * embeddingLength);

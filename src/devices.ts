@@ -1,9 +1,9 @@
 // The compute devices ggml sees (the CPU, and GPUs when the addon was built with
-// a GPU backend), and how many of a model's blocks go to a GPU (`gpuLayers`).
-import { invalidArgument } from './errors.js';
+// a GPU backend), how the addon was built, and how many of a model's blocks go to a GPU (`gpuLayers`).
+import { describe, invalidArgument } from './errors.js';
 import type { GgufInfo } from './gguf/gguf-info.js';
-import { nativeDevices } from './native/addon.js';
-import type { Device } from './native/contract.js';
+import { addonPath, nativeBuildInfo, nativeDevices } from './native/addon.js';
+import type { BuildInfo, Device } from './native/contract.js';
 
 export type { Device } from './native/contract.js';
 
@@ -14,6 +14,11 @@ export type { Device } from './native/contract.js';
  */
 export type GpuLayers = number | 'max' | 'auto';
 
+/** How the addon was built and what it loaded (what `fathom inspect --system` prints), and the file it came from. */
+export function getBuildInfo(): BuildInfo & { addon: string } {
+  return { ...nativeBuildInfo(), addon: addonPath() };
+}
+
 /** The devices ggml sees, CPU first. */
 export function getDevices(): Device[] {
   return nativeDevices();
@@ -22,7 +27,7 @@ export function getDevices(): Device[] {
 export function checkGpuLayers(value: unknown): void {
   if (value === undefined || value === 'max' || value === 'auto') return;
   if (!(typeof value === 'number' && Number.isSafeInteger(value) && value >= 0)) {
-    throw invalidArgument(`gpuLayers must be a non-negative integer, 'max' or 'auto', got ${String(value)}`);
+    throw invalidArgument(`gpuLayers must be a non-negative integer, 'max' or 'auto', got ${describe(value)}`);
   }
 }
 

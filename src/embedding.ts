@@ -1,9 +1,10 @@
 // Text -> vector. The model's per-token embeddings (a decoder's final-norm output,
 // as llama.cpp's embeddings; an encoder's last block) pooled into one vector per
 // text: mean, the first token (CLS), the last token, or none (every token's row).
-import { invalidArgument } from './errors.js';
+import { describe, invalidArgument } from './errors.js';
 import type { Evaluator } from './evaluator.js';
 import type { GgufInfo } from './gguf/gguf-info.js';
+import { checkOptions, type KeySet } from './options.js';
 import { checkFitsSequence, type Prompt } from './prompt.js';
 
 export type Pooling = 'mean' | 'cls' | 'last' | 'none';
@@ -16,6 +17,7 @@ export interface EmbedOptions {
   signal?: AbortSignal;
 }
 
+const EMBED_KEYS = { pooling: true, normalize: true, signal: true } as const satisfies KeySet<EmbedOptions>;
 const POOLING_TYPES: Record<number, Pooling> = { 1: 'mean', 2: 'cls', 3: 'last' };
 
 /** The pooling a model file asks for (`encoder`: the engine runs it as an encoder-only model). */
@@ -73,9 +75,9 @@ export async function embedAll(
   input: Prompt | readonly Prompt[],
   options: EmbedOptions = {},
 ): Promise<Float32Array | Float32Array[]> {
-  if (typeof options !== 'object' || options === null) throw invalidArgument('options must be an object');
+  checkOptions(options, EMBED_KEYS, 'embed options');
   const pooling = options.pooling ?? defaultPooling;
-  if (!['mean', 'cls', 'last', 'none'].includes(pooling)) throw invalidArgument(`pooling must be 'mean', 'cls', 'last' or 'none', got ${String(pooling)}`);
+  if (!['mean', 'cls', 'last', 'none'].includes(pooling)) throw invalidArgument(`pooling must be 'mean', 'cls', 'last' or 'none', got ${describe(pooling)}`);
   if (options.normalize !== undefined && typeof options.normalize !== 'boolean') throw invalidArgument('normalize must be a boolean');
   // One text: a string or token ids; several: an array of those.
   const several = Array.isArray(input) && input.length > 0 && typeof input[0] !== 'number';
@@ -83,4 +85,19 @@ export async function embedAll(
   const out: Float32Array[] = [];
   for (const text of input as readonly Prompt[]) out.push(await embed(context, pooling, text, options));
   return out;
+}
+
+/** Cosine similarity of two vectors of one length (1: same direction, 0: orthogonal, -1: opposite). */
+export function cosineSimilarity(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length || a.length === 0)
+    throw invalidArgument(`cosineSimilarity needs two non-empty vectors of one length, got ${a.length} and ${b.length}`);
+  let dot = 0;
+  let na = 0;
+  let nb = 0;
+  for (let i = 0; i < a.length; i++) {
+    dot += a[i]! * b[i]!;
+    na += a[i]! * a[i]!;
+    nb += b[i]! * b[i]!;
+  }
+  return na > 0 && nb > 0 ? dot / Math.sqrt(na * nb) : 0;
 }

@@ -43,6 +43,16 @@ export function invalidArgument(message: string): FathomError {
   return new FathomError('INVALID_ARGUMENT', message);
 }
 
-export function abortedError(): FathomError {
-  return new FathomError('ABORTED', 'the operation was aborted');
+/** ABORTED, with the signal's reason (an AbortSignal's `reason`) as its cause. */
+export function abortedError(signal?: AbortSignal): FathomError {
+  return new FathomError('ABORTED', 'the operation was aborted', signal ? { cause: signal.reason } : undefined);
+}
+
+/** A value as an error message shows it: numbers as they are, anything else with its type (`"512" (string)`). */
+export function describe(value: unknown): string {
+  if (typeof value === 'number' || typeof value === 'bigint') return String(value);
+  if (value === null || value === undefined) return String(value);
+  if (typeof value === 'string') return `${JSON.stringify(value.length > 40 ? `${value.slice(0, 37)}...` : value)} (string)`;
+  if (Array.isArray(value)) return `an array of ${value.length}`;
+  return `${typeof value === 'object' ? 'an object' : String(value)} (${typeof value})`;
 }

@@ -22,6 +22,11 @@ export interface GenerationChunk {
   tokens: number[];
   /** With the `logprobs` option: one entry per token of `tokens`. */
   logprobs?: TokenLogprob[];
+  /**
+   * On the last chunk only: why the generation ended (also the generator's return value, which
+   * `for await` drops). A generation that ends with nothing left to show ends with an empty chunk.
+   */
+  finishReason?: FinishReason;
 }
 
 export type FinishReason = 'eos' | 'length' | 'stop' | 'abort';
@@ -58,7 +63,10 @@ async function* runGeneration(source: Evaluator, prompt: Prompt, opts: ResolvedG
   const { tokenizer, contextSize } = source;
   const tokens = promptTokens(tokenizer, prompt);
   checkFitsSequence(tokens.length, contextSize, 'prompt');
-  if (opts.maxTokens === 0) return 'length';
+  if (opts.maxTokens === 0) {
+    yield { text: '', tokens: [], ...(opts.logprobs ? { logprobs: [] } : {}), finishReason: 'length' };
+    return 'length';
+  }
   const { signal } = opts;
   const sampler = createNativeSampler(opts.sampler);
   const stream = new TextStream(opts.stop);
@@ -68,9 +76,10 @@ async function* runGeneration(source: Evaluator, prompt: Prompt, opts: ResolvedG
   let input = tokens;
   let pending: number[] = [];
   let pendingLogprobs: TokenLogprob[] = [];
-  const chunk = (text: string): GenerationChunk => {
+  const chunk = (text: string, finishReason?: FinishReason): GenerationChunk => {
     const out: GenerationChunk = { text, tokens: pending };
     if (opts.logprobs) out.logprobs = pendingLogprobs;
+    if (finishReason) out.finishReason = finishReason;
     pending = [];
     pendingLogprobs = [];
     return out;
@@ -95,13 +104,12 @@ async function* runGeneration(source: Evaluator, prompt: Prompt, opts: ResolvedG
         }
         if (history.length + input.length > contextSize) throw contextFull(history.length, contextSize);
       }
-      if (signal?.aborted) throw abortedError();
+      if (signal?.aborted) throw abortedError(signal);
       const step = await source.step({ history, input, sampler, topK: opts.logprobs, control: opts.control, signal });
       for (const token of input) history.push(token);
       const token = step.token;
       if (!opts.ignoreEos && tokenizer.isEog(token)) {
-        const tail = stream.flush();
-        if (tail || pending.length) yield chunk(tail);
+        yield chunk(stream.flush(), 'eos');
         return 'eos';
       }
       generated++;
@@ -113,14 +121,13 @@ async function* runGeneration(source: Evaluator, prompt: Prompt, opts: ResolvedG
       }
       const { text, stopped } = stream.push(tokenizer.piece(token));
       if (stopped) {
-        yield chunk(text);
+        yield chunk(text, 'stop');
         return 'stop';
       }
       if (text) yield chunk(text);
       input = [token];
     }
-    const tail = stream.flush();
-    if (tail || pending.length) yield chunk(tail);
+    yield chunk(stream.flush(), 'length');
     return 'length';
   } finally {
     source.release(history);

@@ -1,11 +1,12 @@
 // Public entry point of fathom-llm.
+import './async-dispose.js';
 import type { GgufInfo } from './gguf/gguf-info.js';
 import { readGguf } from './gguf/read-gguf.js';
 
 export { FATHOM_ERROR_CODES, FathomError, type FathomErrorCode } from './errors.js';
 export type { GgufInfo, GgufTensorInfo, GgufValue } from './gguf/gguf-info.js';
 export { loadModel, Model, type ChatOptions, type LoadModelOptions, type VocabularyInfo } from './model.js';
-export { getDevices, type Device, type GpuLayers } from './devices.js';
+export { getBuildInfo, getDevices, type Device, type GpuLayers } from './devices.js';
 export type { BuildInfo } from './native/contract.js';
 export { Context, type ContextOptions, type ContextStats } from './context.js';
 export { Chat, type ChatReply, type ChatSettings } from './chat.js';
@@ -13,7 +14,7 @@ export { CHATML_TEMPLATE, type ChatMessage, type RenderOptions } from './chat-te
 export { ControlVector, type ControlVectorOptions } from './control-vector.js';
 export type { DeriveOptions } from './control-vector-derivation.js';
 export type { Inspection, InspectOptions, LensOptions } from './inspection.js';
-export type { EmbedOptions, Pooling } from './embedding.js';
+export { cosineSimilarity, type EmbedOptions, type Pooling } from './embedding.js';
 export type { PerplexityOptions, PerplexityResult, ScoreOptions, ScoreResult } from './scoring.js';
 export type { CompletionResult, FinishReason, GenerationChunk, TokenLogprob } from './generation.js';
 export type { Prompt, TokenAlternative } from './prompt.js';

@@ -4,8 +4,9 @@
 // softmax path instead of flash attention), and the logit lens, which reads a
 // hidden state through the final norm and output head.
 import { resolveControl, type ControlVector } from './control-vector.js';
-import { invalidArgument } from './errors.js';
+import { describe, invalidArgument } from './errors.js';
 import type { Evaluator } from './evaluator.js';
+import { checkOptions, type KeySet } from './options.js';
 import { checkFitsSequence, MAX_TOP_K, promptTokens, tokenAlternative, type Prompt, type TokenAlternative } from './prompt.js';
 
 export interface InspectOptions {
@@ -44,8 +45,18 @@ export interface LensOptions {
   signal?: AbortSignal;
 }
 
+const INSPECT_KEYS = { hidden: true, attention: true, logits: true, control: true, signal: true } as const satisfies KeySet<InspectOptions>;
+const LENS_KEYS = { topK: true, signal: true } as const satisfies KeySet<LensOptions>;
+
 // The most an inspection may return (attention, hidden states and logits together).
 const MAX_INSPECTION_BYTES = 4 * 2 ** 30;
+
+// INVALID_ARGUMENT unless `value` is an integer in [0, count).
+export function checkIndex(name: string, value: unknown, count: number): void {
+  if (!(Number.isSafeInteger(value) && (value as number) >= 0 && (value as number) < count)) {
+    throw invalidArgument(`${name} must be an integer in [0, ${count - 1}], got ${describe(value)}`);
+  }
+}
 
 function layerList(name: string, value: boolean | readonly number[] | undefined, layerCount: number): number[] {
   if (value === undefined || value === false) return [];
@@ -87,7 +98,7 @@ function tokenPieces(context: Evaluator, tokens: readonly number[]): string[] {
 }
 
 export async function inspect(context: Evaluator, text: Prompt, options: InspectOptions = {}): Promise<Inspection> {
-  if (typeof options !== 'object' || options === null) throw invalidArgument('options must be an object');
+  checkOptions(options, INSPECT_KEYS, 'inspect options');
   const { layers, embedding, heads } = context.modelShape;
   const hiddenLayers = layerList('hidden', options.hidden, layers);
   const attentionLayers = layerList('attention', options.attention, layers);
@@ -117,6 +128,7 @@ export async function inspect(context: Evaluator, text: Prompt, options: Inspect
   const hidden = new Map(hiddenLayers.map((layer, i) => [layer, result.hidden[i]!]));
   const attention = new Map(attentionLayers.map((layer, i) => [layer, result.attention[i]!]));
   const take = <T>(map: Map<number, T>, layer: number, what: string): T => {
+    checkIndex('layer', layer, layers);
     const value = map.get(layer);
     if (!value) throw invalidArgument(`layer ${layer}'s ${what} was not requested`);
     return value;
@@ -128,8 +140,17 @@ export async function inspect(context: Evaluator, text: Prompt, options: Inspect
     headCount: heads,
     hidden,
     attention,
-    hiddenAt: (layer, token) => take(hidden, layer, 'hidden state').subarray(token * embedding, (token + 1) * embedding),
-    attentionAt: (layer, head, token) => take(attention, layer, 'attention').subarray((head * n + token) * n, (head * n + token + 1) * n),
+    hiddenAt: (layer, token) => {
+      const rows = take(hidden, layer, 'hidden state');
+      checkIndex('token', token, n);
+      return rows.subarray(token * embedding, (token + 1) * embedding);
+    },
+    attentionAt: (layer, head, token) => {
+      const probabilities = take(attention, layer, 'attention');
+      checkIndex('head', head, heads);
+      checkIndex('token', token, n);
+      return probabilities.subarray((head * n + token) * n, (head * n + token + 1) * n);
+    },
   };
   if (result.logits) inspection.logits = result.logits;
   return inspection;
@@ -147,8 +168,11 @@ export function lensLogits(context: Evaluator, hidden: Float32Array, signal?: Ab
 
 /** The logit lens: what the model would predict at each position if it stopped after `layer`. */
 export async function logitLens(context: Evaluator, text: Prompt, layer: number, options: LensOptions = {}): Promise<TokenAlternative[][]> {
+  checkOptions(options, LENS_KEYS, 'logitLens options');
+  checkIndex('layer', layer, context.modelShape.layers);
   const { topK = 5, signal } = options;
-  if (!(Number.isSafeInteger(topK) && topK > 0 && topK <= MAX_TOP_K)) throw invalidArgument(`topK must be an integer in [1, ${MAX_TOP_K}], got ${topK}`);
+  if (!(Number.isSafeInteger(topK) && topK > 0 && topK <= MAX_TOP_K))
+    throw invalidArgument(`topK must be an integer in [1, ${MAX_TOP_K}], got ${describe(topK)}`);
   const inspection = await inspect(context, text, { hidden: [layer], signal });
   const logits = await lensLogits(context, inspection.hidden.get(layer)!, signal);
   return topTokens(context, logits, inspection.tokens.length, topK);

@@ -11,12 +11,13 @@ import type { ControlVector } from './control-vector.js';
 import { deriveControlVector, type DeriveOptions } from './control-vector-derivation.js';
 import { checkGpuLayers, resolveGpuLayers, type GpuLayers } from './devices.js';
 import { embedAll, modelPooling, type EmbedOptions } from './embedding.js';
-import { abortedError, FathomError, invalidArgument } from './errors.js';
+import { abortedError, describe, FathomError, invalidArgument } from './errors.js';
 import type { CompletionResult, FinishReason, GenerationChunk } from './generation.js';
 import type { GgufInfo } from './gguf/gguf-info.js';
 import { readGguf } from './gguf/read-gguf.js';
 import type { InspectOptions, Inspection, LensOptions } from './inspection.js';
 import { loadNativeModel } from './native/addon.js';
+import { checkOptions, type KeySet } from './options.js';
 import type { NativeModel } from './native/contract.js';
 import type { Prompt, TokenAlternative } from './prompt.js';
 import type { GenerateOptions } from './sampling-options.js';
@@ -50,12 +51,24 @@ export interface VocabularyInfo {
   eog: number[];
 }
 
+const CONTEXT_KEYS = { contextSize: true, sequences: true, batchSize: true, threads: true } as const satisfies KeySet<ContextOptions>;
+const LOAD_KEYS = { ...CONTEXT_KEYS, vocabOnly: true, gpuLayers: true, signal: true } as const satisfies KeySet<LoadModelOptions>;
+const CHAT_KEYS = {
+  system: true,
+  history: true,
+  context: true,
+  template: true,
+  templateVariables: true,
+  generate: true,
+} as const satisfies KeySet<ChatOptions>;
+const RENDER_KEYS = { addGenerationPrompt: true, variables: true, template: true } as const satisfies KeySet<RenderOptions & { template?: string }>;
+
 const DEFAULT_CONTEXT_SIZE = 4096;
 const MAX_DEFAULT_THREADS = 4;
 
 function checkPositiveInteger(name: string, value: unknown): void {
   if (value !== undefined && !(typeof value === 'number' && Number.isSafeInteger(value) && value > 0)) {
-    throw invalidArgument(`${name} must be a positive integer, got ${String(value)}`);
+    throw invalidArgument(`${name} must be a positive integer, got ${describe(value)}`);
   }
 }
 
@@ -69,11 +82,12 @@ function defaultContextSize(info: GgufInfo): number {
 }
 
 export async function loadModel(path: string, options: LoadModelOptions = {}): Promise<Model> {
+  checkOptions(options, LOAD_KEYS, 'loadModel options');
   checkContextOptions(options);
   const { vocabOnly = false, gpuLayers, signal, ...contextOptions } = options;
   checkGpuLayers(gpuLayers);
   if (signal !== undefined && !(signal instanceof AbortSignal)) throw invalidArgument('signal must be an AbortSignal');
-  if (signal?.aborted) throw abortedError();
+  if (signal?.aborted) throw abortedError(signal);
   // The TS reader validates the header first: cheap, and its errors name the key at fault.
   const info = await readGguf(path);
   const tokenizer = new Tokenizer(info);
@@ -93,7 +107,7 @@ export class Model {
   #disposed: Promise<void> | undefined;
   #chatTemplate: ChatTemplate | undefined;
 
-  /** @internal Use loadModel(). */
+  /** Made by loadModel(); not for direct use. */
   constructor(info: GgufInfo, tokenizer: Tokenizer, native: NativeModel | null) {
     this.info = info;
     this.tokenizer = tokenizer;
@@ -104,9 +118,9 @@ export class Model {
   static async withDefaultContext(info: GgufInfo, tokenizer: Tokenizer, native: NativeModel, options: ContextOptions, signal?: AbortSignal): Promise<Model> {
     const model = new Model(info, tokenizer, native);
     try {
-      if (signal?.aborted) throw abortedError();
+      if (signal?.aborted) throw abortedError(signal);
       model.#defaultContext = await model.createContext(options);
-      if (signal?.aborted) throw abortedError();
+      if (signal?.aborted) throw abortedError(signal);
     } catch (error) {
       await model.dispose();
       throw error;
@@ -161,6 +175,7 @@ export class Model {
    */
   async createContext(options: ContextOptions = {}): Promise<Context> {
     this.#checkNotDisposed();
+    checkOptions(options, CONTEXT_KEYS, 'createContext options');
     checkContextOptions(options);
     if (!this.#native) throw invalidArgument('this model was loaded with vocabOnly: true and cannot generate');
     const native = await this.#native.createContext({
@@ -190,6 +205,7 @@ export class Model {
    */
   applyChatTemplate(messages: readonly ChatMessage[], options: RenderOptions & { template?: string } = {}): string {
     this.#checkNotDisposed();
+    checkOptions(options, RENDER_KEYS, 'applyChatTemplate options');
     const { template, ...render } = options;
     return (template !== undefined ? new ChatTemplate(template, this.tokenizer) : this.#template()).render(messages, render);
   }
@@ -200,7 +216,7 @@ export class Model {
    */
   createChat(options: ChatOptions = {}): Chat {
     this.#checkNotDisposed();
-    if (typeof options !== 'object' || options === null) throw invalidArgument('options must be an object');
+    checkOptions(options, CHAT_KEYS, 'createChat options');
     const template = options.template !== undefined ? new ChatTemplate(options.template, this.tokenizer) : this.#template();
     if (options.context !== undefined && !(options.context instanceof Context)) throw invalidArgument('context must be a Context');
     return new Chat((options.context ?? this.context).evaluator, template, options);
@@ -237,6 +253,7 @@ export class Model {
    */
   embed(text: Prompt, options?: EmbedOptions): Promise<Float32Array>;
   embed(texts: readonly Prompt[], options?: EmbedOptions): Promise<Float32Array[]>;
+  embed(input: Prompt | readonly Prompt[], options?: EmbedOptions): Promise<Float32Array | Float32Array[]>;
   embed(input: Prompt | readonly Prompt[], options: EmbedOptions = {}): Promise<Float32Array | Float32Array[]> {
     const { evaluator } = this.context;
     return embedAll(evaluator, modelPooling(this.info, evaluator.modelShape.encoder), input, options);

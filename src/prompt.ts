@@ -32,7 +32,13 @@ export function checkFitsSequence(count: number, contextSize: number, what: stri
   }
 }
 
-/** A token with its text (control tokens as their text) and log-probability. */
+const decoder = new TextDecoder();
+
+/**
+ * A token with its log-probability and its text as it stands in a generated text: a leading space
+ * kept (" there", as streamed chunks and the OpenAI API show it), control tokens as their text, a
+ * token holding part of a UTF-8 character as U+FFFD.
+ */
 export function tokenAlternative(tokenizer: Tokenizer, token: number, logprob: number): TokenAlternative {
-  return { token, text: tokenizer.detokenize([token], { special: true }), logprob };
+  return { token, text: decoder.decode(tokenizer.piece(token, true)), logprob };
 }

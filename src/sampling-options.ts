@@ -4,9 +4,10 @@
 // -> top-k -> typical-p -> top-p -> min-p -> XTC -> temperature -> draw.
 import { resolveControl, type ControlVector } from './control-vector.js';
 import { drySequenceBreakers } from './dry-breakers.js';
-import { invalidArgument } from './errors.js';
+import { describe, invalidArgument } from './errors.js';
 import type { ModelShape } from './evaluator.js';
 import type { NativeControl, NativeSamplerOptions } from './native/contract.js';
+import { checkOptions, type KeySet } from './options.js';
 import { MAX_TOP_K } from './prompt.js';
 import type { Tokenizer } from './tokenizer/tokenizer.js';
 
@@ -20,7 +21,7 @@ export interface DryOptions {
   /** Tokens looked back over; -1 = the whole context. Default: 64. */
   lastN?: number;
   /** A repeat never extends across these. Default: ["\n", ":", "\"", "*"]. */
-  sequenceBreakers?: string[];
+  sequenceBreakers?: readonly string[];
 }
 
 export interface XtcOptions {
@@ -64,7 +65,7 @@ export interface GenerateOptions {
   /** Same seed + same prompt + same options = same output (an integer in [0, 2^32)). Default: random. */
   seed?: number;
   /** Stop before the first occurrence of any of these strings (not included in the text). */
-  stop?: string[];
+  stop?: readonly string[];
   /** Keep generating after end-of-generation tokens. */
   ignoreEos?: boolean;
   /** Each chunk carries the chosen tokens' log-probabilities and this many most likely alternatives. Default: 0 (off). */
@@ -97,6 +98,31 @@ export interface GenerationTarget {
 
 const DEFAULT_DRY_BREAKERS = ['\n', ':', '"', '*'];
 
+const GENERATE_KEYS = {
+  maxTokens: true,
+  temperature: true,
+  topK: true,
+  topP: true,
+  minP: true,
+  typicalP: true,
+  repeatPenalty: true,
+  frequencyPenalty: true,
+  presencePenalty: true,
+  penaltyLastN: true,
+  dry: true,
+  xtc: true,
+  logitBias: true,
+  control: true,
+  seed: true,
+  stop: true,
+  ignoreEos: true,
+  logprobs: true,
+  contextShift: true,
+  signal: true,
+} as const satisfies KeySet<GenerateOptions>;
+const DRY_KEYS = { multiplier: true, base: true, allowedLength: true, lastN: true, sequenceBreakers: true } as const satisfies KeySet<DryOptions>;
+const XTC_KEYS = { probability: true, threshold: true } as const satisfies KeySet<XtcOptions>;
+
 function check(condition: boolean, message: string): void {
   if (!condition) throw invalidArgument(message);
 }
@@ -111,7 +137,7 @@ function isFiniteNumber(v: unknown): v is number {
 
 // A look-back window: a count, or -1 for the whole context.
 function window(name: string, value: number, contextSize: number): number {
-  check(value === -1 || isNonNegativeInteger(value), `${name} must be a non-negative integer or -1, got ${value}`);
+  check(value === -1 || isNonNegativeInteger(value), `${name} must be a non-negative integer or -1, got ${describe(value)}`);
   return value === -1 ? contextSize : Math.min(value, contextSize);
 }
 
@@ -127,7 +153,7 @@ function logitBiasEntries(bias: LogitBias, tokenizer: Tokenizer): { ids: Int32Ar
     check(isNonNegativeInteger(id) && id < tokenizer.size, `logitBias token ${String(key)} is not in the vocabulary (0..${tokenizer.size - 1})`);
     check(
       typeof value === 'number' && (Number.isFinite(value) || value === -Infinity),
-      `logitBias for token ${String(key)} must be a finite number or -Infinity, got ${String(value)}`,
+      `logitBias for token ${String(key)} must be a finite number or -Infinity, got ${describe(value)}`,
     );
     ids[i] = id as number;
     values[i] = value as number;
@@ -137,6 +163,7 @@ function logitBiasEntries(bias: LogitBias, tokenizer: Tokenizer): { ids: Int32Ar
 
 export function resolveGenerateOptions(options: GenerateOptions, target: GenerationTarget): ResolvedGenerateOptions {
   check(typeof options === 'object' && options !== null, 'options must be an object');
+  checkOptions(options, GENERATE_KEYS, 'generate options');
   const {
     maxTokens = Infinity,
     temperature = 0,
@@ -157,20 +184,20 @@ export function resolveGenerateOptions(options: GenerateOptions, target: Generat
     contextShift = false,
     signal,
   } = options;
-  check(maxTokens === Infinity || isNonNegativeInteger(maxTokens), `maxTokens must be a non-negative integer, got ${maxTokens}`);
-  check(isFiniteNumber(temperature) && temperature >= 0, `temperature must be a finite number >= 0, got ${temperature}`);
-  check(isNonNegativeInteger(topK) && topK <= 2 ** 31 - 1, `topK must be a non-negative integer, got ${topK}`);
-  check(typeof topP === 'number' && topP > 0 && topP <= 1, `topP must be in (0, 1], got ${topP}`);
-  check(typeof minP === 'number' && minP >= 0 && minP <= 1, `minP must be in [0, 1], got ${minP}`);
-  check(typeof typicalP === 'number' && typicalP > 0 && typicalP <= 1, `typicalP must be in (0, 1], got ${typicalP}`);
-  check(isFiniteNumber(repeatPenalty) && repeatPenalty > 0, `repeatPenalty must be a finite number > 0, got ${repeatPenalty}`);
-  check(isFiniteNumber(frequencyPenalty), `frequencyPenalty must be a finite number, got ${frequencyPenalty}`);
-  check(isFiniteNumber(presencePenalty), `presencePenalty must be a finite number, got ${presencePenalty}`);
+  check(maxTokens === Infinity || isNonNegativeInteger(maxTokens), `maxTokens must be a non-negative integer, got ${describe(maxTokens)}`);
+  check(isFiniteNumber(temperature) && temperature >= 0, `temperature must be a finite number >= 0, got ${describe(temperature)}`);
+  check(isNonNegativeInteger(topK) && topK <= 2 ** 31 - 1, `topK must be a non-negative integer, got ${describe(topK)}`);
+  check(typeof topP === 'number' && topP > 0 && topP <= 1, `topP must be in (0, 1], got ${describe(topP)}`);
+  check(typeof minP === 'number' && minP >= 0 && minP <= 1, `minP must be in [0, 1], got ${describe(minP)}`);
+  check(typeof typicalP === 'number' && typicalP > 0 && typicalP <= 1, `typicalP must be in (0, 1], got ${describe(typicalP)}`);
+  check(isFiniteNumber(repeatPenalty) && repeatPenalty > 0, `repeatPenalty must be a finite number > 0, got ${describe(repeatPenalty)}`);
+  check(isFiniteNumber(frequencyPenalty), `frequencyPenalty must be a finite number, got ${describe(frequencyPenalty)}`);
+  check(isFiniteNumber(presencePenalty), `presencePenalty must be a finite number, got ${describe(presencePenalty)}`);
   const seed = options.seed ?? Math.floor(Math.random() * 2 ** 32);
-  check(isNonNegativeInteger(seed) && seed < 2 ** 32, `seed must be an integer in [0, 2^32), got ${options.seed}`);
+  check(isNonNegativeInteger(seed) && seed < 2 ** 32, `seed must be an integer in [0, 2^32), got ${describe(options.seed)}`);
   check(Array.isArray(stop) && stop.every((s) => typeof s === 'string' && s.length > 0), 'stop must be an array of non-empty strings');
   check(typeof ignoreEos === 'boolean', 'ignoreEos must be a boolean');
-  check(isNonNegativeInteger(logprobs) && logprobs <= MAX_TOP_K, `logprobs must be an integer in [0, ${MAX_TOP_K}], got ${logprobs}`);
+  check(isNonNegativeInteger(logprobs) && logprobs <= MAX_TOP_K, `logprobs must be an integer in [0, ${MAX_TOP_K}], got ${describe(logprobs)}`);
   check(typeof contextShift === 'boolean', 'contextShift must be a boolean');
   check(signal === undefined || signal instanceof AbortSignal, 'signal must be an AbortSignal');
 
@@ -197,10 +224,11 @@ export function resolveGenerateOptions(options: GenerateOptions, target: Generat
   };
   if (dry !== undefined) {
     check(typeof dry === 'object' && dry !== null, 'dry must be an object');
+    checkOptions(dry, DRY_KEYS, 'dry');
     const { multiplier, base = 1.75, allowedLength = 2, lastN = 64, sequenceBreakers = DEFAULT_DRY_BREAKERS } = dry;
-    check(isFiniteNumber(multiplier) && multiplier >= 0, `dry.multiplier must be a finite number >= 0, got ${multiplier}`);
-    check(isFiniteNumber(base) && base >= 1, `dry.base must be a finite number >= 1, got ${base}`);
-    check(isNonNegativeInteger(allowedLength) && allowedLength >= 1, `dry.allowedLength must be a positive integer, got ${allowedLength}`);
+    check(isFiniteNumber(multiplier) && multiplier >= 0, `dry.multiplier must be a finite number >= 0, got ${describe(multiplier)}`);
+    check(isFiniteNumber(base) && base >= 1, `dry.base must be a finite number >= 1, got ${describe(base)}`);
+    check(isNonNegativeInteger(allowedLength) && allowedLength >= 1, `dry.allowedLength must be a positive integer, got ${describe(allowedLength)}`);
     check(Array.isArray(sequenceBreakers) && sequenceBreakers.every((s) => typeof s === 'string'), 'dry.sequenceBreakers must be an array of strings');
     Object.assign(sampler, {
       dryMultiplier: multiplier,
@@ -212,9 +240,10 @@ export function resolveGenerateOptions(options: GenerateOptions, target: Generat
   }
   if (xtc !== undefined) {
     check(typeof xtc === 'object' && xtc !== null, 'xtc must be an object');
+    checkOptions(xtc, XTC_KEYS, 'xtc');
     const { probability, threshold = 0.1 } = xtc;
-    check(typeof probability === 'number' && probability >= 0 && probability <= 1, `xtc.probability must be in [0, 1], got ${probability}`);
-    check(typeof threshold === 'number' && threshold >= 0 && threshold <= 1, `xtc.threshold must be in [0, 1], got ${threshold}`);
+    check(typeof probability === 'number' && probability >= 0 && probability <= 1, `xtc.probability must be in [0, 1], got ${describe(probability)}`);
+    check(typeof threshold === 'number' && threshold >= 0 && threshold <= 1, `xtc.threshold must be in [0, 1], got ${describe(threshold)}`);
     Object.assign(sampler, { xtcProbability: probability, xtcThreshold: threshold });
   }
   if (logitBias !== undefined) {

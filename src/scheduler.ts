@@ -68,7 +68,7 @@ export class Scheduler implements Evaluator {
 
   step(request: StepRequest): Promise<NativeStepResult> {
     this.assertOpen();
-    if (request.signal?.aborted) return Promise.reject(abortedError());
+    if (request.signal?.aborted) return Promise.reject(abortedError(request.signal));
     return new Promise((resolve, reject) => {
       this.#queue.push({ ...request, kind: 'step', resolve, reject });
       this.#scheduleFlush();
@@ -81,7 +81,7 @@ export class Scheduler implements Evaluator {
 
   exclusive<T>(request: ExclusiveRequest<T>): Promise<T> {
     this.assertOpen();
-    if (request.signal?.aborted) return Promise.reject(abortedError());
+    if (request.signal?.aborted) return Promise.reject(abortedError(request.signal));
     return new Promise<T>((resolve, reject) => {
       this.#queue.push({ ...request, kind: 'exclusive', resolve: resolve as (v: unknown) => void, reject });
       this.#scheduleFlush();
@@ -109,7 +109,7 @@ export class Scheduler implements Evaluator {
   #flush(): void {
     const native = this.#native;
     if (!native || this.#inFlight || this.#queue.length === 0) return;
-    for (const job of this.#queue) if (job.signal?.aborted) job.reject(abortedError());
+    for (const job of this.#queue) if (job.signal?.aborted) job.reject(abortedError(job.signal));
     this.#queue = this.#queue.filter((job) => !job.signal?.aborted);
     const first = this.#queue[0];
     if (!first) return;
@@ -199,7 +199,7 @@ export class Scheduler implements Evaluator {
           this.#stats.tokensEvaluated += todo.length;
           slot.owner = pending.history; // which the generation extends by input next
           slot.lastUsed = time;
-          if (pending.signal?.aborted) pending.reject(abortedError());
+          if (pending.signal?.aborted) pending.reject(abortedError(pending.signal));
           else pending.resolve(results[i]!);
         });
       },
@@ -210,7 +210,7 @@ export class Scheduler implements Evaluator {
           this.#queue.unshift(...members.map(({ pending }) => ({ ...pending, solo: true })));
           return;
         }
-        for (const { pending } of members) pending.reject(this.#failure(error));
+        for (const { pending } of members) pending.reject(this.#failure(error, pending.signal));
       },
     );
     this.#track(done, () => {
@@ -253,7 +253,7 @@ export class Scheduler implements Evaluator {
             }
             this.#slots[index]!.tokens.length = 0;
           }
-          job.reject(this.#failure(error));
+          job.reject(this.#failure(error, job.signal));
         },
       );
     this.#track(done, () => job.signal?.removeEventListener('abort', onAbort));
@@ -268,9 +268,13 @@ export class Scheduler implements Evaluator {
     slot.owner = null;
   }
 
-  #failure(error: unknown): unknown {
+  // What a failed job rejects with: DISPOSED once the context is going away; an abort the job's own
+  // signal caused carries the signal's reason as its cause (the engine's error knows no signal).
+  #failure(error: unknown, signal: AbortSignal | undefined): unknown {
     const disposed = this.#disposed && !(error instanceof FathomError && error.code === 'DISPOSED');
-    return disposed ? new FathomError('DISPOSED', 'the context was disposed during generation', { cause: error }) : error;
+    if (disposed) return new FathomError('DISPOSED', 'the context was disposed during generation', { cause: error });
+    if (error instanceof FathomError && error.code === 'ABORTED' && signal?.aborted) return abortedError(signal);
+    return error;
   }
 
   #track(done: Promise<void>, cleanup: () => void): void {

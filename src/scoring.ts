@@ -3,8 +3,9 @@
 // sequence from position 0, a batch at a time, with every row's logits kept
 // only long enough to take the log-probability of the next token.
 import { resolveControl, type ControlVector } from './control-vector.js';
-import { invalidArgument } from './errors.js';
+import { describe, invalidArgument } from './errors.js';
 import type { Evaluator } from './evaluator.js';
+import { checkOptions, type KeySet } from './options.js';
 import { checkFitsSequence, MAX_TOP_K, promptTokens, tokenAlternative, type Prompt, type TokenAlternative } from './prompt.js';
 
 export interface ScoreOptions {
@@ -49,10 +50,15 @@ export interface PerplexityResult {
 }
 
 /** Per-token log-probabilities of a text under the model. */
+const SCORE_KEYS = { topK: true, control: true, signal: true } as const satisfies KeySet<ScoreOptions>;
+const PERPLEXITY_KEYS = { chunkSize: true, chunks: true, onProgress: true, signal: true } as const satisfies KeySet<PerplexityOptions>;
+
 export async function score(context: Evaluator, text: Prompt, options: ScoreOptions = {}): Promise<ScoreResult> {
+  checkOptions(options, SCORE_KEYS, 'score options');
   const { control, signal } = options;
   const asked = options.topK ?? 0;
-  if (!(Number.isSafeInteger(asked) && asked >= 0 && asked <= MAX_TOP_K)) throw invalidArgument(`topK must be an integer in [0, ${MAX_TOP_K}], got ${asked}`);
+  if (!(Number.isSafeInteger(asked) && asked >= 0 && asked <= MAX_TOP_K))
+    throw invalidArgument(`topK must be an integer in [0, ${MAX_TOP_K}], got ${describe(asked)}`);
   const topK = Math.min(asked, context.modelShape.vocabulary); // the native side returns at most the vocabulary
   const tokens = promptTokens(context.tokenizer, text);
   if (tokens.length < 2) throw invalidArgument('scoring needs at least 2 tokens (the first one is not scored)');
@@ -84,12 +90,16 @@ export async function score(context: Evaluator, text: Prompt, options: ScoreOpti
  */
 export async function perplexity(context: Evaluator, text: string, options: PerplexityOptions = {}): Promise<PerplexityResult> {
   if (typeof text !== 'string') throw invalidArgument('text must be a string');
+  checkOptions(options, PERPLEXITY_KEYS, 'perplexity options');
   const { chunkSize = Math.min(512, context.contextSize), chunks: maxChunks = Infinity, onProgress, signal } = options;
-  if (!(Number.isSafeInteger(chunkSize) && chunkSize >= 4)) throw invalidArgument(`chunkSize must be an integer >= 4, got ${chunkSize}`);
+  if (!(Number.isSafeInteger(chunkSize) && chunkSize >= 4)) throw invalidArgument(`chunkSize must be an integer >= 4, got ${describe(chunkSize)}`);
   if (chunkSize > context.contextSize) throw invalidArgument(`chunkSize ${chunkSize} is larger than the context (${context.contextSize})`);
   const tokens = context.tokenizer.tokenize(text, { addEos: false });
   if (tokens.length < 2 * chunkSize) {
-    throw invalidArgument(`the text has ${tokens.length} tokens; perplexity with chunks of ${chunkSize} needs at least ${2 * chunkSize}`);
+    throw invalidArgument(
+      `the text has ${tokens.length} tokens; perplexity with chunks of ${chunkSize} needs at least ${2 * chunkSize} (two chunks). ` +
+        `Pass a smaller chunkSize (at least 4), or use score(text).perplexity, which scores every token of a short text at once`,
+    );
   }
   const { addBos, special } = context.tokenizer.vocabulary;
   const chunks = Math.min(Math.floor(tokens.length / chunkSize), maxChunks);

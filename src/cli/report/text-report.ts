@@ -3,7 +3,7 @@
 // (or chosen) layer and head, quantized to bytes to keep the page small.
 import { invalidArgument } from '../../errors.js';
 import type { Evaluator } from '../../evaluator.js';
-import { inspect } from '../../inspection.js';
+import { checkIndex, inspect } from '../../inspection.js';
 import type { Prompt } from '../../prompt.js';
 import { score } from '../../scoring.js';
 
@@ -31,6 +31,7 @@ const MAX_ATTENTION_BYTES = 64 << 20;
 export async function collectTextReport(context: Evaluator, modelName: string, text: Prompt, options: TextReportOptions = {}): Promise<TextReportData> {
   const { layers: layerCount, heads } = context.modelShape;
   const layers = options.layers ? [...options.layers] : Array.from({ length: layerCount }, (_, i) => i);
+  for (const layer of layers) checkIndex('layers: each layer', layer, layerCount);
   const topK = options.topK ?? 5;
   const scored = await score(context, text, { topK, signal: options.signal });
   const n = scored.tokens.length;

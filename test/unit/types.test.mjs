@@ -1,0 +1,55 @@
+// The public types as a TypeScript user meets them: they compile on the ES2022 library, which
+// lacks Symbol.asyncDispose (the package declares it), readonly arrays are accepted, and
+// @internal members are not there to autocomplete.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+
+import { ROOT, scratchDir } from '../helpers/fixtures.mjs';
+
+const CONSUMER = `import { loadModel, type ChatMessage, type GenerateOptions } from ${JSON.stringify(path.join(ROOT, 'dist', 'index.js'))};
+export async function main(file: string, texts: string | string[]): Promise<number> {
+  const model = await loadModel(file);
+  const options: GenerateOptions = { stop: ['.', '!'] as const, dry: { multiplier: 0.8, sequenceBreakers: ['\\n'] as const } };
+  const reply = await model.complete('Once', options);
+  const history: ChatMessage[] = [{ role: 'user', content: 'Hi' }, { role: 'tool', content: '{}' }];
+  const vectors = await model.embed(texts);
+  let finish = '';
+  for await (const chunk of model.generate('Once', { maxTokens: 4 })) finish = chunk.finishReason ?? finish;
+  // @ts-expect-error the scheduler behind a context is internal
+  void model.context.evaluator;
+  // @ts-expect-error a ControlVector's native form is internal
+  void model.deriveControlVector.resolve;
+  await model[Symbol.asyncDispose]();
+  return reply.text.length + history.length + (Array.isArray(vectors) ? vectors.length : 1) + finish.length;
+}
+`;
+
+describe('public types', () => {
+  // Node 20 projects with @types/node, and ones with only the DOM library (an Electron renderer).
+  for (const [label, lib, types] of [
+    ['lib es2022 with @types/node', ['es2022'], ['node']],
+    ['lib es2022 and dom, no @types/node', ['es2022', 'dom'], []],
+  ]) {
+    it(`compile under tsc --strict with ${label}; readonly arrays fit; @internal members are hidden`, () => {
+      const dir = scratchDir('fathom-types-');
+      writeFileSync(path.join(dir, 'consumer.ts'), CONSUMER);
+      const compilerOptions = {
+        noEmit: true,
+        strict: true,
+        target: 'es2022',
+        lib,
+        module: 'nodenext',
+        moduleResolution: 'nodenext',
+        types,
+        typeRoots: [path.join(ROOT, 'node_modules', '@types')],
+      };
+      writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions, files: ['consumer.ts'] }));
+      const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+      const r = spawnSync(process.execPath, [tsc, '-p', dir], { cwd: dir, encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stdout + r.stderr);
+    });
+  }
+});
