@@ -55,7 +55,10 @@ function embeddingTokens(context: Evaluator, text: Prompt): number[] {
   return [...text];
 }
 
-async function embed(context: Evaluator, pooling: Pooling, text: Prompt, options: EmbedOptions): Promise<Float32Array> {
+/** One text's embedding: a vector, or with pooling 'none' one row per token ([n_embd] views of one buffer). */
+export type Embedding = Float32Array | Float32Array[];
+
+async function embed(context: Evaluator, pooling: Pooling, text: Prompt, options: EmbedOptions): Promise<Embedding> {
   const tokens = embeddingTokens(context, text);
   checkFitsSequence(tokens.length, context.contextSize, 'text');
   const { embedding: width } = context.modelShape;
@@ -66,7 +69,9 @@ async function embed(context: Evaluator, pooling: Pooling, text: Prompt, options
     run: (native, sequence) => native.inspect(sequence, Int32Array.from(tokens), { hidden: [], attention: [], embeddings: true }),
   });
   const vector = pool(result.embeddings!, tokens.length, width, pooling);
-  return options.normalize === false ? vector : normalizeRows(vector, width);
+  const normalized = options.normalize === false ? vector : normalizeRows(vector, width);
+  if (pooling !== 'none') return normalized;
+  return Array.from({ length: tokens.length }, (_, t) => normalized.subarray(t * width, (t + 1) * width));
 }
 
 export async function embedAll(
@@ -74,7 +79,7 @@ export async function embedAll(
   defaultPooling: Pooling,
   input: Prompt | readonly Prompt[],
   options: EmbedOptions = {},
-): Promise<Float32Array | Float32Array[]> {
+): Promise<Embedding | Embedding[]> {
   checkOptions(options, EMBED_KEYS, 'embed options');
   const pooling = options.pooling ?? defaultPooling;
   if (!['mean', 'cls', 'last', 'none'].includes(pooling)) throw invalidArgument(`pooling must be 'mean', 'cls', 'last' or 'none', got ${describe(pooling)}`);
@@ -82,7 +87,7 @@ export async function embedAll(
   // One text: a string or token ids; several: an array of those.
   const several = Array.isArray(input) && input.length > 0 && typeof input[0] !== 'number';
   if (!several) return embed(context, pooling, input as Prompt, options);
-  const out: Float32Array[] = [];
+  const out: Embedding[] = [];
   for (const text of input as readonly Prompt[]) out.push(await embed(context, pooling, text, options));
   return out;
 }

@@ -10,7 +10,7 @@ import { Context, type ContextOptions } from './context.js';
 import type { ControlVector } from './control-vector.js';
 import { deriveControlVector, type DeriveOptions } from './control-vector-derivation.js';
 import { checkGpuLayers, resolveGpuLayers, type GpuLayers } from './devices.js';
-import { embedAll, modelPooling, type EmbedOptions } from './embedding.js';
+import { embedAll, modelPooling, type EmbedOptions, type Embedding, type Pooling } from './embedding.js';
 import { abortedError, describe, FathomError, invalidArgument } from './errors.js';
 import type { CompletionResult, FinishReason, GenerationChunk } from './generation.js';
 import type { GgufInfo } from './gguf/gguf-info.js';
@@ -222,7 +222,16 @@ export class Model {
     return new Chat((options.context ?? this.context).evaluator, template, options);
   }
 
+  // The file's template; without one, llama.cpp's ChatML fallback, said once per model as a process
+  // warning (code FATHOM_NO_CHAT_TEMPLATE): a base model given ChatML tags chats as plain text.
   #template(): ChatTemplate {
+    if (!this.#chatTemplate && this.chatTemplate === null) {
+      process.emitWarning(
+        `${this.info.path}: the model has no chat template (tokenizer.chat_template); using ChatML, which a model not trained on it ` +
+          `reads as plain text. Pass { template } to choose one.`,
+        { code: 'FATHOM_NO_CHAT_TEMPLATE' },
+      );
+    }
     this.#chatTemplate ??= new ChatTemplate(this.chatTemplate ?? CHATML_TEMPLATE, this.tokenizer);
     return this.#chatTemplate;
   }
@@ -251,10 +260,12 @@ export class Model {
    * Embeddings of a text (or of each of several texts): per-token vectors pooled into one
    * (see EmbedOptions), unit length by default. Works for decoders and for BERT-style encoders.
    */
-  embed(text: Prompt, options?: EmbedOptions): Promise<Float32Array>;
-  embed(texts: readonly Prompt[], options?: EmbedOptions): Promise<Float32Array[]>;
-  embed(input: Prompt | readonly Prompt[], options?: EmbedOptions): Promise<Float32Array | Float32Array[]>;
-  embed(input: Prompt | readonly Prompt[], options: EmbedOptions = {}): Promise<Float32Array | Float32Array[]> {
+  embed(text: Prompt, options: EmbedOptions & { pooling: 'none' }): Promise<Float32Array[]>;
+  embed(texts: readonly Prompt[], options: EmbedOptions & { pooling: 'none' }): Promise<Float32Array[][]>;
+  embed(text: Prompt, options?: EmbedOptions & { pooling?: Exclude<Pooling, 'none'> }): Promise<Float32Array>;
+  embed(texts: readonly Prompt[], options?: EmbedOptions & { pooling?: Exclude<Pooling, 'none'> }): Promise<Float32Array[]>;
+  embed(input: Prompt | readonly Prompt[], options?: EmbedOptions): Promise<Embedding | Embedding[]>;
+  embed(input: Prompt | readonly Prompt[], options: EmbedOptions = {}): Promise<Embedding | Embedding[]> {
     const { evaluator } = this.context;
     return embedAll(evaluator, modelPooling(this.info, evaluator.modelShape.encoder), input, options);
   }

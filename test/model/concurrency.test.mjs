@@ -22,6 +22,24 @@ describe('concurrent generations', { skip: skipWithoutStories }, () => {
   });
   after(() => model?.dispose());
 
+  it('two at once on one sequence: one after the other, each prompt evaluated once, the same tokens as alone', async () => {
+    const context = await model.createContext({ contextSize: 256, sequences: 1 });
+    try {
+      const results = await Promise.all(PROMPTS.slice(0, 2).map((p) => context.complete(p, { maxTokens: N, ignoreEos: true })));
+      assert.deepEqual(
+        results.map((r) => r.tokens),
+        alone.slice(0, 2),
+      );
+      // Each prompt once, then one token per step (the last sampled token of each is never evaluated);
+      // alternating between the two re-evaluated a whole history at every switch (thousands of tokens).
+      const prompts = results.reduce((n, r) => n + r.promptTokens, 0);
+      const { tokensEvaluated } = context.stats;
+      assert.ok(tokensEvaluated <= prompts + 2 * (N - 1), `${tokensEvaluated} tokens evaluated for ${prompts} prompt tokens and 2 x ${N} generated`);
+    } finally {
+      await context.dispose();
+    }
+  });
+
   it('two at once on two sequences: the same tokens as alone, decoded in shared batches', async () => {
     const context = await model.createContext({ contextSize: 256, sequences: 2 });
     try {

@@ -64,9 +64,12 @@ describe('embeddings of a BERT encoder', () => {
     const raw = await model.embed(TEXTS[0], { normalize: false });
     assert.ok(Math.abs(norm(raw) - 1) > 1e-3);
     assert.ok(cosine(raw, mean) > 0.99999);
-    const rows = await model.embed(TEXTS[0], { pooling: 'none', normalize: false });
+    const perToken = await model.embed(TEXTS[0], { pooling: 'none', normalize: false });
     const n = model.tokenize(TEXTS[0]).length;
-    assert.equal(rows.length, n * 256);
+    // One row per token, each [n_embd].
+    assert.equal(perToken.length, n);
+    assert.ok(perToken.every((row) => row instanceof Float32Array && row.length === 256));
+    const rows = Float32Array.from(perToken.flatMap((row) => [...row]));
     const manualMean = Array.from({ length: 256 }, (_, i) => Array.from({ length: n }, (_, r) => rows[r * 256 + i]).reduce((a, b) => a + b, 0) / n);
     assert.ok(manualMean.every((v, i) => Math.abs(v - raw[i]) < 1e-5));
     const cls = await model.embed(TEXTS[0], { pooling: 'cls', normalize: false });

@@ -71,6 +71,24 @@ describe('misuse gets a clear error', { skip: skipWithoutStories }, () => {
     await invalid(() => model.perplexity('Once upon a time there was a girl.'), /Pass a smaller chunkSize .*score\(text\)\.perplexity/);
   });
 
+  it('a chat on a model without a chat template warns once that ChatML stands in', async () => {
+    const fresh = await loadModel(STORIES_260K, { contextSize: 64 });
+    const warnings = [];
+    const listen = (w) => w.code === 'FATHOM_NO_CHAT_TEMPLATE' && warnings.push(w);
+    process.on('warning', listen);
+    try {
+      fresh.createChat();
+      fresh.applyChatTemplate([{ role: 'user', content: 'Hi' }]);
+      fresh.createChat({ template: '{{ messages[0].content }}' });
+      await new Promise((resolve) => setImmediate(resolve)); // warnings are emitted on the next tick
+    } finally {
+      process.off('warning', listen);
+      await fresh.dispose();
+    }
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0].message, /no chat template .*ChatML.*Pass \{ template \}/);
+  });
+
   it('an abort keeps the signal reason as its cause', async () => {
     const controller = new AbortController();
     const reason = new Error('user pressed stop');
