@@ -14,6 +14,8 @@ export function formatValue(value: GgufValue): string {
     return `[${head}${value.length > 6 ? `, … (${value.length} items)` : ''}]`;
   }
   if (typeof value === 'string') return JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value);
+  // GGUF floats are f32: 1e-5 is stored as 0.000009999999747…; seven significant digits print it back.
+  if (typeof value === 'number' && !Number.isInteger(value)) return String(Number(value.toPrecision(7)));
   return String(value);
 }
 

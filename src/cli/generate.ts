@@ -1,25 +1,21 @@
 // `fathom generate <file.gguf> -p "<prompt>"`: streams a completion to stdout; Ctrl-C stops it.
-import { parseArgs } from 'node:util';
 
 import { FathomError } from '../errors.js';
-import { numberOption, usageError } from './usage.js';
+import { numberOption, parseCommand, usageError } from './usage.js';
 import { withModel } from './with-model.js';
 
 export async function runGenerate(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      prompt: { type: 'string', short: 'p' },
-      'n-predict': { type: 'string', short: 'n' },
-      temperature: { type: 'string' },
-      seed: { type: 'string' },
-      'top-k': { type: 'string' },
-      'top-p': { type: 'string' },
-      'min-p': { type: 'string' },
-      threads: { type: 'string', short: 't' },
-      ctx: { type: 'string', short: 'c' },
-    },
+  const { values, positionals } = parseCommand(args, {
+    prompt: { type: 'string', short: 'p' },
+    'n-predict': { type: 'string', short: 'n' },
+    temperature: { type: 'string' },
+    seed: { type: 'string' },
+    'top-k': { type: 'string' },
+    'top-p': { type: 'string' },
+    'min-p': { type: 'string' },
+    threads: { type: 'string', short: 't' },
+    ctx: { type: 'string', short: 'c' },
+    stop: { type: 'string', multiple: true },
   });
   if (positionals.length !== 1) usageError('generate takes exactly one model file');
   const { prompt } = values;
@@ -27,17 +23,21 @@ export async function runGenerate(args: string[]): Promise<number> {
   const controller = new AbortController();
   process.once('SIGINT', () => controller.abort());
   await withModel(positionals[0], { threads: numberOption(values, 'threads'), contextSize: numberOption(values, 'ctx') }, async (model) => {
+    const stream = model.generate(prompt, {
+      maxTokens: numberOption(values, 'n-predict'),
+      temperature: numberOption(values, 'temperature'),
+      seed: numberOption(values, 'seed'),
+      topK: numberOption(values, 'top-k'),
+      topP: numberOption(values, 'top-p'),
+      minP: numberOption(values, 'min-p'),
+      stop: values.stop,
+      signal: controller.signal,
+    });
+    // The first chunk before the prompt is echoed: bad options fail before anything is printed.
+    const first = await stream.next();
     process.stdout.write(prompt);
     try {
-      const stream = model.generate(prompt, {
-        maxTokens: numberOption(values, 'n-predict'),
-        temperature: numberOption(values, 'temperature'),
-        seed: numberOption(values, 'seed'),
-        topK: numberOption(values, 'top-k'),
-        topP: numberOption(values, 'top-p'),
-        minP: numberOption(values, 'min-p'),
-        signal: controller.signal,
-      });
+      if (!first.done) process.stdout.write(first.value.text);
       for await (const chunk of stream) process.stdout.write(chunk.text);
       process.stdout.write('\n');
     } catch (error) {

@@ -1,6 +1,9 @@
 #!/usr/bin/env node
 // The `fathom` command: dispatches to one module per command (each `run<Command>(args)`),
 // and prints failures as one line with their code.
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+
 import { FathomError } from '../errors.js';
 import { runBuild } from './build.js';
 import { runGenerate } from './generate.js';
@@ -8,7 +11,8 @@ import { runInspectText } from './inspect-text.js';
 import { runInspect } from './inspect.js';
 import { runPerplexity } from './perplexity.js';
 import { runQuantize } from './quantize.js';
-import { USAGE, usageError } from './usage.js';
+import { packageRoot } from '../native/addon.js';
+import { commandUsage, USAGE, usageError } from './usage.js';
 
 const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   build: runBuild,
@@ -25,8 +29,17 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return command ? 0 : 1;
   }
+  if (command === '--version' || command === '-v') {
+    const { version } = JSON.parse(await readFile(path.join(packageRoot(), 'package.json'), 'utf8')) as { version: string };
+    process.stdout.write(`fathom-llm ${version}\n`);
+    return 0;
+  }
   const run = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
   if (!run) usageError(`unknown command "${command}"`);
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(commandUsage(command));
+    return 0;
+  }
   return run(rest);
 }
 

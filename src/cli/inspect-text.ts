@@ -2,23 +2,18 @@
 // text's tokens coloured by surprisal, with the model's alternatives and attention heatmaps.
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 
 import { renderTextReport } from './report/html-page.js';
 import { collectTextReport } from './report/text-report.js';
-import { numberOption, usageError } from './usage.js';
+import { numberOption, parseCommand, usageError } from './usage.js';
 import { withModel } from './with-model.js';
 
 export async function runInspectText(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      prompt: { type: 'string', short: 'p' },
-      out: { type: 'string', short: 'o' },
-      layers: { type: 'string' },
-      threads: { type: 'string', short: 't' },
-    },
+  const { values, positionals } = parseCommand(args, {
+    prompt: { type: 'string', short: 'p' },
+    out: { type: 'string', short: 'o' },
+    layers: { type: 'string' },
+    threads: { type: 'string', short: 't' },
   });
   if (positionals.length !== 1) usageError('inspect-text takes exactly one model file');
   const { prompt } = values;

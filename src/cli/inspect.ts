@@ -1,15 +1,14 @@
 // `fathom inspect <file.gguf> [--json]`: a GGUF file's header (no weights are read);
 // `fathom inspect --system [--json]`: the native addon, its CPU variant and features, the devices.
 import { availableParallelism } from 'node:os';
-import { parseArgs } from 'node:util';
 
 import type { GgufInfo } from '../gguf/gguf-info.js';
 import { readGguf } from '../gguf/read-gguf.js';
 import { addonPath, nativeBuildInfo, nativeDevices } from '../native/addon.js';
 import { formatCount, formatValue, jsonReplacer } from './format.js';
-import { usageError } from './usage.js';
+import { parseCommand, usageError } from './usage.js';
 
-function printSummary(info: GgufInfo): void {
+function printSummary(info: GgufInfo, listTensors: boolean): void {
   const types = new Map<string, number>();
   for (const t of info.tensors) types.set(t.type, (types.get(t.type) ?? 0) + 1);
   const rows: Array<[string, string | number | undefined]> = [
@@ -28,12 +27,16 @@ function printSummary(info: GgufInfo): void {
   for (const [label, value] of rows) if (value !== undefined && value !== '') console.log(`${label.padEnd(20)} ${value}`);
   console.log(`\nmetadata (${Object.keys(info.metadata).length} keys)`);
   for (const [key, value] of Object.entries(info.metadata)) console.log(`  ${key.padEnd(44)} ${formatValue(value)}`);
+  if (!listTensors) {
+    console.log(`\n${info.tensors.length} tensors (list them with --tensors)`);
+    return;
+  }
   console.log(`\ntensors (${info.tensors.length})`);
   for (const t of info.tensors) console.log(`  ${t.name.padEnd(32)} ${t.type.padEnd(6)} [${t.shape.join(', ')}]`);
 }
 
 export async function runInspect(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean' }, system: { type: 'boolean' } } });
+  const { values, positionals } = parseCommand(args, { json: { type: 'boolean' }, system: { type: 'boolean' }, tensors: { type: 'boolean' } });
   if (values.system) {
     const system = {
       addon: addonPath(),
@@ -64,6 +67,6 @@ export async function runInspect(args: string[]): Promise<number> {
   if (positionals.length !== 1) usageError('inspect takes exactly one file');
   const info = await readGguf(positionals[0]);
   if (values.json) console.log(JSON.stringify(info, jsonReplacer, 2));
-  else printSummary(info);
+  else printSummary(info, values.tensors ?? false);
   return 0;
 }

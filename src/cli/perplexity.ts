@@ -1,19 +1,26 @@
 // `fathom perplexity <file.gguf> --file <text.txt>`: llama.cpp's perplexity method, with a progress bar.
 import { readFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 
-import { numberOption, usageError } from './usage.js';
+import { FathomError } from '../errors.js';
+
+import { numberOption, parseCommand, usageError } from './usage.js';
 import { withModel } from './with-model.js';
 
 export async function runPerplexity(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: { file: { type: 'string', short: 'f' }, ctx: { type: 'string', short: 'c' }, chunks: { type: 'string' }, threads: { type: 'string', short: 't' } },
+  const { values, positionals } = parseCommand(args, {
+    file: { type: 'string', short: 'f' },
+    ctx: { type: 'string', short: 'c' },
+    chunks: { type: 'string' },
+    threads: { type: 'string', short: 't' },
   });
   if (positionals.length !== 1) usageError('perplexity takes exactly one model file');
   if (!values.file) usageError('perplexity needs --file <text.txt>');
-  const text = await readFile(values.file, 'utf8');
+  const text = await readFile(values.file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    throw new FathomError(
+      error.code === 'ENOENT' ? 'FILE_NOT_FOUND' : 'INVALID_ARGUMENT',
+      `--file ${values.file}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`,
+    );
+  });
   const chunkSize = numberOption(values, 'ctx') ?? 512;
   await withModel(positionals[0], { threads: numberOption(values, 'threads'), contextSize: chunkSize, batchSize: Math.min(chunkSize, 512) }, async (model) => {
     const started = performance.now();

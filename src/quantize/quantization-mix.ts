@@ -54,6 +54,8 @@ function fitting(type: string, columns: number): string {
 export interface TensorPlan {
   tensor: GgufTensorInfo;
   type: string;
+  /** The type the preset wanted, when the tensor's rows do not fit its blocks and `type` stands in. */
+  wanted?: string;
 }
 
 /** The type of every tensor of `info` under `presetName`. */
@@ -113,7 +115,8 @@ export function planQuantization(info: GgufInfo, presetName: string): TensorPlan
         else if (name === 'q4_k_m') type = 'Q5_K';
         else if (name === 'q5_k_m') type = 'Q6_K';
       }
-      type = fitting(type, tensor.shape[0]);
+      const fit = fitting(type, tensor.shape[0]);
+      if (fit !== type) return { tensor, type: fit, wanted: type };
     }
     return { tensor, type };
   });

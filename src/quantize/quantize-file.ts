@@ -10,7 +10,8 @@ import { dequantizeValues, quantizeRows } from '../native/addon.js';
 import { planQuantization, PRESETS } from './quantization-mix.js';
 
 export interface QuantizeReport {
-  tensors: Array<{ name: string; from: string; to: string }>;
+  /** `wanted`: the type the preset asked for, when the rows did not fit its blocks and `to` stood in. */
+  tensors: Array<{ name: string; from: string; to: string; wanted?: string }>;
   bytesIn: number;
   bytesOut: number;
 }
@@ -53,7 +54,7 @@ export async function quantizeFile(input: string, output: string, preset: string
     await file.close();
   }
   return {
-    tensors: plan.map(({ tensor, type }) => ({ name: tensor.name, from: tensor.type, to: type })),
+    tensors: plan.map(({ tensor, type, wanted }) => ({ name: tensor.name, from: tensor.type, to: type, ...(wanted ? { wanted } : {}) })),
     bytesIn: info.tensors.reduce((n, t) => n + t.byteSize, 0),
     bytesOut,
   };
