@@ -15,6 +15,7 @@ export { ControlVector, type ControlVectorOptions } from './control-vector.js';
 export type { DeriveOptions } from './control-vector-derivation.js';
 export type { Inspection, InspectOptions, LensOptions } from './inspection.js';
 export { cosineSimilarity, type EmbedOptions, type Embedding, type Pooling } from './embedding.js';
+export type { TextReportOptions } from './report/text-report.js';
 export type { PerplexityOptions, PerplexityResult, ScoreOptions, ScoreResult } from './scoring.js';
 export type { CompletionResult, FinishReason, GenerationChunk, TokenLogprob } from './generation.js';
 export type { Prompt, TokenAlternative } from './prompt.js';

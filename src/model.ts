@@ -21,6 +21,8 @@ import { checkOptions, type KeySet } from './options.js';
 import type { NativeModel } from './native/contract.js';
 import type { Prompt, TokenAlternative } from './prompt.js';
 import type { GenerateOptions } from './sampling-options.js';
+import { renderTextReport } from './report/html-page.js';
+import { collectTextReport, type TextReportOptions } from './report/text-report.js';
 import type { PerplexityOptions, PerplexityResult, ScoreOptions, ScoreResult } from './scoring.js';
 import { Tokenizer, type DetokenizeOptions, type TokenizeOptions } from './tokenizer/tokenizer.js';
 
@@ -249,6 +251,15 @@ export class Model {
   /** Hidden states and attention probabilities of chosen layers for a text. */
   inspect(text: Prompt, options: InspectOptions = {}): Promise<Inspection> {
     return this.context.inspect(text, options);
+  }
+
+  /**
+   * A self-contained HTML page about a text (what `fathom inspect-text` writes): each token coloured by
+   * its surprisal, the model's alternatives on hover, attention heatmaps per layer and head.
+   */
+  async textReport(text: Prompt, options: TextReportOptions = {}): Promise<string> {
+    const name = this.info.name ?? this.info.path.split(/[\\/]/).pop() ?? 'model';
+    return renderTextReport(await collectTextReport(this.context.evaluator, name, text, options));
   }
 
   /** What the model would predict at each position if it stopped after `layer` (top tokens per position). */

@@ -3,8 +3,8 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
-import { renderTextReport } from './report/html-page.js';
-import { collectTextReport } from './report/text-report.js';
+import { renderTextReport } from '../report/html-page.js';
+import { collectTextReport } from '../report/text-report.js';
 import { numberOption, parseCommand, usageError } from './usage.js';
 import { withModel } from './with-model.js';
 

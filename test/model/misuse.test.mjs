@@ -2,10 +2,13 @@
 // ignored), and what they reasonably expect is there: a streamed finish reason, token texts
 // as they stand in the text, abort causes, build info, cosine similarity.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 import { ControlVector, cosineSimilarity, FathomError, getBuildInfo, loadModel } from '../../dist/index.js';
-import { skipWithoutStories, STORIES_260K } from '../helpers/fixtures.mjs';
+import { ROOT, scratchDir, skipWithoutStories, STORIES_260K } from '../helpers/fixtures.mjs';
 
 // Asserts a synchronous throw or a rejection with INVALID_ARGUMENT whose message matches `pattern`.
 async function invalid(run, pattern) {
@@ -135,6 +138,26 @@ describe('what streaming and introspection users expect', { skip: skipWithoutSto
     assert.equal(scored.top[0][0].text.startsWith(' '), true, JSON.stringify(scored.top[0][0]));
     const lens = await model.logitLens('Once upon a time', 4, { topK: 1 });
     assert.equal(lens[0][0].text, scored.top[0][0].text);
+  });
+
+  it('model.textReport() is the page fathom inspect-text writes', async () => {
+    const out = path.join(scratchDir(), 'report.html');
+    const cli = spawnSync(process.execPath, [
+      path.join(ROOT, 'dist', 'cli.js'),
+      'inspect-text',
+      STORIES_260K,
+      '-p',
+      'Once upon a time',
+      '--layers',
+      '0,1',
+      '--out',
+      out,
+    ]);
+    assert.equal(cli.status, 0, String(cli.stderr));
+    const html = await model.textReport('Once upon a time', { layers: [0, 1] });
+    assert.match(html, /^<!doctype html>/);
+    assert.equal(html, readFileSync(out, 'utf8'));
+    await invalid(() => model.textReport('Once', { layer: [0] }), /did you mean 'layers'/);
   });
 
   it('getBuildInfo() reports what fathom inspect --system shows; cosineSimilarity compares embeddings', async () => {

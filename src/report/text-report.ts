@@ -1,11 +1,12 @@
 // Collects what the HTML report shows about a text: each token's surprisal and
 // the model's top alternatives there, and the attention probabilities of every
 // (or chosen) layer and head, quantized to bytes to keep the page small.
-import { invalidArgument } from '../../errors.js';
-import type { Evaluator } from '../../evaluator.js';
-import { checkIndex, inspect } from '../../inspection.js';
-import type { Prompt } from '../../prompt.js';
-import { score } from '../../scoring.js';
+import { invalidArgument } from '../errors.js';
+import type { Evaluator } from '../evaluator.js';
+import { checkIndex, inspect } from '../inspection.js';
+import { checkOptions, type KeySet } from '../options.js';
+import type { Prompt } from '../prompt.js';
+import { score } from '../scoring.js';
 
 export interface TextReportData {
   model: string;
@@ -25,10 +26,13 @@ export interface TextReportOptions {
   signal?: AbortSignal;
 }
 
+const REPORT_KEYS = { layers: true, topK: true, signal: true } as const satisfies KeySet<TextReportOptions>;
+
 // Attention of every layer and head is n² bytes each: keep the page under this size.
 const MAX_ATTENTION_BYTES = 64 << 20;
 
 export async function collectTextReport(context: Evaluator, modelName: string, text: Prompt, options: TextReportOptions = {}): Promise<TextReportData> {
+  checkOptions(options, REPORT_KEYS, 'textReport options');
   const { layers: layerCount, heads } = context.modelShape;
   const layers = options.layers ? [...options.layers] : Array.from({ length: layerCount }, (_, i) => i);
   for (const layer of layers) checkIndex('layers: each layer', layer, layerCount);
