@@ -5,7 +5,7 @@ import type { ChatMessage, ChatTemplate, RenderOptions } from './chat-template.j
 import { invalidArgument } from './errors.js';
 import type { Evaluator } from './evaluator.js';
 import { collectCompletion, generate, type CompletionResult, type FinishReason, type GenerationChunk } from './generation.js';
-import type { GenerateOptions } from './sampling-options.js';
+import { checkGenerateOptions, type GenerateOptions } from './sampling-options.js';
 
 /** A conversation's settings (model.createChat's options, which also choose the context). */
 export interface ChatSettings {
@@ -39,6 +39,7 @@ export class Chat {
     this.#context = context;
     this.#template = template;
     this.#render = { addGenerationPrompt: true, variables: options.templateVariables };
+    checkGenerateOptions(options.generate);
     this.#defaults = options.generate ?? {};
     if (options.system !== undefined && typeof options.system !== 'string') throw invalidArgument('system must be a string');
     this.#messages = [...(options.system !== undefined ? [{ role: 'system', content: options.system }] : []), ...(options.history ?? [])];
@@ -83,6 +84,11 @@ export class Chat {
 
   /** The whole reply to `text`. An abort resolves with finishReason 'abort' and leaves the history as it was. */
   send(text: string, options: GenerateOptions = {}): Promise<ChatReply> {
+    try {
+      checkGenerateOptions(options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     return collectCompletion(this.stream(text, options), () => this.#promptTokens, options.signal ?? this.#defaults.signal);
   }
 

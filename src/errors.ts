@@ -29,7 +29,9 @@ export class FathomError extends Error {
 
   constructor(code: FathomErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
-    this.name = 'FathomError';
+    // An abort is also what DOM-style code checks for (`error.name === 'AbortError'`, as fetch and
+    // AbortSignal.timeout reject); instanceof FathomError and code 'ABORTED' hold all the same.
+    this.name = code === 'ABORTED' ? 'AbortError' : 'FathomError';
     this.code = code;
     Object.defineProperty(this, BRAND, { value: true });
   }

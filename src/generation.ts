@@ -7,7 +7,7 @@ import { abortedError, FathomError } from './errors.js';
 import type { Evaluator } from './evaluator.js';
 import { createNativeSampler } from './native/addon.js';
 import { checkFitsSequence, promptTokens, tokenAlternative, type Prompt, type TokenAlternative } from './prompt.js';
-import { resolveGenerateOptions, type GenerateOptions, type ResolvedGenerateOptions } from './sampling-options.js';
+import { checkGenerateOptions, resolveGenerateOptions, type GenerateOptions, type ResolvedGenerateOptions } from './sampling-options.js';
 import { TextStream } from './text-stream.js';
 
 export interface TokenLogprob extends TokenAlternative {
@@ -55,6 +55,7 @@ export async function* generate(evaluator: Evaluator, prompt: Prompt, options: G
 /** Generates to the end and returns the whole text. An abort resolves with finishReason 'abort'. */
 export async function complete(evaluator: Evaluator, prompt: Prompt, options: GenerateOptions = {}): Promise<CompletionResult> {
   evaluator.assertOpen();
+  checkGenerateOptions(options);
   const length = promptTokens(evaluator.tokenizer, prompt).length;
   return collectCompletion(generate(evaluator, prompt, options), () => length, options.signal);
 }

@@ -161,6 +161,11 @@ function logitBiasEntries(bias: LogitBias, tokenizer: Tokenizer): { ids: Int32Ar
   return { ids, values };
 }
 
+/** INVALID_ARGUMENT unless `options` is undefined or a generate-options object with known keys only. */
+export function checkGenerateOptions(options: unknown): asserts options is GenerateOptions | undefined {
+  checkOptions(options, GENERATE_KEYS, 'generate options');
+}
+
 export function resolveGenerateOptions(options: GenerateOptions, target: GenerationTarget): ResolvedGenerateOptions {
   check(typeof options === 'object' && options !== null, 'options must be an object');
   checkOptions(options, GENERATE_KEYS, 'generate options');

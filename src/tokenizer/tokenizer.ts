@@ -4,7 +4,7 @@
 // (see scripts/bench-tokenize.mjs), and JS regular expressions have \p{...} built in, which
 // byte-level BPE pre-tokenizers need; one implementation, no Unicode tables to carry.
 import { checkOptions, type KeySet } from '../options.js';
-import { FathomError, invalidArgument } from '../errors.js';
+import { describe, FathomError, invalidArgument } from '../errors.js';
 import type { GgufInfo } from '../gguf/gguf-info.js';
 import { readGguf } from '../gguf/read-gguf.js';
 import { BpeTokenizer } from './bpe.js';
@@ -196,9 +196,8 @@ export class Tokenizer {
   }
 
   #check(token: number): void {
-    if (!Number.isInteger(token) || token < 0 || token >= this.size) {
-      throw invalidArgument(`token id ${String(token)} is out of range (vocabulary has ${this.size} tokens)`);
-    }
+    if (!Number.isInteger(token)) throw invalidArgument(`token ids are integers, got ${describe(token)}`);
+    if (token < 0 || token >= this.size) throw invalidArgument(`token id ${token} is out of range (vocabulary has ${this.size} tokens)`);
   }
 
   /** Text of a token list, as llama.cpp's detokenizer gives it. */

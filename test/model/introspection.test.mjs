@@ -245,11 +245,12 @@ describe('control vectors', { skip: skipWithoutStories }, () => {
   it('a layer range past the model is a clear error, not a crash', async () => {
     await assert.rejects(
       model.complete('Once', { control: vector.with({ layers: [40, 50] }) }),
-      (e) => e.code === 'INVALID_ARGUMENT' && /last layer is 4/.test(e.message),
+      (e) => e.code === 'INVALID_ARGUMENT' && /layers are 0\.\.4/.test(e.message),
     );
     await assert.rejects(model.score('Once upon', { control: vector.with({ layers: [5, 9] }) }), (e) => e.code === 'INVALID_ARGUMENT');
-    // The upper end is clipped to the model.
-    assert.equal((await model.complete('Once', { maxTokens: 4, control: vector.with({ layers: [3, 50] }) })).tokens.length, 4);
+    // An asked-for range must lie within the model (it was clipped silently before).
+    await assert.rejects(model.complete('Once', { maxTokens: 4, control: vector.with({ layers: [3, 50] }) }), (e) => e.code === 'INVALID_ARGUMENT');
+    assert.equal((await model.complete('Once', { maxTokens: 4, control: vector.with({ layers: [3, 4] }) })).tokens.length, 4);
   });
 
   it("save and load llama.cpp's control-vector format", async () => {

@@ -45,6 +45,9 @@ describe('misuse gets a clear error', { skip: skipWithoutStories }, () => {
     await invalid(() => model.tokenize('Once', { addBOS: true }), /did you mean 'addBos'/);
     await invalid(() => model.complete('Once', { maxTokens: 2, dry: { multiplier: 0.8, allowedLen: 2 } }), /unknown option 'allowedLen' in dry/);
     await invalid(() => new ControlVector(new Map([[1, new Float32Array(4)]]), { strenght: 2 }), /did you mean 'strength'/);
+    await invalid(() => model.complete('Once', null), /generate options must be an object/);
+    await invalid(() => model.createChat({ generate: { maxToken: 4 } }), /unknown option 'maxToken' in generate options/);
+    await invalid(() => model.detokenize([1.5]), /token ids are integers, got 1\.5/);
     // Known keys with undefined values are fine (spreading optional settings is common).
     assert.equal((await model.complete('Once', { maxTokens: 2, seed: undefined })).tokens.length, 2);
   });
@@ -96,7 +99,10 @@ describe('misuse gets a clear error', { skip: skipWithoutStories }, () => {
     const controller = new AbortController();
     const reason = new Error('user pressed stop');
     controller.abort(reason);
-    await assert.rejects(model.score('Once upon a time', { signal: controller.signal }), (e) => e.code === 'ABORTED' && e.cause === reason);
+    await assert.rejects(
+      model.score('Once upon a time', { signal: controller.signal }),
+      (e) => e instanceof FathomError && e.code === 'ABORTED' && e.name === 'AbortError' && e.cause === reason,
+    );
     const chunks = model.generate('Once upon a time', { signal: controller.signal });
     await assert.rejects(chunks.next(), (e) => e.code === 'ABORTED' && e.cause === reason);
   });
