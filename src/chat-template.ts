@@ -1,15 +1,29 @@
 // Chat templates: the Jinja template a GGUF carries (tokenizer.chat_template),
 // rendered with @huggingface/jinja and the variables llama.cpp passes, or
 // llama.cpp's ChatML fallback for files without one.
+import { checkBoolean, checkPlainObject } from './options.js';
 import { Template } from '@huggingface/jinja';
 
-import { invalidArgument } from './errors.js';
+import { describe, invalidArgument } from './errors.js';
 import type { Tokenizer } from './tokenizer/tokenizer.js';
 
 export interface ChatMessage {
   /** "system", "user", "assistant", or another role the template knows (e.g. "tool"). */
   role: 'system' | 'user' | 'assistant' | 'tool' | (string & {});
   content: string;
+}
+
+/** INVALID_ARGUMENT unless `messages` is an array of { role: string, content: string }; names the entry at fault. */
+export function checkMessages(messages: unknown, what: string): asserts messages is readonly ChatMessage[] {
+  if (!Array.isArray(messages)) throw invalidArgument(`${what} must be an array of { role: string, content: string }, got ${describe(messages)}`);
+  messages.forEach((m: unknown, i) => {
+    const entry = m as Partial<ChatMessage> | null;
+    if (typeof entry !== 'object' || entry === null) throw invalidArgument(`${what}[${i}] must be { role: string, content: string }, got ${describe(m)}`);
+    for (const key of ['role', 'content'] as const) {
+      if (typeof entry[key] !== 'string')
+        throw invalidArgument(`${what}[${i}].${key} must be a string, got ${describe(entry[key])} (keys: ${Object.keys(entry).join(', ')})`);
+    }
+  });
 }
 
 export interface RenderOptions {
@@ -42,9 +56,9 @@ export class ChatTemplate {
 
   /** The conversation as the model expects to read it. */
   render(messages: readonly ChatMessage[], options: RenderOptions = {}): string {
-    if (!Array.isArray(messages) || !messages.every((m) => typeof m?.role === 'string' && typeof m?.content === 'string')) {
-      throw invalidArgument('messages must be an array of { role: string, content: string }');
-    }
+    checkMessages(messages, 'messages');
+    checkBoolean(options.addGenerationPrompt, 'addGenerationPrompt');
+    checkPlainObject(options.variables, 'variables');
     const { special } = this.#tokenizer.vocabulary;
     const text = (id: number | null) => (id === null ? '' : this.#tokenizer.detokenize([id], { special: true }));
     try {

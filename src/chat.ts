@@ -1,8 +1,9 @@
 // A conversation: the history of messages, rendered through the model's chat
 // template for each turn. Every turn's prompt starts with the previous turns,
 // so the context's cached prefix is reused and only the new text is evaluated.
-import type { ChatMessage, ChatTemplate, RenderOptions } from './chat-template.js';
-import { invalidArgument } from './errors.js';
+import { checkMessages, type ChatMessage, type ChatTemplate, type RenderOptions } from './chat-template.js';
+import { FathomError, invalidArgument } from './errors.js';
+import { checkPlainObject } from './options.js';
 import type { Evaluator } from './evaluator.js';
 import { collectCompletion, generate, type CompletionResult, type FinishReason, type GenerationChunk } from './generation.js';
 import { checkGenerateOptions, type GenerateOptions } from './sampling-options.js';
@@ -15,7 +16,7 @@ export interface ChatSettings {
   history?: readonly ChatMessage[];
   /** A Jinja chat template to use instead of the model's. */
   template?: string;
-  /** Extra template variables for every turn (e.g. enable_thinking: false). */
+  /** Extra template variables for every turn (e.g. enable_thinking: false): an object. */
   templateVariables?: Record<string, unknown>;
   /** Default generation options for every turn. */
   generate?: GenerateOptions;
@@ -40,8 +41,10 @@ export class Chat {
     this.#template = template;
     this.#render = { addGenerationPrompt: true, variables: options.templateVariables };
     checkGenerateOptions(options.generate);
+    checkPlainObject(options.templateVariables, 'templateVariables');
     this.#defaults = options.generate ?? {};
     if (options.system !== undefined && typeof options.system !== 'string') throw invalidArgument('system must be a string');
+    if (options.history !== undefined) checkMessages(options.history, 'history');
     this.#messages = [...(options.system !== undefined ? [{ role: 'system', content: options.system }] : []), ...(options.history ?? [])];
     this.#systemInUser = this.#messages[0]?.role === 'system' && !rendersSystemRole(template, this.#render);
     // Fails now, not on the first turn, when the template cannot render this history.
@@ -59,7 +62,7 @@ export class Chat {
    */
   async *stream(text: string, options: GenerateOptions = {}): AsyncGenerator<GenerationChunk, FinishReason, undefined> {
     if (typeof text !== 'string') throw invalidArgument('the message must be a string');
-    if (this.#busy) throw invalidArgument('this chat is already replying; await the previous turn first');
+    if (this.#busy) throw new FathomError('BUSY', 'this chat is already replying; await the previous turn first');
     this.#busy = true;
     try {
       const messages = [...this.#messages, { role: 'user', content: text }];

@@ -1,9 +1,9 @@
 // Deriving a control vector from examples: per layer, the mean residual stream over the
 // positive prompts minus that over the negative ones, read with an inspection pass.
 import { ControlVector } from './control-vector.js';
-import { invalidArgument } from './errors.js';
+import { describe, invalidArgument } from './errors.js';
 import type { Evaluator } from './evaluator.js';
-import { inspect } from './inspection.js';
+import { checkIndex, inspect } from './inspection.js';
 import { checkOptions, type KeySet } from './options.js';
 import type { Prompt } from './prompt.js';
 
@@ -27,10 +27,12 @@ export async function deriveControlVector(
 ): Promise<ControlVector> {
   checkOptions(options, DERIVE_KEYS, 'deriveControlVector options');
   if (!Array.isArray(positive) || !Array.isArray(negative) || positive.length === 0 || negative.length === 0) {
-    throw invalidArgument('deriveControlVector needs at least one positive and one negative prompt');
+    throw invalidArgument('deriveControlVector(positive, negative) takes two non-empty arrays of prompts');
   }
   const { layers: layerCount, embedding } = context.modelShape;
   const layers = options.layers ?? Array.from({ length: layerCount - 1 }, (_, i) => i + 1);
+  if (!Array.isArray(layers)) throw invalidArgument(`layers must be an array of layer indices, got ${describe(layers)}`);
+  for (const layer of layers) checkIndex('layers: each layer', layer, layerCount);
   const meanOf = async (prompts: readonly Prompt[]) => {
     const sums = new Map(layers.map((l) => [l, new Float64Array(embedding)]));
     for (const prompt of prompts) {

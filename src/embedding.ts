@@ -94,6 +94,13 @@ export async function embedAll(
 
 /** Cosine similarity of two vectors of one length (1: same direction, 0: orthogonal, -1: opposite). */
 export function cosineSimilarity(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  for (const [name, v] of [
+    ['a', a],
+    ['b', b],
+  ] as const) {
+    if (!(Array.isArray(v) || ArrayBuffer.isView(v)))
+      throw invalidArgument(`cosineSimilarity: ${name} must be an array or typed array of numbers, got ${describe(v)}`);
+  }
   if (a.length !== b.length || a.length === 0)
     throw invalidArgument(`cosineSimilarity needs two non-empty vectors of one length, got ${a.length} and ${b.length}`);
   let dot = 0;

@@ -33,8 +33,13 @@ export type FinishReason = 'eos' | 'length' | 'stop' | 'abort';
 
 export interface CompletionResult {
   text: string;
-  /** Every generated token (an end-of-generation token is not included). */
+  /**
+   * Every generated token: an end-of-generation token is not included; the tokens of a stop string
+   * are (they were generated; `text` ends before the stop string).
+   */
   tokens: number[];
+  /** With the `logprobs` option: one entry per token of `tokens`. */
+  logprobs?: TokenLogprob[];
   finishReason: FinishReason;
   promptTokens: number;
 }
@@ -143,18 +148,25 @@ export async function collectCompletion(
 ): Promise<CompletionResult> {
   let text = '';
   const tokens: number[] = [];
+  let logprobs: TokenLogprob[] | undefined;
+  const result = (finishReason: FinishReason): CompletionResult => ({
+    text,
+    tokens,
+    ...(logprobs ? { logprobs } : {}),
+    finishReason,
+    promptTokens: promptTokens(),
+  });
   for (;;) {
     let step: IteratorResult<GenerationChunk, FinishReason>;
     try {
       step = await chunks.next();
     } catch (error) {
-      if (error instanceof FathomError && error.code === 'ABORTED' && signal?.aborted) {
-        return { text, tokens, finishReason: 'abort', promptTokens: promptTokens() };
-      }
+      if (error instanceof FathomError && error.code === 'ABORTED' && signal?.aborted) return result('abort');
       throw error;
     }
-    if (step.done) return { text, tokens, finishReason: step.value, promptTokens: promptTokens() };
+    if (step.done) return result(step.value);
     text += step.value.text;
     tokens.push(...step.value.tokens);
+    if (step.value.logprobs) (logprobs ??= []).push(...step.value.logprobs);
   }
 }

@@ -6,7 +6,7 @@
 import { resolveControl, type ControlVector } from './control-vector.js';
 import { describe, invalidArgument } from './errors.js';
 import type { Evaluator } from './evaluator.js';
-import { checkOptions, type KeySet } from './options.js';
+import { checkBoolean, checkOptions, type KeySet } from './options.js';
 import { checkFitsSequence, MAX_TOP_K, promptTokens, tokenAlternative, type Prompt, type TokenAlternative } from './prompt.js';
 
 export interface InspectOptions {
@@ -62,7 +62,9 @@ function layerList(name: string, value: boolean | readonly number[] | undefined,
   if (value === undefined || value === false) return [];
   if (value === true) return Array.from({ length: layerCount }, (_, i) => i);
   if (!Array.isArray(value) || !value.every((l) => Number.isSafeInteger(l) && l >= 0 && l < layerCount)) {
-    throw invalidArgument(`${name} must be true or an array of layer indices in [0, ${layerCount - 1}]`);
+    throw invalidArgument(
+      `${name} must be true or an array of layer indices in [0, ${layerCount - 1}], got ${Array.isArray(value) ? `[${value.map(describe).join(', ')}]` : describe(value)}`,
+    );
   }
   return [...new Set(value)].sort((a, b) => a - b);
 }
@@ -99,6 +101,7 @@ function tokenPieces(context: Evaluator, tokens: readonly number[]): string[] {
 
 export async function inspect(context: Evaluator, text: Prompt, options: InspectOptions = {}): Promise<Inspection> {
   checkOptions(options, INSPECT_KEYS, 'inspect options');
+  checkBoolean(options.logits, 'logits');
   const { layers, embedding, heads } = context.modelShape;
   const hiddenLayers = layerList('hidden', options.hidden, layers);
   const attentionLayers = layerList('attention', options.attention, layers);

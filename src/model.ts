@@ -136,6 +136,7 @@ export class Model {
 
   /** Special token ids and tokenizer flags of this model's vocabulary. */
   get vocabulary(): VocabularyInfo {
+    this.#checkNotDisposed();
     const v = this.tokenizer.vocabulary;
     return {
       size: v.texts.length,

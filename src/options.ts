@@ -1,7 +1,7 @@
 // Options objects are checked for keys nothing reads: a typo (`maxToken`) is an
 // INVALID_ARGUMENT naming the closest known key, as the OpenAI API rejects unknown
 // parameters, instead of an option silently ignored. A leaf: it imports only errors.
-import { invalidArgument } from './errors.js';
+import { describe, invalidArgument } from './errors.js';
 
 /** The keys of an options type, as a value the compiler checks is complete: `{ a: true, b: true } satisfies KeySet<T>`. */
 export type KeySet<T> = { readonly [K in keyof Required<T>]: true };
@@ -30,6 +30,18 @@ export function closestKey(key: string, known: readonly string[]): string | unde
     if (d < bestDistance) [best, bestDistance] = [candidate, d];
   }
   return bestDistance <= Math.max(2, Math.floor(key.length / 3)) ? best : undefined;
+}
+
+/** INVALID_ARGUMENT unless `value` is undefined or a boolean (a string such as 'false' is not one). */
+export function checkBoolean(value: unknown, name: string): void {
+  if (value !== undefined && typeof value !== 'boolean') throw invalidArgument(`${name} must be a boolean, got ${describe(value)}`);
+}
+
+/** INVALID_ARGUMENT unless `value` is undefined or a plain object. */
+export function checkPlainObject(value: unknown, name: string): void {
+  if (value !== undefined && (typeof value !== 'object' || value === null || Array.isArray(value))) {
+    throw invalidArgument(`${name} must be an object, got ${describe(value)}`);
+  }
 }
 
 /**

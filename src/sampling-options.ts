@@ -150,7 +150,10 @@ function logitBiasEntries(bias: LogitBias, tokenizer: Tokenizer): { ids: Int32Ar
     check(Array.isArray(entry) && entry.length === 2, 'logitBias array entries must be [token, bias] pairs');
     const [key, value] = entry;
     const id = typeof key === 'string' ? Number(key) : key;
-    check(isNonNegativeInteger(id) && id < tokenizer.size, `logitBias token ${String(key)} is not in the vocabulary (0..${tokenizer.size - 1})`);
+    check(
+      isNonNegativeInteger(id) && id < tokenizer.size,
+      `logitBias token ${typeof key === 'string' ? JSON.stringify(key) : String(key)} is not a token id of the vocabulary (0..${tokenizer.size - 1})`,
+    );
     check(
       typeof value === 'number' && (Number.isFinite(value) || value === -Infinity),
       `logitBias for token ${String(key)} must be a finite number or -Infinity, got ${describe(value)}`,

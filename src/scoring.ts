@@ -93,6 +93,9 @@ export async function perplexity(context: Evaluator, text: string, options: Perp
   checkOptions(options, PERPLEXITY_KEYS, 'perplexity options');
   const { chunkSize = Math.min(512, context.contextSize), chunks: maxChunks = Infinity, onProgress, signal } = options;
   if (!(Number.isSafeInteger(chunkSize) && chunkSize >= 4)) throw invalidArgument(`chunkSize must be an integer >= 4, got ${describe(chunkSize)}`);
+  if (!(maxChunks === Infinity || (Number.isSafeInteger(maxChunks) && maxChunks >= 1)))
+    throw invalidArgument(`chunks must be a positive integer, got ${describe(maxChunks)}`);
+  if (onProgress !== undefined && typeof onProgress !== 'function') throw invalidArgument(`onProgress must be a function, got ${describe(onProgress)}`);
   if (chunkSize > context.contextSize) throw invalidArgument(`chunkSize ${chunkSize} is larger than the context (${context.contextSize})`);
   const tokens = context.tokenizer.tokenize(text, { addEos: false });
   if (tokens.length < 2 * chunkSize) {

@@ -5,7 +5,7 @@ import { numberOption, parseCommand, usageError } from './usage.js';
 import { withModel } from './with-model.js';
 
 export async function runGenerate(args: string[]): Promise<number> {
-  const { values, positionals } = parseCommand(args, {
+  const { values, positionals } = parseCommand('generate', args, {
     prompt: { type: 'string', short: 'p' },
     'n-predict': { type: 'string', short: 'n' },
     temperature: { type: 'string' },
@@ -22,30 +22,34 @@ export async function runGenerate(args: string[]): Promise<number> {
   if (prompt === undefined) usageError('generate needs a prompt: -p "<text>"');
   const controller = new AbortController();
   process.once('SIGINT', () => controller.abort());
-  await withModel(positionals[0], { threads: numberOption(values, 'threads'), contextSize: numberOption(values, 'ctx') }, async (model) => {
-    const stream = model.generate(prompt, {
-      maxTokens: numberOption(values, 'n-predict'),
-      temperature: numberOption(values, 'temperature'),
-      seed: numberOption(values, 'seed'),
-      topK: numberOption(values, 'top-k'),
-      topP: numberOption(values, 'top-p'),
-      minP: numberOption(values, 'min-p'),
-      stop: values.stop,
-      signal: controller.signal,
-    });
-    // The first chunk before the prompt is echoed: bad options fail before anything is printed.
-    const first = await stream.next();
-    process.stdout.write(prompt);
-    try {
-      if (!first.done) process.stdout.write(first.value.text);
-      for await (const chunk of stream) process.stdout.write(chunk.text);
-      process.stdout.write('\n');
-    } catch (error) {
-      // Ctrl-C, or a model that never ended before the context filled: what was generated stays printed.
-      if (!(error instanceof FathomError && (error.code === 'ABORTED' || error.code === 'CONTEXT_FULL'))) throw error;
-      process.stdout.write('\n');
-      if (error.code === 'CONTEXT_FULL') console.error(`fathom: stopped: ${error.message}`);
-    }
-  });
+  await withModel(
+    positionals[0],
+    { threads: numberOption(values, 'threads', { integer: true, min: 1 }), contextSize: numberOption(values, 'ctx', { integer: true, min: 1 }) },
+    async (model) => {
+      const stream = model.generate(prompt, {
+        maxTokens: numberOption(values, 'n-predict', { integer: true, min: 0 }),
+        temperature: numberOption(values, 'temperature', { min: 0 }),
+        seed: numberOption(values, 'seed', { integer: true, min: 0 }),
+        topK: numberOption(values, 'top-k', { integer: true, min: 0 }),
+        topP: numberOption(values, 'top-p'),
+        minP: numberOption(values, 'min-p'),
+        stop: values.stop,
+        signal: controller.signal,
+      });
+      // The first chunk before the prompt is echoed: bad options fail before anything is printed.
+      const first = await stream.next();
+      process.stdout.write(prompt);
+      try {
+        if (!first.done) process.stdout.write(first.value.text);
+        for await (const chunk of stream) process.stdout.write(chunk.text);
+        process.stdout.write('\n');
+      } catch (error) {
+        // Ctrl-C, or a model that never ended before the context filled: what was generated stays printed.
+        if (!(error instanceof FathomError && (error.code === 'ABORTED' || error.code === 'CONTEXT_FULL'))) throw error;
+        process.stdout.write('\n');
+        if (error.code === 'CONTEXT_FULL') console.error('fathom: stopped: the context is full; pass -n N, or a larger --ctx');
+      }
+    },
+  );
   return 0;
 }

@@ -25,9 +25,13 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
-  if (!command || command === '--help' || command === '-h') {
-    process.stdout.write(USAGE);
-    return command ? 0 : 1;
+  if (!command) {
+    process.stderr.write(USAGE);
+    return 1;
+  }
+  if (command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(rest[0] && Object.hasOwn(COMMANDS, rest[0]) ? commandUsage(rest[0]) : USAGE);
+    return 0;
   }
   if (command === '--version' || command === '-v') {
     const { version } = JSON.parse(await readFile(path.join(packageRoot(), 'package.json'), 'utf8')) as { version: string };

@@ -9,7 +9,7 @@ import { numberOption, parseCommand, usageError } from './usage.js';
 import { withModel } from './with-model.js';
 
 export async function runInspectText(args: string[]): Promise<number> {
-  const { values, positionals } = parseCommand(args, {
+  const { values, positionals } = parseCommand('inspect-text', args, {
     prompt: { type: 'string', short: 'p' },
     out: { type: 'string', short: 'o' },
     layers: { type: 'string' },
@@ -19,11 +19,11 @@ export async function runInspectText(args: string[]): Promise<number> {
   const { prompt } = values;
   if (prompt === undefined) usageError('inspect-text needs a text: -p "<text>"');
   const layers = values.layers?.split(',').map((l) => {
-    const n = Number(l);
-    if (!Number.isInteger(n) || n < 0) usageError(`--layers expects comma-separated layer indices, got "${values.layers}"`);
+    const n = /^\d+$/.test(l.trim()) ? Number(l) : NaN;
+    if (!Number.isInteger(n)) usageError(`--layers expects comma-separated layer indices, got "${values.layers}"`);
     return n;
   });
-  await withModel(positionals[0], { threads: numberOption(values, 'threads') }, async (model) => {
+  await withModel(positionals[0], { threads: numberOption(values, 'threads', { integer: true, min: 1 }) }, async (model) => {
     const name = model.info.name ?? path.basename(positionals[0]);
     const data = await collectTextReport(model.context.evaluator, name, prompt, { layers });
     const out = values.out ?? 'report.html';

@@ -36,8 +36,9 @@ function printSummary(info: GgufInfo, listTensors: boolean): void {
 }
 
 export async function runInspect(args: string[]): Promise<number> {
-  const { values, positionals } = parseCommand(args, { json: { type: 'boolean' }, system: { type: 'boolean' }, tensors: { type: 'boolean' } });
+  const { values, positionals } = parseCommand('inspect', args, { json: { type: 'boolean' }, system: { type: 'boolean' }, tensors: { type: 'boolean' } });
   if (values.system) {
+    if (positionals.length > 0) usageError('inspect --system takes no file');
     const system = {
       addon: addonPath(),
       node: process.version,

@@ -6,7 +6,7 @@ import { formatCount } from './format.js';
 import { parseCommand, usageError } from './usage.js';
 
 export async function runQuantize(args: string[]): Promise<number> {
-  const { values, positionals } = parseCommand(args, { type: { type: 'string' } });
+  const { values, positionals } = parseCommand('quantize', args, { type: { type: 'string' } });
   if (positionals.length !== 2) usageError('quantize takes an input and an output file');
   if (!values.type) usageError(`quantize needs --type (one of: ${Object.keys(PRESETS).join(', ')})`);
   const started = performance.now();

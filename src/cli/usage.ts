@@ -3,6 +3,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 import { FathomError } from '../errors.js';
+import { closestKey } from '../options.js';
 
 export const USAGE = `Usage:
   fathom inspect <file.gguf> [--json] [--tensors]
@@ -32,6 +33,7 @@ type Options = NonNullable<ParseArgsConfig['options']>;
  * (`-n -5`, which parseArgs alone takes for an unknown option `-5`).
  */
 export function parseCommand<T extends Options>(
+  command: string,
   args: string[],
   options: T,
 ): ReturnType<typeof parseArgs<{ args: string[]; allowPositionals: true; options: T }>> {
@@ -47,18 +49,45 @@ export function parseCommand<T extends Options>(
     if (name && /^-\d|^-\.\d/.test(args[i + 1] ?? '')) joined.push(`--${name}=${args[++i]}`);
     else joined.push(args[i]!);
   }
-  return parseArgs({ args: joined, allowPositionals: true, options });
+  try {
+    return parseArgs({ args: joined, allowPositionals: true, options });
+  } catch (error) {
+    // parseArgs's own text suggests nothing and knows no command: say which flag, what was meant, and this command's usage.
+    const unknown = /Unknown option '([^']+)'/.exec((error as Error).message)?.[1];
+    if (!unknown) throw new FathomError('INVALID_ARGUMENT', `${(error as Error).message}\n\n${commandUsage(command)}`);
+    const flags = Object.keys(options).map((name) => `--${name}`);
+    const suggestion = unknown.startsWith('--') ? closestKey(unknown, flags) : undefined;
+    throw new FathomError(
+      'INVALID_ARGUMENT',
+      `${command}: unknown option '${unknown}'${suggestion ? ` — did you mean '${suggestion}'?` : ''}\n\n${commandUsage(command)}`,
+    );
+  }
+}
+
+// The short form of each flag that has one, for messages that name a flag as it may have been typed.
+const SHORT: Record<string, string> = { 'n-predict': 'n', threads: 't', ctx: 'c', prompt: 'p', file: 'f', out: 'o' };
+
+/** A flag as a user may have typed it: "-n/--n-predict". */
+export function flagName(name: string): string {
+  return SHORT[name] ? `-${SHORT[name]}/--${name}` : `--${name}`;
 }
 
 export function usageError(message: string): never {
   throw new FathomError('INVALID_ARGUMENT', `${message}\n\n${USAGE}`);
 }
 
-/** A numeric option (`--ctx 512`), undefined when absent; a usage error when not a number. */
-export function numberOption(values: Record<string, unknown>, name: string): number | undefined {
+/**
+ * A numeric option (`--ctx 512`), undefined when absent; a usage error naming the flag when it is not a
+ * plain decimal number ('' and 0x5 are not), or breaks `rule` (an integer, a least value).
+ */
+export function numberOption(values: Record<string, unknown>, name: string, rule: { integer?: boolean; min?: number } = {}): number | undefined {
   const raw = values[name];
   if (raw === undefined) return undefined;
-  const n = Number(raw);
-  if (!Number.isFinite(n)) usageError(`--${name} expects a number, got "${String(raw)}"`);
+  const text = String(raw);
+  const n = /^[+-]?(\d+\.?\d*|\.\d+)$/.test(text) ? Number(text) : NaN;
+  const wanted = `${rule.integer ? 'an integer' : 'a number'}${rule.min !== undefined ? ` >= ${rule.min}` : ''}`;
+  if (!Number.isFinite(n) || (rule.integer && !Number.isInteger(n)) || (rule.min !== undefined && n < rule.min)) {
+    usageError(`${flagName(name)} expects ${wanted}, got "${text}"`);
+  }
   return n;
 }

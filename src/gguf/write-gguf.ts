@@ -211,7 +211,12 @@ export async function writeGguf(path: string, model: GgufToWrite): Promise<void>
   }
   header.padTo(alignment);
 
-  const file = await open(path, 'w');
+  const file = await open(path, 'w').catch((error: NodeJS.ErrnoException) => {
+    throw new FathomError(
+      error.code === 'ENOENT' ? 'FILE_NOT_FOUND' : 'INVALID_ARGUMENT',
+      `cannot write ${path}: ${error.code === 'ENOENT' ? 'its folder does not exist' : error.message}`,
+    );
+  });
   try {
     await file.write(header.finish());
     for (const [i, t] of model.tensors.entries()) {

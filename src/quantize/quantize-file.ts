@@ -3,7 +3,7 @@
 // tensor is read, converted and written in turn, so memory holds one tensor at a time.
 import { open } from 'node:fs/promises';
 
-import { invalidArgument } from '../errors.js';
+import { describe, invalidArgument } from '../errors.js';
 import { readGguf } from '../gguf/read-gguf.js';
 import { storedValue, writeGguf, type GgufWritableValue } from '../gguf/write-gguf.js';
 import { dequantizeValues, quantizeRows } from '../native/addon.js';
@@ -17,6 +17,7 @@ export interface QuantizeReport {
 }
 
 export async function quantizeFile(input: string, output: string, preset: string): Promise<QuantizeReport> {
+  if (typeof preset !== 'string') throw invalidArgument(`the quantization type must be a string such as 'q4_k_m', got ${describe(preset)}`);
   if (input === output) throw invalidArgument('the output file must differ from the input');
   const info = await readGguf(input);
   const plan = planQuantization(info, preset);

@@ -1,11 +1,11 @@
 // Collects what the HTML report shows about a text: each token's surprisal and
 // the model's top alternatives there, and the attention probabilities of every
 // (or chosen) layer and head, quantized to bytes to keep the page small.
-import { invalidArgument } from '../errors.js';
+import { describe, invalidArgument } from '../errors.js';
 import type { Evaluator } from '../evaluator.js';
 import { checkIndex, inspect } from '../inspection.js';
 import { checkOptions, type KeySet } from '../options.js';
-import type { Prompt } from '../prompt.js';
+import { MAX_TOP_K, type Prompt } from '../prompt.js';
 import { score } from '../scoring.js';
 
 export interface TextReportData {
@@ -37,6 +37,8 @@ export async function collectTextReport(context: Evaluator, modelName: string, t
   const layers = options.layers ? [...options.layers] : Array.from({ length: layerCount }, (_, i) => i);
   for (const layer of layers) checkIndex('layers: each layer', layer, layerCount);
   const topK = options.topK ?? 5;
+  if (!(Number.isSafeInteger(topK) && topK >= 1 && topK <= MAX_TOP_K))
+    throw invalidArgument(`topK must be an integer in [1, ${MAX_TOP_K}], got ${describe(topK)}`);
   const scored = await score(context, text, { topK, signal: options.signal });
   const n = scored.tokens.length;
   if (layers.length * heads * n * n > MAX_ATTENTION_BYTES) {

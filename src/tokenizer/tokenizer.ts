@@ -3,7 +3,7 @@
 // It lives in TypeScript, not C++: measured on ~1 MB of mixed text it is as fast as the C++ port
 // (see scripts/bench-tokenize.mjs), and JS regular expressions have \p{...} built in, which
 // byte-level BPE pre-tokenizers need; one implementation, no Unicode tables to carry.
-import { checkOptions, type KeySet } from '../options.js';
+import { checkBoolean, checkOptions, type KeySet } from '../options.js';
 import { describe, FathomError, invalidArgument } from '../errors.js';
 import type { GgufInfo } from '../gguf/gguf-info.js';
 import { readGguf } from '../gguf/read-gguf.js';
@@ -98,6 +98,7 @@ export class Tokenizer {
   tokenize(text: string, options: TokenizeOptions = {}): number[] {
     if (typeof text !== 'string') throw invalidArgument('text must be a string');
     checkOptions(options, TOKENIZE_KEYS, 'tokenize options');
+    for (const key of ['addBos', 'addEos', 'special'] as const) checkBoolean(options[key], key);
     const v = this.vocabulary;
     const wordPiece = v.kind === 'wpm';
     const { addBos = wordPiece || v.addBos, addEos = wordPiece ? v.addSep || true : v.addEos, special = false } = options;
@@ -204,6 +205,7 @@ export class Tokenizer {
   detokenize(tokens: readonly number[], options: DetokenizeOptions = {}): string {
     if (!Array.isArray(tokens)) throw invalidArgument('tokens must be an array of token ids');
     checkOptions(options, DETOKENIZE_KEYS, 'detokenize options');
+    checkBoolean(options.special, 'special');
     const v = this.vocabulary;
     const parts: Uint8Array[] = [];
     let length = 0;

@@ -31,11 +31,31 @@ describe('the fathom command', () => {
     const bad = fathom('generate', STORIES_260K, '-p', 'Once upon a time', '-n', '-5');
     assert.equal(bad.status, 1);
     assert.equal(bad.stdout, '');
-    assert.match(bad.stderr, /maxTokens must be a non-negative integer, got -5 \[INVALID_ARGUMENT\]/);
+    assert.match(bad.stderr, /-n\/--n-predict expects an integer >= 0, got "-5"/);
     const stopped = fathom('generate', STORIES_260K, '-p', 'Once upon a time', '-n', '40', '--temperature', '0', '--stop', ',');
     assert.equal(stopped.status, 0, stopped.stderr);
     assert.equal(stopped.stdout, 'Once upon a time\n');
   });
+
+  it(
+    'bad flags are named as typed, with a suggestion and this command usage; values that are not plain numbers are refused',
+    { skip: skipWithoutStories },
+    () => {
+      const typo = fathom('generate', STORIES_260K, '-p', 'x', '--temprature', '1');
+      assert.equal(typo.status, 1);
+      assert.match(typo.stderr, /^fathom: generate: unknown option '--temprature' — did you mean '--temperature'\?/);
+      assert.doesNotMatch(typo.stderr, /fathom perplexity/);
+      assert.match(fathom('generate', STORIES_260K, '-p', 'x', '-n', '').stderr, /-n\/--n-predict expects an integer >= 0, got ""/);
+      assert.match(fathom('generate', STORIES_260K, '-p', 'x', '-n', '0x5').stderr, /-n\/--n-predict expects an integer >= 0, got "0x5"/);
+      assert.match(
+        fathom('perplexity', STORIES_260K, '--file', path.join(ROOT, 'README.md'), '--chunks', '0').stderr,
+        /--chunks expects an integer >= 1, got "0"/,
+      );
+      assert.match(fathom('inspect', '--system', STORIES_260K).stderr, /inspect --system takes no file/);
+      const unwritable = fathom('quantize', STORIES_260K, path.join(scratchDir(), 'missing', 'q.gguf'), '--type', 'q8_0');
+      assert.match(unwritable.stderr, /^fathom: cannot write .*: its folder does not exist \[FILE_NOT_FOUND\]\n$/);
+    },
+  );
 
   it('inspect prints f32 metadata readably and lists tensors only with --tensors', { skip: skipWithoutStories }, () => {
     const summary = fathom('inspect', STORIES_260K).stdout;

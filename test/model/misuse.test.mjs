@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
-import { ControlVector, cosineSimilarity, FathomError, getBuildInfo, loadModel } from '../../dist/index.js';
+import { ControlVector, cosineSimilarity, FathomError, getBuildInfo, loadModel, quantizeFile } from '../../dist/index.js';
 import { ROOT, scratchDir, skipWithoutStories, STORIES_260K } from '../helpers/fixtures.mjs';
 
 // Asserts a synchronous throw or a rejection with INVALID_ARGUMENT whose message matches `pattern`.
@@ -52,6 +52,44 @@ describe('misuse gets a clear error', { skip: skipWithoutStories }, () => {
     assert.equal((await model.complete('Once', { maxTokens: 2, seed: undefined })).tokens.length, 2);
   });
 
+  it('values of the wrong type are refused, never read for their truthiness or ignored', async () => {
+    await invalid(() => model.createChat({ history: { role: 'user', content: 'hi' } }), /history must be an array/);
+    await invalid(
+      () => model.createChat({ history: [{ role: 'user', contnet: 'hi' }] }),
+      /history\[0\]\.content must be a string, got undefined \(keys: role, contnet\)/,
+    );
+    await invalid(() => model.perplexity('Once upon a time '.repeat(40), { chunkSize: 8, onProgress: 'x' }), /onProgress must be a function/);
+    await invalid(() => model.perplexity('Once upon a time '.repeat(40), { chunkSize: 8, chunks: 0 }), /chunks must be a positive integer, got 0/);
+    await invalid(() => model.textReport('Once upon', { topK: 0 }), /topK must be an integer in \[1, 100\], got 0/);
+    await invalid(() => quantizeFile(STORIES_260K, path.join(scratchDir(), 'q.gguf'), 8), /quantization type must be a string/);
+    await assert.rejects(
+      quantizeFile(STORIES_260K, path.join(scratchDir(), 'missing', 'q.gguf'), 'q8_0'),
+      (e) => e instanceof FathomError && /cannot write .*its folder does not exist/.test(e.message),
+    );
+    await invalid(() => model.tokenize('hi', { addBos: 'false' }), /addBos must be a boolean, got "false" \(string\)/);
+    await invalid(() => model.inspect('Once', { logits: 'yes' }), /logits must be a boolean/);
+    await invalid(
+      () => model.applyChatTemplate([{ role: 'user', content: 'hi' }], { template: '{{ messages[0].content }}', addGenerationPrompt: 'no' }),
+      /addGenerationPrompt must be a boolean/,
+    );
+    await invalid(() => cosineSimilarity(1, 2), /a must be an array or typed array/);
+    await invalid(() => model.deriveControlVector(['a'], ['b'], { layers: [7] }), /layers: each layer must be an integer in \[0, 4\], got 7/);
+    await invalid(() => model.deriveControlVector('a', 'b'), /two non-empty arrays of prompts/);
+  });
+
+  it('complete() keeps the log-probabilities it was asked for; a second send() on a busy chat is BUSY', async () => {
+    const r = await model.complete('Once upon a time', { maxTokens: 3, logprobs: 2, ignoreEos: true });
+    assert.equal(r.logprobs.length, r.tokens.length);
+    assert.deepEqual(
+      r.logprobs.map((e) => e.token),
+      r.tokens,
+    );
+    const chat = model.createChat({ template: '{% for m in messages %}{{ m.content }}{% endfor %}' });
+    const first = chat.send('Once', { maxTokens: 4 });
+    await assert.rejects(chat.send('upon', { maxTokens: 4 }), (e) => e instanceof FathomError && e.code === 'BUSY');
+    await first;
+  });
+
   it('inspection getters check every index against its range', async () => {
     const x = await model.inspect('Once upon a time', { hidden: [1], attention: [0] });
     const n = x.tokens.length;
@@ -92,6 +130,10 @@ describe('misuse gets a clear error', { skip: skipWithoutStories }, () => {
       await fresh.dispose();
     }
     assert.equal(warnings.length, 1);
+    assert.throws(
+      () => fresh.vocabulary,
+      (e) => e.code === 'DISPOSED',
+    );
     assert.match(warnings[0].message, /no chat template .*ChatML.*Pass \{ template \}/);
   });
 
