@@ -57,12 +57,14 @@ export class Chat {
   }
 
   /**
-   * Streams the reply to `text`. The turn joins the history once the reply ends
-   * (with its text so far, for 'length' or 'stop'); an error or abort leaves the history as it was.
+   * Streams the reply to `text`. The turn joins the history once the reply ends — when the chunk
+   * carrying `finishReason` arrives, so a loop may stop there — with its text so far for 'length' or
+   * 'stop'; an error, an abort or a loop left early leaves the history as it was.
    */
   async *stream(text: string, options: GenerateOptions = {}): AsyncGenerator<GenerationChunk, FinishReason, undefined> {
     if (typeof text !== 'string') throw invalidArgument('the message must be a string');
     if (this.#busy) throw new FathomError('BUSY', 'this chat is already replying; await the previous turn first');
+    checkGenerateOptions(options);
     this.#busy = true;
     try {
       const messages = [...this.#messages, { role: 'user', content: text }];
@@ -70,16 +72,19 @@ export class Chat {
       const prompt = this.#fittingPrompt(messages, settings.maxTokens);
       this.#promptTokens = prompt.length;
       let reply = '';
-      const finish = yield* (async function* (chunks: AsyncGenerator<GenerationChunk, FinishReason, undefined>) {
+      const chunks = generate(this.#context, prompt, settings);
+      try {
         for (;;) {
           const step = await chunks.next();
           if (step.done) return step.value;
           reply += step.value.text;
+          // The turn is complete with its last chunk: keep it before handing the chunk over.
+          if (step.value.finishReason) this.#messages = [...messages, { role: 'assistant', content: reply }];
           yield step.value;
         }
-      })(generate(this.#context, prompt, settings));
-      this.#messages = [...messages, { role: 'assistant', content: reply }];
-      return finish;
+      } finally {
+        await chunks.return('abort'); // a loop left early still ends the generation (and frees its sequence)
+      }
     } finally {
       this.#busy = false;
     }

@@ -115,6 +115,7 @@ async function* runGeneration(source: Evaluator, prompt: Prompt, opts: ResolvedG
       for (const token of input) history.push(token);
       const token = step.token;
       if (!opts.ignoreEos && tokenizer.isEog(token)) {
+        source.release(history); // done with the sequence before the last chunk is handed over
         yield chunk(stream.flush(), 'eos');
         return 'eos';
       }
@@ -127,12 +128,14 @@ async function* runGeneration(source: Evaluator, prompt: Prompt, opts: ResolvedG
       }
       const { text, stopped } = stream.push(tokenizer.piece(token));
       if (stopped) {
+        source.release(history);
         yield chunk(text, 'stop');
         return 'stop';
       }
       if (text) yield chunk(text);
       input = [token];
     }
+    source.release(history);
     yield chunk(stream.flush(), 'length');
     return 'length';
   } finally {

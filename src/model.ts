@@ -302,8 +302,9 @@ export class Model {
   /**
    * Streams generated text on the default context. Each chunk carries whole characters
    * only; stop strings are never emitted. Rejects with ABORTED when `signal` aborts.
-   * Several generations may run at once: they take turns (or, with several sequences,
-   * share batches), and an abandoned iterator holds nothing.
+   * Several generations may run at once: on one sequence they run one after the other (a newcomer
+   * waits while the holder keeps stepping, so no prompt is evaluated twice); with several sequences they
+   * share batches. An abandoned iterator holds nothing.
    */
   async *generate(prompt: Prompt, options: GenerateOptions = {}): AsyncGenerator<GenerationChunk, FinishReason, undefined> {
     return yield* this.context.generate(prompt, options);

@@ -173,6 +173,34 @@ describe('what streaming and introspection users expect', { skip: skipWithoutSto
     }
   });
 
+  it('a chat turn streamed until its finishReason chunk, then left, is kept in the history and frees its sequence', async () => {
+    const context = await model.createContext({ contextSize: 128 });
+    try {
+      const chat = model.createChat({ context, template: '{% for m in messages %}{{ m.content }} {% endfor %}', generate: { maxTokens: 4, ignoreEos: true } });
+      let last;
+      for await (const chunk of chat.stream('Once')) {
+        last = chunk;
+        if (chunk.finishReason) break;
+      }
+      assert.equal(last.finishReason, 'length');
+      assert.deepEqual(
+        chat.history.map((m) => m.role),
+        ['user', 'assistant'],
+      );
+      const before = context.stats.tokensEvaluated;
+      const next = await chat.send('upon');
+      assert.equal(next.tokens.length, 4);
+      // The second turn's prompt starts with the first turn: only the new text is evaluated, from the freed sequence.
+      assert.ok(
+        context.stats.tokensEvaluated - before < next.promptTokens,
+        `${context.stats.tokensEvaluated - before} of ${next.promptTokens} prompt tokens evaluated`,
+      );
+      await invalid(() => chat.stream('again', null).next(), /generate options must be an object/);
+    } finally {
+      await context.dispose();
+    }
+  });
+
   it('token texts keep their leading space in logprobs, top alternatives and the logit lens, as in the text', async () => {
     const chunks = [];
     for await (const chunk of model.generate('Once upon a time', { maxTokens: 6, logprobs: 3, ignoreEos: true })) chunks.push(chunk);
