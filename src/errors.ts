@@ -45,6 +45,20 @@ export function invalidArgument(message: string): FathomError {
   return new FathomError('INVALID_ARGUMENT', message);
 }
 
+/**
+ * A file that could not be opened, as a FathomError: FILE_NOT_FOUND when it (to read) or its folder
+ * (to write) does not exist; `what` names it in the message (a path, or "--file <path>").
+ */
+export function openError(error: unknown, what: string, mode: 'read' | 'write'): FathomError {
+  const code = (error as { code?: string } | null)?.code;
+  if (code === 'ENOENT')
+    return new FathomError('FILE_NOT_FOUND', mode === 'read' ? `${what}: no such file` : `cannot write ${what}: its folder does not exist`, { cause: error });
+  const why = code ?? (error as Error).message;
+  return mode === 'read'
+    ? new FathomError('FILE_NOT_FOUND', `${what}: cannot open (${why})`, { cause: error })
+    : new FathomError('INVALID_ARGUMENT', `cannot write ${what} (${why})`, { cause: error });
+}
+
 /** ABORTED, with the signal's reason (an AbortSignal's `reason`) as its cause. */
 export function abortedError(signal?: AbortSignal): FathomError {
   return new FathomError('ABORTED', 'the operation was aborted', signal ? { cause: signal.reason } : undefined);

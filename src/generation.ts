@@ -82,7 +82,9 @@ async function* runGeneration(source: Evaluator, prompt: Prompt, opts: ResolvedG
   let input = tokens;
   let pending: number[] = [];
   let pendingLogprobs: TokenLogprob[] = [];
+  // The closing chunk (with its finishReason) first frees the sequence: the consumer may stop there.
   const chunk = (text: string, finishReason?: FinishReason): GenerationChunk => {
+    if (finishReason) source.release(history);
     const out: GenerationChunk = { text, tokens: pending };
     if (opts.logprobs) out.logprobs = pendingLogprobs;
     if (finishReason) out.finishReason = finishReason;
@@ -115,7 +117,6 @@ async function* runGeneration(source: Evaluator, prompt: Prompt, opts: ResolvedG
       for (const token of input) history.push(token);
       const token = step.token;
       if (!opts.ignoreEos && tokenizer.isEog(token)) {
-        source.release(history); // done with the sequence before the last chunk is handed over
         yield chunk(stream.flush(), 'eos');
         return 'eos';
       }
@@ -128,14 +129,12 @@ async function* runGeneration(source: Evaluator, prompt: Prompt, opts: ResolvedG
       }
       const { text, stopped } = stream.push(tokenizer.piece(token));
       if (stopped) {
-        source.release(history);
         yield chunk(text, 'stop');
         return 'stop';
       }
       if (text) yield chunk(text);
       input = [token];
     }
-    source.release(history);
     yield chunk(stream.flush(), 'length');
     return 'length';
   } finally {

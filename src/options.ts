@@ -38,7 +38,7 @@ export function checkBoolean(value: unknown, name: string): void {
 }
 
 /** INVALID_ARGUMENT unless `value` is undefined or a plain object. */
-export function checkPlainObject(value: unknown, name: string): void {
+export function checkPlainObject(value: unknown, name: string): asserts value is object | undefined {
   if (value !== undefined && (typeof value !== 'object' || value === null || Array.isArray(value))) {
     throw invalidArgument(`${name} must be an object, got ${describe(value)}`);
   }
@@ -49,8 +49,8 @@ export function checkPlainObject(value: unknown, name: string): void {
  * `what` names the options in the message ("generate options", "dry").
  */
 export function checkOptions(options: unknown, known: KeySet<object> | Readonly<Record<string, true>>, what: string): void {
+  checkPlainObject(options, what);
   if (options === undefined) return;
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) throw invalidArgument(`${what} must be an object`);
   const keys = Object.keys(known);
   for (const key of Object.keys(options)) {
     if (Object.hasOwn(known, key)) continue;

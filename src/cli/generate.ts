@@ -1,11 +1,11 @@
 // `fathom generate <file.gguf> -p "<prompt>"`: streams a completion to stdout; Ctrl-C stops it.
 
 import { FathomError } from '../errors.js';
-import { numberOption, parseCommand, usageError } from './usage.js';
+import { parseCommand, usageError } from './usage.js';
 import { withModel } from './with-model.js';
 
 export async function runGenerate(args: string[]): Promise<number> {
-  const { values, positionals } = parseCommand('generate', args, {
+  const { values, positionals, number } = parseCommand('generate', args, {
     prompt: { type: 'string', short: 'p' },
     'n-predict': { type: 'string', short: 'n' },
     temperature: { type: 'string' },
@@ -24,15 +24,15 @@ export async function runGenerate(args: string[]): Promise<number> {
   process.once('SIGINT', () => controller.abort());
   await withModel(
     positionals[0],
-    { threads: numberOption(values, 'threads', { integer: true, min: 1 }), contextSize: numberOption(values, 'ctx', { integer: true, min: 1 }) },
+    { threads: number('threads', { integer: true, min: 1 }), contextSize: number('ctx', { integer: true, min: 1 }) },
     async (model) => {
       const stream = model.generate(prompt, {
-        maxTokens: numberOption(values, 'n-predict', { integer: true, min: 0 }),
-        temperature: numberOption(values, 'temperature', { min: 0 }),
-        seed: numberOption(values, 'seed', { integer: true, min: 0 }),
-        topK: numberOption(values, 'top-k', { integer: true, min: 0 }),
-        topP: numberOption(values, 'top-p'),
-        minP: numberOption(values, 'min-p'),
+        maxTokens: number('n-predict', { integer: true, min: 0 }),
+        temperature: number('temperature', { min: 0 }),
+        seed: number('seed', { integer: true, min: 0 }),
+        topK: number('top-k', { integer: true, min: 0 }),
+        topP: number('top-p'),
+        minP: number('min-p'),
         stop: values.stop,
         signal: controller.signal,
       });

@@ -5,11 +5,11 @@ import path from 'node:path';
 
 import { renderTextReport } from '../report/html-page.js';
 import { collectTextReport } from '../report/text-report.js';
-import { numberOption, parseCommand, usageError } from './usage.js';
+import { parseCommand, usageError } from './usage.js';
 import { withModel } from './with-model.js';
 
 export async function runInspectText(args: string[]): Promise<number> {
-  const { values, positionals } = parseCommand('inspect-text', args, {
+  const { values, positionals, number } = parseCommand('inspect-text', args, {
     prompt: { type: 'string', short: 'p' },
     out: { type: 'string', short: 'o' },
     layers: { type: 'string' },
@@ -23,7 +23,7 @@ export async function runInspectText(args: string[]): Promise<number> {
     if (!Number.isInteger(n)) usageError(`--layers expects comma-separated layer indices, got "${values.layers}"`);
     return n;
   });
-  await withModel(positionals[0], { threads: numberOption(values, 'threads', { integer: true, min: 1 }) }, async (model) => {
+  await withModel(positionals[0], { threads: number('threads', { integer: true, min: 1 }) }, async (model) => {
     const name = model.info.name ?? path.basename(positionals[0]);
     const data = await collectTextReport(model.context.evaluator, name, prompt, { layers });
     const out = values.out ?? 'report.html';

@@ -1,13 +1,13 @@
 // `fathom perplexity <file.gguf> --file <text.txt>`: llama.cpp's perplexity method, with a progress bar.
 import { readFile } from 'node:fs/promises';
 
-import { FathomError } from '../errors.js';
+import { openError } from '../errors.js';
 
-import { numberOption, parseCommand, usageError } from './usage.js';
+import { parseCommand, usageError } from './usage.js';
 import { withModel } from './with-model.js';
 
 export async function runPerplexity(args: string[]): Promise<number> {
-  const { values, positionals } = parseCommand('perplexity', args, {
+  const { values, positionals, number } = parseCommand('perplexity', args, {
     file: { type: 'string', short: 'f' },
     ctx: { type: 'string', short: 'c' },
     chunks: { type: 'string' },
@@ -15,16 +15,13 @@ export async function runPerplexity(args: string[]): Promise<number> {
   });
   if (positionals.length !== 1) usageError('perplexity takes exactly one model file');
   if (!values.file) usageError('perplexity needs --file <text.txt>');
-  const text = await readFile(values.file, 'utf8').catch((error: NodeJS.ErrnoException) => {
-    throw new FathomError(
-      error.code === 'ENOENT' ? 'FILE_NOT_FOUND' : 'INVALID_ARGUMENT',
-      `--file ${values.file}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`,
-    );
+  const text = await readFile(values.file, 'utf8').catch((error: unknown) => {
+    throw openError(error, `--file ${values.file}`, 'read');
   });
-  const chunkSize = numberOption(values, 'ctx', { integer: true, min: 4 }) ?? 512;
+  const chunkSize = number('ctx', { integer: true, min: 4 }) ?? 512;
   await withModel(
     positionals[0],
-    { threads: numberOption(values, 'threads', { integer: true, min: 1 }), contextSize: chunkSize, batchSize: Math.min(chunkSize, 512) },
+    { threads: number('threads', { integer: true, min: 1 }), contextSize: chunkSize, batchSize: Math.min(chunkSize, 512) },
     async (model) => {
       // Said with the flag here: the library's message names its own option (chunkSize).
       const tokens = model.tokenize(text).length;
@@ -34,7 +31,7 @@ export async function runPerplexity(args: string[]): Promise<number> {
       const tty = process.stderr.isTTY;
       const result = await model.perplexity(text, {
         chunkSize,
-        chunks: numberOption(values, 'chunks', { integer: true, min: 1 }),
+        chunks: number('chunks', { integer: true, min: 1 }),
         onProgress: ({ chunk, chunks, perplexity }) => {
           const width = 30;
           const done = Math.round((chunk / chunks) * width);

@@ -28,15 +28,18 @@ export function commandUsage(command: string): string {
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
+/** A numeric flag's value: undefined when absent; a usage error naming the flag when it is not a plain decimal or breaks `rule`. */
+export type NumberOption = (name: string, rule?: { integer?: boolean; min?: number }) => number | undefined;
+
 /**
  * parseArgs with positionals allowed, where an option's value may be a negative number
- * (`-n -5`, which parseArgs alone takes for an unknown option `-5`).
+ * (`-n -5`, which parseArgs alone takes for an unknown option `-5`); `number` reads numeric flags.
  */
 export function parseCommand<T extends Options>(
   command: string,
   args: string[],
   options: T,
-): ReturnType<typeof parseArgs<{ args: string[]; allowPositionals: true; options: T }>> {
+): ReturnType<typeof parseArgs<{ args: string[]; allowPositionals: true; options: T }>> & { number: NumberOption } {
   const takesValue = new Map<string, string>();
   for (const [name, spec] of Object.entries(options)) {
     if (spec.type !== 'string') continue;
@@ -49,8 +52,9 @@ export function parseCommand<T extends Options>(
     if (name && /^-\d|^-\.\d/.test(args[i + 1] ?? '')) joined.push(`--${name}=${args[++i]}`);
     else joined.push(args[i]!);
   }
+  let parsed: ReturnType<typeof parseArgs<{ args: string[]; allowPositionals: true; options: T }>>;
   try {
-    return parseArgs({ args: joined, allowPositionals: true, options });
+    parsed = parseArgs({ args: joined, allowPositionals: true, options });
   } catch (error) {
     // parseArgs's own text suggests nothing and knows no command: say which flag, what was meant, and this command's usage.
     const unknown = /Unknown option '([^']+)'/.exec((error as Error).message)?.[1];
@@ -62,32 +66,23 @@ export function parseCommand<T extends Options>(
       `${command}: unknown option '${unknown}'${suggestion ? ` — did you mean '${suggestion}'?` : ''}\n\n${commandUsage(command)}`,
     );
   }
-}
-
-// The short form of each flag that has one, for messages that name a flag as it may have been typed.
-const SHORT: Record<string, string> = { 'n-predict': 'n', threads: 't', ctx: 'c', prompt: 'p', file: 'f', out: 'o' };
-
-/** A flag as a user may have typed it: "-n/--n-predict". */
-export function flagName(name: string): string {
-  return SHORT[name] ? `-${SHORT[name]}/--${name}` : `--${name}`;
+  const values = parsed.values as Record<string, unknown>;
+  const number: NumberOption = (name, rule = {}) => {
+    const raw = values[name];
+    if (raw === undefined) return undefined;
+    const text = String(raw);
+    const n = /^[+-]?(\d+\.?\d*|\.\d+)$/.test(text) ? Number(text) : NaN;
+    if (!Number.isFinite(n) || (rule.integer && !Number.isInteger(n)) || (rule.min !== undefined && n < rule.min)) {
+      // Named as it may have been typed: "-n/--n-predict".
+      const short = options[name]?.short;
+      const wanted = `${rule.integer ? 'an integer' : 'a number'}${rule.min !== undefined ? ` >= ${rule.min}` : ''}`;
+      usageError(`${short ? `-${short}/` : ''}--${name} expects ${wanted}, got "${text}"`);
+    }
+    return n;
+  };
+  return { ...parsed, number };
 }
 
 export function usageError(message: string): never {
   throw new FathomError('INVALID_ARGUMENT', `${message}\n\n${USAGE}`);
-}
-
-/**
- * A numeric option (`--ctx 512`), undefined when absent; a usage error naming the flag when it is not a
- * plain decimal number ('' and 0x5 are not), or breaks `rule` (an integer, a least value).
- */
-export function numberOption(values: Record<string, unknown>, name: string, rule: { integer?: boolean; min?: number } = {}): number | undefined {
-  const raw = values[name];
-  if (raw === undefined) return undefined;
-  const text = String(raw);
-  const n = /^[+-]?(\d+\.?\d*|\.\d+)$/.test(text) ? Number(text) : NaN;
-  const wanted = `${rule.integer ? 'an integer' : 'a number'}${rule.min !== undefined ? ` >= ${rule.min}` : ''}`;
-  if (!Number.isFinite(n) || (rule.integer && !Number.isInteger(n)) || (rule.min !== undefined && n < rule.min)) {
-    usageError(`${flagName(name)} expects ${wanted}, got "${text}"`);
-  }
-  return n;
 }

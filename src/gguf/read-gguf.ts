@@ -3,7 +3,7 @@
 // size, so a truncated or hostile file gives INVALID_GGUF, never a huge allocation.
 import { open, type FileHandle } from 'node:fs/promises';
 
-import { FathomError } from '../errors.js';
+import { FathomError, openError } from '../errors.js';
 import type { GgufInfo, GgufTensorInfo, GgufValue } from './gguf-info.js';
 import { TENSOR_TYPES } from './tensor-types.js';
 
@@ -169,9 +169,7 @@ export async function readGguf(path: string): Promise<GgufInfo> {
   try {
     file = await open(path, 'r');
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : `cannot open (${code ?? (error as Error).message})`;
-    throw new FathomError('FILE_NOT_FOUND', `${why}: ${path}`, { cause: error });
+    throw openError(error, path, 'read');
   }
   try {
     const stat = await file.stat();

@@ -4,7 +4,7 @@
 // multi-gigabyte model never has to sit in memory at once.
 import { open } from 'node:fs/promises';
 
-import { FathomError, invalidArgument } from '../errors.js';
+import { FathomError, invalidArgument, openError } from '../errors.js';
 import type { GgufValue } from './gguf-info.js';
 import { TENSOR_TYPES } from './tensor-types.js';
 
@@ -211,11 +211,8 @@ export async function writeGguf(path: string, model: GgufToWrite): Promise<void>
   }
   header.padTo(alignment);
 
-  const file = await open(path, 'w').catch((error: NodeJS.ErrnoException) => {
-    throw new FathomError(
-      error.code === 'ENOENT' ? 'FILE_NOT_FOUND' : 'INVALID_ARGUMENT',
-      `cannot write ${path}: ${error.code === 'ENOENT' ? 'its folder does not exist' : error.message}`,
-    );
+  const file = await open(path, 'w').catch((error: unknown) => {
+    throw openError(error, path, 'write');
   });
   try {
     await file.write(header.finish());
