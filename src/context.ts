@@ -3,7 +3,8 @@
 // inspection) is a module that takes the scheduler as its Evaluator. This file only
 // binds them together, so that no feature ever imports the context.
 import type { Evaluator, ModelShape } from './evaluator.js';
-import { complete, generate, type CompletionResult, type FinishReason, type GenerationChunk } from './generation.js';
+import { complete, generate, type CompletionResult, type FinishReason, type GenerationChunk, type JsonCompletionResult } from './generation.js';
+import type { JsonGrammar } from './grammar/grammar.js';
 import { inspect, logitLens, type InspectOptions, type Inspection, type LensOptions } from './inspection.js';
 import type { NativeContext } from './native/contract.js';
 import type { Prompt, TokenAlternative } from './prompt.js';
@@ -74,7 +75,12 @@ export class Context {
     return generate(this.#scheduler, prompt, options);
   }
 
-  /** Generates to the end and returns the whole text. An abort resolves with finishReason 'abort'. */
+  /**
+   * Generates to the end and returns the whole text. An abort resolves with finishReason 'abort'.
+   * With a JSON grammar the result also holds the parsed value (`result.json`).
+   */
+  complete<T>(prompt: Prompt, options: GenerateOptions & { grammar: JsonGrammar<T> }): Promise<JsonCompletionResult<T>>;
+  complete(prompt: Prompt, options?: GenerateOptions): Promise<CompletionResult>;
   complete(prompt: Prompt, options: GenerateOptions = {}): Promise<CompletionResult> {
     return complete(this.#scheduler, prompt, options);
   }

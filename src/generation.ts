@@ -4,6 +4,7 @@
 // fails with CONTEXT_FULL or, if asked, shifts: the oldest half of the tokens
 // after the first one (BOS) is dropped and the rest re-evaluated.
 import { abortedError, FathomError } from './errors.js';
+import { JsonGrammar } from './grammar/grammar.js';
 import type { Evaluator } from './evaluator.js';
 import { createNativeSampler } from './native/addon.js';
 import { checkFitsSequence, promptTokens, tokenAlternative, type Prompt, type TokenAlternative } from './prompt.js';
@@ -44,6 +45,15 @@ export interface CompletionResult {
   promptTokens: number;
 }
 
+/** The result of `complete` with a JSON grammar (Grammar.json, Grammar.jsonSchema). */
+export interface JsonCompletionResult<T> extends CompletionResult {
+  /**
+   * The output parsed. Throws INCOMPLETE_OUTPUT when the generation stopped before the grammar was
+   * complete (finishReason 'length', 'stop' or 'abort'): never a partial value.
+   */
+  readonly json: T;
+}
+
 function contextFull(used: number, contextSize: number): FathomError {
   return new FathomError(
     'CONTEXT_FULL',
@@ -62,7 +72,23 @@ export async function complete(evaluator: Evaluator, prompt: Prompt, options: Ge
   evaluator.assertOpen();
   checkGenerateOptions(options);
   const length = promptTokens(evaluator.tokenizer, prompt).length;
-  return collectCompletion(generate(evaluator, prompt, options), () => length, options.signal);
+  const result = await collectCompletion(generate(evaluator, prompt, options), () => length, options.signal);
+  const { grammar } = options;
+  return grammar instanceof JsonGrammar ? withJson(result, grammar) : result;
+}
+
+function withJson<T>(result: CompletionResult, grammar: JsonGrammar<T>): JsonCompletionResult<T> {
+  let parsed: { value: T } | undefined;
+  return Object.defineProperty(result, 'json', {
+    enumerable: false,
+    get(): T {
+      if (result.finishReason !== 'eos') {
+        throw new FathomError('INCOMPLETE_OUTPUT', `the generation ended (finishReason '${result.finishReason}') before its JSON value was complete`);
+      }
+      parsed ??= { value: grammar.parse(result.text) };
+      return parsed.value;
+    },
+  }) as JsonCompletionResult<T>;
 }
 
 async function* runGeneration(source: Evaluator, prompt: Prompt, opts: ResolvedGenerateOptions): AsyncGenerator<GenerationChunk, FinishReason, undefined> {
@@ -116,7 +142,8 @@ async function* runGeneration(source: Evaluator, prompt: Prompt, opts: ResolvedG
       const step = await source.step({ history, input, sampler, topK: opts.logprobs, control: opts.control, signal });
       for (const token of input) history.push(token);
       const token = step.token;
-      if (!opts.ignoreEos && tokenizer.isEog(token)) {
+      // A grammar that allowed only the end has ended, ignoreEos or not.
+      if ((!opts.ignoreEos || opts.grammar) && tokenizer.isEog(token)) {
         yield chunk(stream.flush(), 'eos');
         return 'eos';
       }

@@ -12,7 +12,8 @@ import { deriveControlVector, type DeriveOptions } from './control-vector-deriva
 import { checkGpuLayers, resolveGpuLayers, type GpuLayers } from './devices.js';
 import { embedAll, modelPooling, type EmbedOptions, type Embedding, type Pooling } from './embedding.js';
 import { abortedError, describe, FathomError, invalidArgument } from './errors.js';
-import type { CompletionResult, FinishReason, GenerationChunk } from './generation.js';
+import type { CompletionResult, FinishReason, GenerationChunk, JsonCompletionResult } from './generation.js';
+import type { JsonGrammar } from './grammar/grammar.js';
 import type { GgufInfo } from './gguf/gguf-info.js';
 import { readGguf } from './gguf/read-gguf.js';
 import type { InspectOptions, Inspection, LensOptions } from './inspection.js';
@@ -310,7 +311,12 @@ export class Model {
     return yield* this.context.generate(prompt, options);
   }
 
-  /** Generates to the end and returns the whole text. An abort resolves with finishReason 'abort'. */
+  /**
+   * Generates to the end and returns the whole text. An abort resolves with finishReason 'abort'.
+   * With a JSON grammar the result also holds the parsed value (`result.json`).
+   */
+  complete<T>(prompt: Prompt, options: GenerateOptions & { grammar: JsonGrammar<T> }): Promise<JsonCompletionResult<T>>;
+  complete(prompt: Prompt, options?: GenerateOptions): Promise<CompletionResult>;
   async complete(prompt: Prompt, options: GenerateOptions = {}): Promise<CompletionResult> {
     return this.context.complete(prompt, options);
   }

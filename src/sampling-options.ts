@@ -2,6 +2,7 @@
 // sampler re-checks ranges so nothing invalid reaches it either way). The
 // samplers run in llama.cpp's order: logit bias -> repetition penalties -> DRY
 // -> top-k -> typical-p -> top-p -> min-p -> XTC -> temperature -> draw.
+import { Grammar } from './grammar/grammar.js';
 import { resolveControl, type ControlVector } from './control-vector.js';
 import { drySequenceBreakers } from './dry-breakers.js';
 import { describe, invalidArgument } from './errors.js';
@@ -66,8 +67,10 @@ export interface GenerateOptions {
   seed?: number;
   /** Stop before the first occurrence of any of these strings (not included in the text). */
   stop?: readonly string[];
-  /** Keep generating after end-of-generation tokens. */
+  /** Keep generating after end-of-generation tokens (with a grammar: until the grammar allows nothing else). */
   ignoreEos?: boolean;
+  /** Constrain the output to a grammar (GBNF, JSON Schema, any JSON): see Grammar. */
+  grammar?: Grammar;
   /** Each chunk carries the chosen tokens' log-probabilities and this many most likely alternatives. Default: 0 (off). */
   logprobs?: number;
   /**
@@ -83,6 +86,7 @@ export interface ResolvedGenerateOptions {
   sampler: NativeSamplerOptions;
   stop: string[];
   ignoreEos: boolean;
+  grammar: Grammar | null;
   logprobs: number;
   contextShift: boolean;
   control: NativeControl | null;
@@ -116,6 +120,7 @@ const GENERATE_KEYS = {
   seed: true,
   stop: true,
   ignoreEos: true,
+  grammar: true,
   logprobs: true,
   contextShift: true,
   signal: true,
@@ -208,6 +213,8 @@ export function resolveGenerateOptions(options: GenerateOptions, target: Generat
   check(isNonNegativeInteger(logprobs) && logprobs <= MAX_TOP_K, `logprobs must be an integer in [0, ${MAX_TOP_K}], got ${describe(logprobs)}`);
   check(typeof contextShift === 'boolean', 'contextShift must be a boolean');
   check(signal === undefined || signal instanceof AbortSignal, 'signal must be an AbortSignal');
+  const grammar = options.grammar ?? null;
+  check(grammar === null || grammar instanceof Grammar, 'grammar must be a Grammar (Grammar.gbnf, Grammar.jsonSchema or Grammar.json)');
 
   const sampler: NativeSamplerOptions = {
     temperature,
@@ -258,6 +265,20 @@ export function resolveGenerateOptions(options: GenerateOptions, target: Generat
     const { ids, values } = logitBiasEntries(logitBias, target.tokenizer);
     Object.assign(sampler, { logitBiasIds: ids, logitBiasValues: values });
   }
+  if (grammar) {
+    sampler.grammar = grammar.compiled(target.tokenizer);
+    const words = grammar.triggers.filter((t): t is string => typeof t === 'string');
+    const tokens = grammar.triggers.filter((t): t is number => typeof t === 'number');
+    for (const t of tokens) check(t < target.tokenizer.size, `grammar trigger token ${t} is not in the vocabulary`);
+    if (words.length) sampler.grammarTriggerWords = words;
+    if (tokens.length) sampler.grammarTriggerTokens = Int32Array.from(tokens);
+    if (ignoreEos) {
+      // End-of-generation only where the grammar allows nothing else (the sampler falls back to it then).
+      const eog = [...Array(target.tokenizer.size).keys()].filter((t) => target.tokenizer.isEog(t));
+      sampler.logitBiasIds = Int32Array.from([...sampler.logitBiasIds, ...eog]);
+      sampler.logitBiasValues = Float32Array.from([...sampler.logitBiasValues, ...eog.map(() => -Infinity)]);
+    }
+  }
   const control = options.control === undefined ? null : resolveControl(options.control, target.modelShape);
-  return { maxTokens, sampler, stop: [...stop], ignoreEos, logprobs, contextShift, control, signal };
+  return { maxTokens, sampler, stop: [...stop], ignoreEos, grammar, logprobs, contextShift, control, signal };
 }

@@ -11,6 +11,8 @@ struct AddonData {
     Napi::FunctionReference model_class;
     Napi::FunctionReference context_class;
     Napi::FunctionReference sampler_class;
+    Napi::FunctionReference vocabulary_class;
+    Napi::FunctionReference grammar_class;
 };
 
 inline AddonData & addon_data(Napi::Env env) { return *env.GetInstanceData<AddonData>(); }

@@ -9,6 +9,7 @@
 #include "error.h"
 #include "errors.h"
 #include "ggml-log.h"
+#include "grammar-wrap.h"
 #include "live-objects.h"
 #include "model-wrap.h"
 #include "quantize-binding.h"
@@ -98,7 +99,13 @@ static Napi::Object init(Napi::Env env, Napi::Object exports) {
     data->model_class = Napi::Persistent(model);
     data->context_class = Napi::Persistent(context);
     data->sampler_class = Napi::Persistent(sampler);
+    Napi::Function vocabulary = VocabularyWrap::define(env);
+    Napi::Function grammar = GrammarWrap::define(env);
+    data->vocabulary_class = Napi::Persistent(vocabulary);
+    data->grammar_class = Napi::Persistent(grammar);
     exports.Set("NativeSampler", sampler);
+    exports.Set("NativeGrammarVocabulary", vocabulary);
+    exports.Set("NativeGrammar", grammar);
     exports.Set("loadModel", Napi::Function::New<ModelWrap::load>(env, "loadModel"));
     exports.Set("setErrorClass", Napi::Function::New<set_error_class>(env, "setErrorClass"));
     exports.Set("devices", Napi::Function::New<devices>(env, "devices"));

@@ -29,6 +29,11 @@ Napi::Uint8Array read_uint8_array(Napi::Env env, Napi::Value v, const char * wha
     return v.As<Napi::Uint8Array>();
 }
 
+Napi::Uint32Array read_uint32_array(Napi::Env env, Napi::Value v, const char * what) {
+    FATHOM_REQUIRE(env, is_typed(v, napi_uint32_array), std::string(what) + " must be a Uint32Array");
+    return v.As<Napi::Uint32Array>();
+}
+
 std::vector<fathom::Token> read_tokens(Napi::Env env, Napi::Value v, const char * what) {
     Napi::Int32Array array = read_int32_array(env, v, what);
     return std::vector<fathom::Token>(array.Data(), array.Data() + array.ElementLength());

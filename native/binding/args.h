@@ -33,6 +33,7 @@ std::shared_ptr<fathom::ControlVector> read_control(Napi::Env env, Napi::Value v
 Napi::Int32Array read_int32_array(Napi::Env env, Napi::Value v, const char * what);
 Napi::Float32Array read_float32_array(Napi::Env env, Napi::Value v, const char * what);
 Napi::Uint8Array read_uint8_array(Napi::Env env, Napi::Value v, const char * what);
+Napi::Uint32Array read_uint32_array(Napi::Env env, Napi::Value v, const char * what);
 
 // Copies into new JS typed arrays.
 Napi::Float32Array to_float32_array(Napi::Env env, const std::vector<float> & values);

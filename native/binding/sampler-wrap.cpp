@@ -1,8 +1,10 @@
 // See sampler-wrap.h. Options are validated by the engine; TS gives friendlier messages first.
 #include "sampler-wrap.h"
 
+#include "addon-data.h"
 #include "args.h"
 #include "errors.h"
+#include "grammar-wrap.h"
 
 namespace fathom_binding {
 
@@ -55,7 +57,30 @@ SamplerWrap::SamplerWrap(const Napi::CallbackInfo & info) : Napi::ObjectWrap<Sam
         FATHOM_REQUIRE(env, values.ElementLength() == ids.ElementLength(), "logitBiasValues must be as long as logitBiasIds");
         for (size_t i = 0; i < ids.ElementLength(); i++) params.logit_bias.emplace_back(ids[i], values[i]);
     }
-    sampler_ = guard(env, [&] { return std::make_shared<fathom::Sampler>(params); });
+    // grammar: a NativeGrammar; grammarTriggerWords / grammarTriggerTokens make it lazy.
+    std::unique_ptr<fathom::GrammarMatcher> matcher;
+    Napi::Value grammar = opts.Get("grammar");
+    if (!grammar.IsUndefined() && !grammar.IsNull()) {
+        FATHOM_REQUIRE(env, grammar.IsObject() && grammar.As<Napi::Object>().InstanceOf(addon_data(env).grammar_class.Value()),
+                       "grammar must be a NativeGrammar");
+        fathom::GrammarTriggers triggers;
+        Napi::Value words = opts.Get("grammarTriggerWords");
+        if (!words.IsUndefined()) {
+            FATHOM_REQUIRE(env, words.IsArray(), "grammarTriggerWords must be an array of non-empty strings");
+            Napi::Array list = words.As<Napi::Array>();
+            for (uint32_t i = 0; i < list.Length(); i++) {
+                Napi::Value word = list.Get(i);
+                FATHOM_REQUIRE(env, word.IsString() && !word.As<Napi::String>().Utf8Value().empty(),
+                               "grammarTriggerWords must be an array of non-empty strings");
+                triggers.words.push_back(word.As<Napi::String>().Utf8Value());
+            }
+        }
+        Napi::Value tokens = opts.Get("grammarTriggerTokens");
+        if (!tokens.IsUndefined()) triggers.tokens = read_tokens(env, tokens, "grammarTriggerTokens");
+        std::shared_ptr<fathom::CompiledGrammar> compiled = GrammarWrap::Unwrap(grammar.As<Napi::Object>())->grammar();
+        matcher = guard(env, [&] { return std::make_unique<fathom::GrammarMatcher>(compiled, std::move(triggers)); });
+    }
+    sampler_ = guard(env, [&] { return std::make_shared<fathom::Sampler>(params, std::move(matcher)); });
 }
 
 }  // namespace fathom_binding

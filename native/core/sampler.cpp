@@ -148,7 +148,8 @@ void apply_temperature(Candidates & c, float temperature) {
 
 }  // namespace
 
-Sampler::Sampler(const SamplerParams & params) : params_(params), rng_(params.seed), xtc_rng_(params.seed) {
+Sampler::Sampler(const SamplerParams & params, std::unique_ptr<GrammarMatcher> grammar)
+    : params_(params), rng_(params.seed), xtc_rng_(params.seed), grammar_(std::move(grammar)) {
     validate_sampler_params(params);
     for (const auto & breaker : params_.dry_breakers) {
         dry_breakers_.emplace(breaker.front(), std::vector<Token>(breaker.begin() + 1, breaker.end()));
@@ -398,14 +399,56 @@ size_t Sampler::draw(Candidates & c) {
     return c.size - 1;
 }
 
+namespace {
+
+// Rows may be wider than the vocabulary (padded output): those tokens are never allowed.
+bool in_mask(const std::vector<uint64_t> & bits, size_t t) { return (t >> 6) < bits.size() && ((bits[t >> 6] >> (t & 63)) & 1); }
+
+// The allowed token with the highest logit (the first of equals); throws when the grammar allows none.
+Token best_allowed(const float * logits, size_t n_vocab, const std::vector<uint64_t> & allowed) {
+    Token best = NO_TOKEN;
+    float best_logit = -INFINITY;
+    for (size_t i = 0; i < n_vocab; i++) {
+        if (!in_mask(allowed, i)) continue;
+        const float v = std::isnan(logits[i]) ? -INFINITY : logits[i];
+        if (best == NO_TOKEN || v > best_logit) {
+            best = static_cast<Token>(i);
+            best_logit = v;
+        }
+    }
+    if (best == NO_TOKEN) throw Error(codes::INVALID_GRAMMAR, "no token of the vocabulary can continue the grammar here");
+    return best;
+}
+
+// The chain's choice, unless every allowed token was pushed to -inf (a logit bias, say) and it drew a
+// refused one: then the most likely allowed token, so the output still follows the grammar.
+Token checked(Token chosen, const float * logits, size_t n_vocab, const std::vector<uint64_t> * allowed) {
+    if (!allowed || in_mask(*allowed, static_cast<size_t>(chosen))) return chosen;
+    return best_allowed(logits, n_vocab, *allowed);
+}
+
+}  // namespace
+
 Token Sampler::sample(const float * logits, size_t n_vocab) {
     if (n_vocab == 0) return NO_TOKEN;
+    if (!grammar_) return choose(logits, n_vocab, nullptr);
+    Token token = choose(logits, n_vocab, nullptr);
+    if (grammar_->active() && !grammar_->allows(token)) {
+        grammar_->allowed(allowed_);
+        token = choose(logits, n_vocab, &allowed_);
+    }
+    grammar_->accept(token);
+    return token;
+}
+
+Token Sampler::choose(const float * logits, size_t n_vocab, const std::vector<uint64_t> * allowed) {
     const SamplerParams & p = params_;
     const bool plain_greedy = p.temperature <= 0.0f && p.logit_bias.empty() && p.repeat_penalty == 1.0f && p.frequency_penalty == 0.0f &&
                               p.presence_penalty == 0.0f && p.dry_multiplier == 0.0f && p.top_k <= 0 && p.typical_p >= 1.0f && p.top_p >= 1.0f &&
                               p.min_p <= 0.0f && p.xtc_probability <= 0.0f;
     if (plain_greedy) {
         // No stage would change anything: the first of the highest logits, without building candidates.
+        if (allowed) return best_allowed(logits, n_vocab, *allowed);
         size_t best = 0;
         float best_logit = std::isnan(logits[0]) ? -INFINITY : logits[0];
         for (size_t i = 1; i < n_vocab; i++) {
@@ -416,6 +459,12 @@ Token Sampler::sample(const float * logits, size_t n_vocab) {
     buffer_.resize(n_vocab);
     // NaN (from a broken weight file) would break the strict ordering sorting relies on: treat it as -inf.
     for (size_t i = 0; i < n_vocab; i++) buffer_[i] = Candidate{static_cast<Token>(i), std::isnan(logits[i]) ? -INFINITY : logits[i], 0.0f};
+    // The grammar's mask first, as llama.cpp applies it before the chain when a drawn token was refused.
+    if (allowed) {
+        for (size_t i = 0; i < n_vocab; i++) {
+            if (!in_mask(*allowed, i)) buffer_[i].logit = -INFINITY;
+        }
+    }
     Candidates c{buffer_.data(), n_vocab, false};
     apply_logit_bias(c);
     apply_penalties(c);
@@ -431,10 +480,10 @@ Token Sampler::sample(const float * logits, size_t n_vocab) {
         for (size_t i = 1; i < c.size; i++) {
             if (c.data[i].logit > c.data[best].logit) best = i;
         }
-        return c.data[best].id;
+        return checked(c.data[best].id, logits, n_vocab, allowed);
     }
     apply_temperature(c, params_.temperature);
-    return c.data[draw(c)].id;
+    return checked(c.data[draw(c)].id, logits, n_vocab, allowed);
 }
 
 }  // namespace fathom

@@ -2,17 +2,21 @@
 // logit bias -> repetition penalties -> DRY -> top-k -> typical -> top-p -> min-p
 // -> XTC -> temperature -> draw (greedy when temperature is 0). Same settings and
 // seed give the same draws as llama.cpp (32-bit Mersenne Twister, its sort order).
+// With a grammar, as node-llama-cpp does: the chain draws first and only a refused token
+// costs a full mask, after which the chain runs again on the allowed tokens.
 // Works on the logits in native memory, on the decode worker thread.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <random>
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
+#include "grammar/grammar-matcher.h"
 #include "token.h"
 
 namespace fathom {
@@ -73,16 +77,18 @@ struct Candidates {
 
 class Sampler {
 public:
-    explicit Sampler(const SamplerParams & params);
+    explicit Sampler(const SamplerParams & params, std::unique_ptr<GrammarMatcher> grammar = nullptr);
     // Adds a token to the history repetition penalties and DRY look at (prompt and generated tokens).
     void accept(Token token);
-    // Picks the next token from a row of n_vocab logits.
+    // Picks the next token from a row of n_vocab logits (and advances the grammar past it).
     Token sample(const float * logits, size_t n_vocab);
     // Marks the sampler as used by one evaluation; false if it already is (its state is not shared).
     bool try_acquire() { return !in_use_.exchange(true); }
     void release() { in_use_.store(false); }
 
 private:
+    // One pass of the chain; with `allowed` (a bitset over the vocabulary), other tokens are out first.
+    Token choose(const float * logits, size_t n_vocab, const std::vector<uint64_t> * allowed);
     void apply_logit_bias(Candidates & c) const;
     void apply_penalties(Candidates & c) const;
     void apply_dry(Candidates & c);
@@ -101,6 +107,8 @@ private:
     std::deque<Token> dry_history_;
     std::unordered_multimap<Token, std::vector<Token>> dry_breakers_;  // head token -> tail tokens
     std::vector<int> dry_repeat_;
+    std::unique_ptr<GrammarMatcher> grammar_;
+    std::vector<uint64_t> allowed_;
     std::atomic<bool> in_use_{false};
 };
 

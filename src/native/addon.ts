@@ -2,7 +2,16 @@
 // outside the loader that touches the loaded addon, so that nothing else in src/
 // depends on how (or whether) it loaded.
 import { loadAddon } from './load-addon.js';
-import type { BuildInfo, Device, NativeModel, NativeSampler, NativeSamplerOptions } from './contract.js';
+import type {
+  BuildInfo,
+  Device,
+  NativeGrammar,
+  NativeGrammarRules,
+  NativeGrammarVocabulary,
+  NativeModel,
+  NativeSampler,
+  NativeSamplerOptions,
+} from './contract.js';
 
 export { addonPath, packageRoot } from './load-addon.js';
 
@@ -12,6 +21,14 @@ export function loadNativeModel(path: string, options: { gpuLayers: number }): P
 
 export function createNativeSampler(options: NativeSamplerOptions): NativeSampler {
   return new (loadAddon().NativeSampler)(options);
+}
+
+export function createNativeGrammarVocabulary(pieces: Uint8Array, offsets: Uint32Array, eog: Int32Array): NativeGrammarVocabulary {
+  return new (loadAddon().NativeGrammarVocabulary)(pieces, offsets, eog);
+}
+
+export function createNativeGrammar(vocabulary: NativeGrammarVocabulary, rules: NativeGrammarRules): NativeGrammar {
+  return new (loadAddon().NativeGrammar)(vocabulary, rules);
 }
 
 export function nativeDevices(): Device[] {

@@ -44,6 +44,26 @@ export interface NativeSamplerOptions {
   logitBiasIds: Int32Array;
   logitBiasValues: Float32Array;
   seed: number;
+  /** Constrains the generation (checked on the decode thread, token by token). */
+  grammar?: NativeGrammar;
+  /** Make the grammar lazy: it applies from the first of these words (or tokens) in the output on. */
+  grammarTriggerWords?: string[];
+  grammarTriggerTokens?: Int32Array;
+}
+
+/**
+ * A grammar as the engine takes it. Elements are [kind, value] pairs (kind: 0 a character of class
+ * `value`, 1 token `value`, 2 any token but `value`, 3 rule `value`, 4 end of an alternative);
+ * rule r's alternatives start at elements `alternatives[ruleAlternatives[r] .. ruleAlternatives[r + 1])`;
+ * classes are [negated, count, first, last, ...] one after another (code point ranges, inclusive).
+ */
+export interface NativeGrammarRules {
+  elements: Uint32Array;
+  alternatives: Uint32Array;
+  ruleAlternatives: Uint32Array;
+  classes: Uint32Array;
+  names: string[];
+  root: number;
 }
 
 /** How the addon was built and what it loaded. */
@@ -160,11 +180,27 @@ export interface NativeSampler {
   readonly [nativeSampler]: true;
 }
 
+declare const nativeGrammarVocabulary: unique symbol;
+/** A vocabulary's token pieces and trie, for grammars. Opaque. */
+export interface NativeGrammarVocabulary {
+  readonly [nativeGrammarVocabulary]: true;
+}
+
+declare const nativeGrammar: unique symbol;
+/** Rules checked and bound to a vocabulary; any number of samplers share it. Opaque. */
+export interface NativeGrammar {
+  readonly [nativeGrammar]: true;
+}
+
 export interface NativeAddon {
   loadModel(path: string, options?: { gpuLayers?: number }): Promise<NativeModel>;
   /** The devices ggml sees. */
   devices(): Device[];
   NativeSampler: new (options: NativeSamplerOptions) => NativeSampler;
+  /** pieces: every token's bytes back to back (offsets: n_vocab + 1 of them); eog: end-of-generation ids. */
+  NativeGrammarVocabulary: new (pieces: Uint8Array, offsets: Uint32Array, eog: Int32Array) => NativeGrammarVocabulary;
+  /** Throws INVALID_GRAMMAR (undefined or left-recursive rules, an empty language). */
+  NativeGrammar: new (vocabulary: NativeGrammarVocabulary, rules: NativeGrammarRules) => NativeGrammar;
   setErrorClass(cls: unknown): void;
   /** How the addon was built: compiler, and ggml CPU backend features (e.g. { AVX2: '1', AVX512: '1' }). */
   buildInfo(): BuildInfo;

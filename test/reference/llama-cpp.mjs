@@ -3,9 +3,11 @@
 // Usage: node llama-cpp.mjs '<json request>'  ->  prints one JSON line.
 //   { "model": path, "contextSize": n, "greedy": [{ "prompt": string | number[], "maxTokens": n }], "tokenize": [string],
 //     "sampled": [{ "prompt", "maxTokens", "options": evaluate options, "penalties"?: { lastN, penalty, frequencyPenalty,
-//                   presencePenalty }, "tokenBias"?: [[id, bias]] }] }
+//                   presencePenalty }, "tokenBias"?: [[id, bias]] }],
+//     "constrained": [{ "prompt", "maxTokens", "grammar": GBNF text, "options"?: evaluate options }] }
+// A constrained run ends after the first end-of-generation token (included) or maxTokens.
 // Penalties look at the prompt and the generated tokens, as llama.cpp's CLI and server feed them.
-import { getLlama, TokenBias } from 'node-llama-cpp';
+import { getLlama, LlamaGrammarEvaluationState, TokenBias } from 'node-llama-cpp';
 
 const request = JSON.parse(process.argv[2]);
 const llama = await getLlama({ gpu: false, build: 'never', logLevel: 'error' });
@@ -58,6 +60,18 @@ for (const { prompt, maxTokens, options = {}, penalties, tokenBias } of request.
     if (tokens.length >= maxTokens) break;
   }
   out.sampled.push(tokens);
+}
+
+out.constrained = [];
+for (const { prompt, maxTokens, grammar, options = {} } of request.constrained ?? []) {
+  await sequence.clearHistory();
+  const state = new LlamaGrammarEvaluationState({ model, grammar: await llama.createGrammar({ grammar }) });
+  const tokens = [];
+  for await (const token of sequence.evaluate(promptTokens(prompt), { temperature: 0, ...options, grammarEvaluationState: state, yieldEogToken: true })) {
+    tokens.push(token);
+    if (model.isEogToken(token) || tokens.length >= maxTokens) break;
+  }
+  out.constrained.push(tokens);
 }
 
 process.stdout.write(JSON.stringify(out) + '\n');

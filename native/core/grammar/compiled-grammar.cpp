@@ -1,0 +1,26 @@
+// See compiled-grammar.h.
+#include "compiled-grammar.h"
+
+namespace fathom {
+
+// A shared automaton past this many bytes is left to the generations using it.
+constexpr size_t AUTOMATON_BUDGET = size_t(256) << 20;
+
+CompiledGrammar::CompiledGrammar(GrammarRules rules, std::shared_ptr<const TokenTrie> vocabulary)
+    : rules_(std::make_shared<const GrammarRules>(std::move(rules))), vocabulary_(std::move(vocabulary)) {
+    check_grammar_rules(*rules_, vocabulary_->n_vocab());
+    automaton_ = std::make_shared<GrammarAutomaton>(rules_, vocabulary_);
+}
+
+std::shared_ptr<GrammarAutomaton> CompiledGrammar::automaton() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    bool spent = false;
+    {
+        std::lock_guard<std::mutex> busy(automaton_->mutex());
+        spent = automaton_->footprint() > AUTOMATON_BUDGET;
+    }
+    if (spent) automaton_ = std::make_shared<GrammarAutomaton>(rules_, vocabulary_);
+    return automaton_;
+}
+
+}  // namespace fathom

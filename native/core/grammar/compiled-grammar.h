@@ -1,0 +1,29 @@
+// A grammar checked and bound to one vocabulary, ready for any number of generations at once:
+// what src/ compiles once and reuses. It owns the shared automaton; when that has grown past its
+// memory budget (many long, different outputs), new generations get a fresh one.
+#pragma once
+
+#include <memory>
+#include <mutex>
+
+#include "grammar-automaton.h"
+#include "grammar-rules.h"
+#include "token-trie.h"
+
+namespace fathom {
+
+class CompiledGrammar {
+public:
+    // Throws Error(INVALID_GRAMMAR) when check_grammar_rules refuses the rules.
+    CompiledGrammar(GrammarRules rules, std::shared_ptr<const TokenTrie> vocabulary);
+    std::shared_ptr<GrammarAutomaton> automaton();
+    const TokenTrie & vocabulary() const { return *vocabulary_; }
+
+private:
+    std::shared_ptr<const GrammarRules> rules_;
+    std::shared_ptr<const TokenTrie> vocabulary_;
+    std::mutex mutex_;
+    std::shared_ptr<GrammarAutomaton> automaton_;
+};
+
+}  // namespace fathom

@@ -1,0 +1,85 @@
+// The grammar as a lazily built automaton, shared by every generation that uses one compiled
+// grammar: parse stacks are interned nodes (element position, parent node), a state is the set
+// of stacks alive after some text, and every step (state, code point) -> state is computed once.
+// Token masks (which tokens a state allows) are cached per state. Callers hold mutex() around
+// every call: generations on different contexts use it from different threads.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <unordered_map>
+#include <vector>
+
+#include "flat-map.h"
+#include "grammar-rules.h"
+#include "token-trie.h"
+#include "utf8-partial.h"
+
+namespace fathom {
+
+class GrammarAutomaton {
+public:
+    static constexpr uint32_t DEAD = 0;  // the state with no stacks: nothing can follow
+
+    GrammarAutomaton(std::shared_ptr<const GrammarRules> rules, std::shared_ptr<const TokenTrie> vocabulary);
+
+    std::mutex & mutex() { return mutex_; }
+    const TokenTrie & vocabulary() const { return *vocabulary_; }
+
+    uint32_t initial_state() const { return initial_; }
+    // The state after one more code point of text.
+    uint32_t step(uint32_t state, uint32_t cp);
+    // The state after a whole token matched by token elements (<[id]>, !<[id]>) at the top of a stack.
+    uint32_t step_token(uint32_t state, Token token);
+    // The union of two states (a token may be matched both as text and as a token element).
+    uint32_t merge(uint32_t a, uint32_t b);
+    // Could the grammar end here (some stack is empty)?
+    bool can_end(uint32_t state) const { return flags_[state] & CAN_END; }
+    // Could a character that `partial` has begun still match?
+    bool may_complete(uint32_t state, const Utf8Partial & partial) const;
+    // Every token allowed next, as a bitset over the vocabulary (64 tokens a word): end-of-generation
+    // tokens where the grammar can end, tokens whose text the grammar accepts from `partial` on.
+    const std::vector<uint64_t> & allowed(uint32_t state, const Utf8Partial & partial);
+
+    // Memory held by the caches, in bytes: past a limit, new generations start on a fresh automaton.
+    size_t footprint() const;
+
+private:
+    struct StackNode {
+        uint32_t pos;     // element index: the next element this stack must match
+        uint32_t parent;  // the stack below (its pos is where to return); 0: nothing below
+    };
+    enum : uint8_t { CAN_END = 1, HAS_CHARS = 2, HAS_TOKENS = 4 };
+
+    uint32_t node(uint32_t pos, uint32_t parent);
+    // Appends to out the stacks that (pos, parent) expands to, each with a character or token element on top.
+    void expand(uint32_t pos, uint32_t parent, std::vector<uint32_t> & out);
+    // The stacks after node n's top element has matched (memoized per node).
+    void follow(uint32_t n, std::vector<uint32_t> & out);
+    uint32_t intern(std::vector<uint32_t> & stacks);
+    void walk_trie(uint32_t state, const Utf8Partial & partial, std::vector<uint64_t> & bits);
+    void check_limits() const;
+
+    std::shared_ptr<const GrammarRules> rules_;
+    std::shared_ptr<const TokenTrie> vocabulary_;
+    std::mutex mutex_;
+
+    std::vector<StackNode> nodes_;  // node 0: the empty stack
+    FlatMap64 node_ids_;
+    std::vector<uint32_t> follow_begin_, follow_end_;  // per node, into follow_pool_ (UINT32_MAX: not yet)
+    std::vector<uint32_t> follow_pool_;
+
+    std::vector<uint32_t> state_pool_, state_begin_;  // state s: state_pool_[state_begin_[s] .. state_begin_[s + 1])
+    std::vector<uint8_t> flags_;
+    std::unordered_multimap<uint64_t, uint32_t> state_ids_;  // content hash -> state
+    FlatMap64 steps_;                                        // (state << 32 | code point) -> state
+    uint32_t initial_ = DEAD;
+
+    std::unordered_map<uint32_t, std::vector<uint64_t>> masks_;  // per state, at a character boundary
+    size_t mask_bytes_ = 0;
+    std::vector<uint64_t> scratch_mask_;
+    std::vector<uint32_t> scratch_, work_;
+};
+
+}  // namespace fathom

@@ -1,0 +1,624 @@
+// JSON Schema -> GBNF, our own converter. Every output the grammar allows validates against
+// the schema (it may allow less: property order is the schema's, additional properties only
+// when the schema asks for them, bounded whitespace and digits). A keyword it cannot enforce
+// is refused with INVALID_ARGUMENT naming it; annotations (title, description, ...) are read
+// past. oneOf is treated as anyOf: alternatives that overlap can make an output match two.
+import { FathomError } from '../errors.js';
+import { JSON_RULES } from './json-gbnf.js';
+
+export type JsonSchema = boolean | { readonly [keyword: string]: unknown };
+type SchemaObject = { readonly [keyword: string]: unknown };
+
+const ANNOTATIONS = new Set([
+  '$schema',
+  '$id',
+  '$comment',
+  '$anchor',
+  'title',
+  'description',
+  'default',
+  'examples',
+  'deprecated',
+  'readOnly',
+  'writeOnly',
+  'contentMediaType',
+  'contentEncoding',
+  '$defs',
+  'definitions',
+]);
+const HANDLED = new Set([
+  'type',
+  'enum',
+  'const',
+  'properties',
+  'required',
+  'additionalProperties',
+  'items',
+  'prefixItems',
+  'additionalItems',
+  'minItems',
+  'maxItems',
+  'minLength',
+  'maxLength',
+  'pattern',
+  'format',
+  'minimum',
+  'maximum',
+  'exclusiveMinimum',
+  'exclusiveMaximum',
+  'anyOf',
+  'oneOf',
+  'allOf',
+  '$ref',
+  'minProperties',
+  'maxProperties',
+  'multipleOf',
+  'uniqueItems',
+]);
+const RESERVED = new Set(JSON_RULES.split('\n').map((line) => line.split(' ::=')[0]!));
+RESERVED.add('root');
+
+// Characters a generated string may hold as themselves (escapes aside).
+const PLAIN_CHAR = String.raw`[^"\\\x7F\x00-\x1F]`;
+
+const FORMATS: Record<string, string> = {
+  // Days per month without leap years (the 29th of February is left out), so every date is real.
+  date: String.raw`[0-9]{4} "-" ( ( "0" [13578] | "1" [02] ) "-" ( "0" [1-9] | [12] [0-9] | "3" [01] ) | ( "0" [469] | "11" ) "-" ( "0" [1-9] | [12] [0-9] | "30" ) | "02" "-" ( "0" [1-9] | "1" [0-9] | "2" [0-8] ) )`,
+  time: String.raw`( [01] [0-9] | "2" [0-3] ) ":" [0-5] [0-9] ":" [0-5] [0-9] ( "." [0-9]{1,3} )? ( "Z" | [+-] ( [01] [0-9] | "2" [0-3] ) ":" [0-5] [0-9] )`,
+  uuid: String.raw`[0-9a-f]{8} "-" [0-9a-f]{4} "-" [0-9a-f]{4} "-" [0-9a-f]{4} "-" [0-9a-f]{12}`,
+  email: String.raw`[a-z0-9_+-]{1,20} ( "." [a-z0-9_+-]{1,20} ){0,2} "@" ( [a-z0-9] ( [a-z0-9-]{0,20} [a-z0-9] )? "." ){1,3} [a-z] [a-z]{1,5}`,
+};
+FORMATS['date-time'] = `${FORMATS.date} "T" ${FORMATS.time}`;
+
+function unsupported(what: string, path: string): FathomError {
+  return new FathomError('INVALID_ARGUMENT', `JSON Schema ${path}: ${what} is not supported by the grammar converter`);
+}
+
+function invalid(what: string, path: string): FathomError {
+  return new FathomError('INVALID_ARGUMENT', `JSON Schema ${path}: ${what}`);
+}
+
+/** A GBNF literal for text (escaped for GBNF). */
+export function gbnfLiteral(text: string): string {
+  let out = '"';
+  for (const ch of text) {
+    const cp = ch.codePointAt(0)!;
+    if (ch === '"' || ch === '\\') out += `\\${ch}`;
+    else if (cp < 0x20 || cp === 0x7f) out += `\\x${cp.toString(16).padStart(2, '0')}`;
+    else out += ch;
+  }
+  return `${out}"`;
+}
+
+const isObject = (v: unknown): v is SchemaObject => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+
+// x{min,max} in GBNF (max Infinity: unbounded).
+function repeat(x: string, min: number, max: number): string {
+  if (max === Infinity) return min === 0 ? `( ${x} )*` : `( ${x} ){${min},}`;
+  if (min === max) return min === 0 ? '""' : `( ${x} ){${min}}`;
+  return `( ${x} ){${min},${max}}`;
+}
+
+// Non-negative integers in [lo, hi] (decimal strings of equal length), without leading zeros beyond "0".
+function sameLengthRange(lo: string, hi: string): string {
+  if (lo === hi) return gbnfLiteral(lo);
+  if (lo.length === 1) return `[${lo}-${hi}]`;
+  const a = Number(lo[0]);
+  const b = Number(hi[0]);
+  const rest = lo.length - 1;
+  if (a === b) return `${gbnfLiteral(lo[0]!)} ( ${sameLengthRange(lo.slice(1), hi.slice(1))} )`;
+  const parts = [`${gbnfLiteral(lo[0]!)} ( ${sameLengthRange(lo.slice(1), '9'.repeat(rest))} )`];
+  if (a + 1 <= b - 1) parts.push(`[${a + 1}-${b - 1}] [0-9]{${rest}}`);
+  parts.push(`${gbnfLiteral(hi[0]!)} ( ${sameLengthRange('0'.repeat(rest), hi.slice(1))} )`);
+  return parts.join(' | ');
+}
+
+// Integers in [lo, hi] (hi may be Infinity), lo >= 0.
+function nonNegativeRange(lo: number, hi: number): string {
+  const MAX_DIGITS = 16;
+  const parts: string[] = [];
+  let from = lo;
+  for (let digits = String(lo).length; digits <= MAX_DIGITS; digits++) {
+    const top = 10 ** digits - 1;
+    const to = Math.min(top, hi);
+    if (from > to) break;
+    if (hi === Infinity && from === 10 ** (digits - 1) && digits > 1) {
+      // Every number of this many digits or more (up to the digit limit).
+      parts.push(`[1-9] [0-9]{${digits - 1},${MAX_DIGITS - 1}}`);
+      break;
+    }
+    parts.push(sameLengthRange(String(from), String(to)));
+    if (to === hi) break;
+    from = to + 1;
+  }
+  return parts.map((p) => `( ${p} )`).join(' | ');
+}
+
+function integerRange(min: number, max: number): string {
+  const parts: string[] = [];
+  if (min < 0) parts.push(`"-" ( ${nonNegativeRange(Math.max(1, max < 0 ? -max : 1), -min)} )`);
+  if (max >= 0) parts.push(nonNegativeRange(Math.max(0, min), max));
+  return parts.join(' | ');
+}
+
+class Converter {
+  readonly #root: JsonSchema;
+  readonly #rules = new Map<string, string>();
+  readonly #refs = new Map<string, string>();
+
+  constructor(root: JsonSchema) {
+    this.#root = root;
+  }
+
+  convert(): string {
+    const root = this.#visit(this.#root, 'root', '#');
+    const lines = [`root ::= ${root}`];
+    for (const [name, body] of this.#rules) lines.push(`${name} ::= ${body}`);
+    return `${lines.join('\n')}\n${JSON_RULES}`;
+  }
+
+  #name(hint: string): string {
+    const base =
+      hint
+        .toLowerCase()
+        .replace(/[^a-z0-9-]+/g, '-')
+        .replace(/^-+|-+$/g, '') || 'schema';
+    let name = RESERVED.has(base) ? `${base}-0` : base;
+    for (let i = 1; this.#rules.has(name) || RESERVED.has(name) || [...this.#refs.values()].includes(name); i++) name = `${base}-${i}`;
+    return name;
+  }
+
+  #rule(hint: string, body: string): string {
+    const name = this.#name(hint);
+    this.#rules.set(name, body);
+    return name;
+  }
+
+  #resolve(ref: string, path: string): JsonSchema {
+    if (!ref.startsWith('#')) throw unsupported(`$ref ${JSON.stringify(ref)} (only references inside the schema, "#/...")`, path);
+    let at: unknown = this.#root;
+    for (const raw of ref.slice(1).split('/').slice(1)) {
+      const key = decodeURIComponent(raw).replace(/~1/g, '/').replace(/~0/g, '~');
+      if (!isObject(at) && !Array.isArray(at)) throw invalid(`$ref ${JSON.stringify(ref)} does not point into the schema`, path);
+      at = (at as Record<string, unknown>)[key];
+    }
+    if (at === undefined || !(isObject(at) || typeof at === 'boolean')) throw invalid(`$ref ${JSON.stringify(ref)} points to nothing`, path);
+    return at as JsonSchema;
+  }
+
+  #visit(schema: JsonSchema, hint: string, path: string): string {
+    if (schema === true) return 'value';
+    if (schema === false) throw invalid('false allows no value', path);
+    if (!isObject(schema)) throw invalid('a schema must be an object or a boolean', path);
+    for (const key of Object.keys(schema)) {
+      if (!HANDLED.has(key) && !ANNOTATIONS.has(key)) throw unsupported(`the keyword "${key}"`, path);
+    }
+    if (typeof schema.$ref === 'string') {
+      const ref = schema.$ref;
+      let name = this.#refs.get(ref);
+      if (!name) {
+        name = this.#name(ref.split('/').pop() ?? 'ref');
+        this.#refs.set(ref, name);
+        this.#rules.set(name, '""');
+        this.#rules.set(name, this.#visit(this.#resolve(ref, path), name, ref));
+      }
+      const others = Object.keys(schema).filter((k) => k !== '$ref' && !ANNOTATIONS.has(k));
+      if (others.length > 0) throw unsupported(`"${others[0]}" beside $ref`, path);
+      return name;
+    }
+    if ('const' in schema) return this.#literalChoice([schema.const], schema, path);
+    if (Array.isArray(schema.enum)) return this.#literalChoice(schema.enum, schema, path);
+    if (schema.enum !== undefined) throw invalid('enum must be an array', path);
+    const choices = schema.anyOf ?? schema.oneOf;
+    if (choices !== undefined) {
+      if (!Array.isArray(choices) || choices.length === 0) throw invalid('anyOf/oneOf must be a non-empty array', path);
+      const rest = { ...schema, anyOf: undefined, oneOf: undefined };
+      const hasRest = Object.keys(schema).some((k) => k !== 'anyOf' && k !== 'oneOf' && !ANNOTATIONS.has(k));
+      const alternatives = (choices as JsonSchema[]).map((choice, i) => {
+        const merged = hasRest ? this.#merge([stripUndefined(rest), choice], `${path}/anyOf/${i}`) : choice;
+        return this.#visit(merged, `${hint}-${i}`, `${path}/anyOf/${i}`);
+      });
+      return this.#rule(hint, alternatives.join(' | '));
+    }
+    if (schema.allOf !== undefined) {
+      if (!Array.isArray(schema.allOf) || schema.allOf.length === 0) throw invalid('allOf must be a non-empty array', path);
+      const rest = stripUndefined({ ...schema, allOf: undefined });
+      return this.#visit(this.#merge([rest, ...(schema.allOf as JsonSchema[])], path), hint, path);
+    }
+    const types = schema.type === undefined ? undefined : Array.isArray(schema.type) ? (schema.type as unknown[]) : [schema.type];
+    if (types === undefined) {
+      if (schema.properties !== undefined || schema.required !== undefined || schema.additionalProperties !== undefined)
+        return this.#object(schema, hint, path);
+      if (schema.items !== undefined || schema.prefixItems !== undefined) return this.#array(schema, hint, path);
+      if (schema.minLength !== undefined || schema.maxLength !== undefined || schema.pattern !== undefined || schema.format !== undefined)
+        return this.#string(schema, hint, path);
+      const constraining = Object.keys(schema).filter((k) => !ANNOTATIONS.has(k));
+      if (constraining.length > 0) throw unsupported(`"${constraining[0]}" without a "type"`, path);
+      return 'value';
+    }
+    if (types.length === 0) throw invalid('type must not be an empty array', path);
+    const alternatives = types.map((type) => this.#typed(String(type), schema, types.length > 1 ? `${hint}-${String(type)}` : hint, path));
+    return alternatives.length === 1 ? alternatives[0]! : this.#rule(hint, alternatives.join(' | '));
+  }
+
+  #typed(type: string, schema: SchemaObject, hint: string, path: string): string {
+    switch (type) {
+      case 'string':
+        return this.#string(schema, hint, path);
+      case 'integer':
+        return this.#integer(schema, hint, path);
+      case 'number':
+        return this.#number(schema, hint, path);
+      case 'boolean':
+        return 'boolean';
+      case 'null':
+        return 'null';
+      case 'object':
+        return this.#object(schema, hint, path);
+      case 'array':
+        return this.#array(schema, hint, path);
+      default:
+        throw invalid(`unknown type ${JSON.stringify(type)}`, path);
+    }
+  }
+
+  #literalChoice(values: unknown[], schema: SchemaObject, path: string): string {
+    if (values.length === 0) throw invalid('enum must not be empty', path);
+    const types = schema.type === undefined ? undefined : Array.isArray(schema.type) ? schema.type : [schema.type];
+    const fits = (v: unknown): boolean => {
+      if (!types) return true;
+      const t = v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v;
+      return types.some((ty) => ty === t || (ty === 'integer' && Number.isInteger(v)) || (ty === 'number' && typeof v === 'number'));
+    };
+    const kept = values.filter(fits);
+    if (kept.length === 0) throw invalid("no enum/const value has the schema's type", path);
+    return `( ${kept.map((v) => gbnfLiteral(JSON.stringify(v))).join(' | ')} )`;
+  }
+
+  #string(schema: SchemaObject, hint: string, path: string): string {
+    const { minLength = 0, maxLength = Infinity, pattern, format } = schema;
+    if (!isCount(minLength) || !(maxLength === Infinity || isCount(maxLength))) throw invalid('minLength/maxLength must be non-negative integers', path);
+    if ((maxLength as number) < minLength) throw invalid('maxLength is below minLength', path);
+    if (format !== undefined) {
+      const body = typeof format === 'string' ? FORMATS[format] : undefined;
+      if (!body) throw unsupported(`the string format ${JSON.stringify(format)} (supported: ${Object.keys(FORMATS).join(', ')})`, path);
+      if (pattern !== undefined || schema.minLength !== undefined || schema.maxLength !== undefined) throw unsupported('format with pattern or lengths', path);
+      return this.#rule(`${hint}-${format}`, `"\\"" ${body} "\\""`);
+    }
+    if (pattern !== undefined) {
+      if (typeof pattern !== 'string') throw invalid('pattern must be a string', path);
+      if (schema.minLength !== undefined || schema.maxLength !== undefined) throw unsupported('pattern with minLength/maxLength', path);
+      return this.#rule(hint, `"\\"" ${new PatternConverter(pattern, path).convert()} "\\""`);
+    }
+    if (minLength === 0 && maxLength === Infinity) return 'string';
+    return this.#rule(hint, `"\\"" ${repeat('char', minLength, maxLength as number)} "\\""`);
+  }
+
+  #bounds(schema: SchemaObject, path: string, integer: boolean): { min: number; max: number } {
+    let min = -Infinity;
+    let max = Infinity;
+    const bound = (key: string): number | undefined => {
+      const v = schema[key];
+      if (v === undefined || typeof v === 'boolean') return undefined;
+      if (typeof v !== 'number' || !Number.isFinite(v)) throw invalid(`${key} must be a number`, path);
+      return v;
+    };
+    const minimum = bound('minimum');
+    const maximum = bound('maximum');
+    const exMin = bound('exclusiveMinimum');
+    const exMax = bound('exclusiveMaximum');
+    // Draft 4 wrote exclusiveness as booleans beside minimum/maximum.
+    const draft4Min = schema.exclusiveMinimum === true;
+    const draft4Max = schema.exclusiveMaximum === true;
+    if (integer) {
+      if (minimum !== undefined) min = Math.max(min, draft4Min ? Math.floor(minimum) + 1 : Math.ceil(minimum));
+      if (maximum !== undefined) max = Math.min(max, draft4Max ? Math.ceil(maximum) - 1 : Math.floor(maximum));
+      if (exMin !== undefined) min = Math.max(min, Math.floor(exMin) + 1);
+      if (exMax !== undefined) max = Math.min(max, Math.ceil(exMax) - 1);
+    } else {
+      if (minimum !== undefined) min = minimum;
+      if (maximum !== undefined) max = maximum;
+      if (exMin !== undefined || exMax !== undefined || draft4Min || draft4Max) throw unsupported('exclusive bounds on a non-integer number', path);
+    }
+    if (min > max) throw invalid('the bounds leave no number', path);
+    return { min, max };
+  }
+
+  #integer(schema: SchemaObject, hint: string, path: string): string {
+    if (schema.multipleOf !== undefined && schema.multipleOf !== 1) throw unsupported('multipleOf', path);
+    const { min, max } = this.#bounds(schema, path, true);
+    if (min === -Infinity && max === Infinity) return this.#rule(hint, `"-"? ( "0" | [1-9] [0-9]{0,15} )`);
+    if (Math.abs(min) > 1e15 || Math.abs(max) > 1e15) {
+      if (max === Infinity && min >= -1e15 && min <= 0) return this.#rule(hint, integerRange(min, 1e15));
+      throw unsupported('integer bounds beyond ±1e15', path);
+    }
+    if (min === -Infinity) return this.#rule(hint, `"-" [1-9] [0-9]{0,15} | ${integerRange(Math.min(0, max), max)}`.replace(/\| $/, ''));
+    return this.#rule(hint, integerRange(min, max));
+  }
+
+  #number(schema: SchemaObject, hint: string, path: string): string {
+    if (schema.multipleOf !== undefined) throw unsupported('multipleOf on a number', path);
+    const { min, max } = this.#bounds(schema, path, false);
+    if (min === -Infinity && max === Infinity) return 'number';
+    // Bounds at whole numbers: the integer part is bounded, and a fraction may only lower it toward the bound.
+    if (min === 0 && max === Infinity) return this.#rule(hint, `( "0" | [1-9] [0-9]{0,15} ) fraction? ( [eE] "+"? [0-9]{1,2} )?`);
+    if (Number.isInteger(min) && Number.isInteger(max) && min >= 0 && max <= 1e15) {
+      // [min, max): integer part in range with any fraction; or exactly max.
+      const below = max - 1 >= min ? `( ${integerRange(min, max - 1)} ) fraction?` : '';
+      return this.#rule(hint, [below, `${gbnfLiteral(String(max))} ( "." "0"{1,3} )?`].filter(Boolean).join(' | '));
+    }
+    throw unsupported('number bounds other than [0, ∞) or whole-number [min, max] with min >= 0', path);
+  }
+
+  #object(schema: SchemaObject, hint: string, path: string): string {
+    const properties = schema.properties ?? {};
+    if (!isObject(properties)) throw invalid('properties must be an object', path);
+    const required = schema.required ?? [];
+    if (!Array.isArray(required) || !required.every((r) => typeof r === 'string')) throw invalid('required must be an array of strings', path);
+    const listed: Array<[string, JsonSchema]> = Object.entries(properties) as Array<[string, JsonSchema]>;
+    for (const name of required as string[]) if (!(name in properties)) listed.push([name, true]);
+    const isRequired = new Set(required as string[]);
+    const additional = schema.additionalProperties;
+    if (additional !== undefined && typeof additional !== 'boolean' && !isObject(additional))
+      throw invalid('additionalProperties must be a boolean or a schema', path);
+    if (schema.minProperties !== undefined && !(isCount(schema.minProperties) && schema.minProperties <= isRequired.size))
+      throw unsupported('minProperties above the number of required properties', path);
+    if (schema.maxProperties !== undefined && !(isCount(schema.maxProperties) && schema.maxProperties >= listed.length && !additional))
+      throw unsupported('maxProperties below the number of properties', path);
+    const members = listed.map(([name, sub]) => {
+      const value = this.#visit(sub, `${hint}-${name}`, `${path}/properties/${name}`);
+      return { kv: `${gbnfLiteral(JSON.stringify(name))} ws ":" ws ${value}`, required: isRequired.has(name) };
+    });
+    // Additional members: keys other than the listed ones (plain characters only, so no escape spells a listed key).
+    let extra = '';
+    if (additional === true || isObject(additional)) {
+      const value = additional === true ? 'value' : this.#visit(additional as JsonSchema, `${hint}-additional`, `${path}/additionalProperties`);
+      const key = this.#keyNotIn(
+        listed.map(([name]) => name),
+        hint,
+      );
+      extra = this.#rule(`${hint}-extra`, `${key} ws ":" ws ${value}`);
+    }
+    // first(i): members from i on when none is written yet; rest(i): after one was (so each starts with a comma).
+    const n = members.length;
+    const rest: string[] = new Array<string>(n + 1);
+    const first: string[] = new Array<string>(n + 1);
+    rest[n] = extra ? `( "," ws ${extra} ws )*` : '';
+    first[n] = extra ? `( ${extra} ws ( "," ws ${extra} ws )* )?` : '';
+    for (let i = n - 1; i >= 0; i--) {
+      const { kv, required: req } = members[i]!;
+      const after = rest[i + 1] ? this.#rule(`${hint}-rest`, rest[i + 1]!) : '';
+      rest[i] = req ? `"," ws ${kv} ws ${after}` : `( "," ws ${kv} ws )? ${after}`;
+      const afterFirst = first[i + 1] ? this.#rule(`${hint}-first`, first[i + 1]!) : '""';
+      first[i] = req ? `${kv} ws ${after}` : `${kv} ws ${after} | ${afterFirst}`;
+    }
+    const body = first[0] ? `"{" ws ( ${first[0]} ) "}"` : `"{" ws "}"`;
+    return this.#rule(hint, body);
+  }
+
+  // A JSON string key that is none of `names` (a trie of the names, with every way out of it).
+  #keyNotIn(names: string[], hint: string): string {
+    if (names.length === 0) return `"\\"" ${PLAIN_CHAR}* "\\""`;
+    const node = (prefix: string): string => {
+      const next = new Map<string, boolean>();
+      for (const name of names) if (name.startsWith(prefix) && name.length > prefix.length) next.set([...name.slice(prefix.length)][0]!, true);
+      const parts: string[] = [];
+      if (!names.includes(prefix)) parts.push(`"\\""`);
+      for (const ch of next.keys()) parts.push(`${gbnfLiteral(JSON.stringify(ch).slice(1, -1))} ${node(prefix + ch)}`);
+      const excluded = [...next.keys()].map((ch) => gbnfClassChar(ch)).join('');
+      parts.push(`[^"\\\\\\x7F\\x00-\\x1F${excluded}] ${PLAIN_CHAR}* "\\""`);
+      return `( ${parts.join(' | ')} )`;
+    };
+    return this.#rule(`${hint}-key`, `"\\"" ${node('')}`);
+  }
+
+  #array(schema: SchemaObject, hint: string, path: string): string {
+    if (schema.uniqueItems === true) throw unsupported('uniqueItems', path);
+    const { minItems = 0, maxItems = Infinity } = schema;
+    if (!isCount(minItems) || !(maxItems === Infinity || isCount(maxItems))) throw invalid('minItems/maxItems must be non-negative integers', path);
+    let prefix: JsonSchema[] = [];
+    let items: JsonSchema | undefined = schema.items as JsonSchema | undefined;
+    if (Array.isArray(schema.prefixItems)) prefix = schema.prefixItems as JsonSchema[];
+    else if (Array.isArray(schema.items)) {
+      prefix = schema.items as JsonSchema[];
+      items = schema.additionalItems as JsonSchema | undefined;
+    }
+    if (items === undefined) items = prefix.length > 0 ? false : true;
+    const tuple = prefix.map((sub, i) => this.#visit(sub, `${hint}-${i}`, `${path}/prefixItems/${i}`));
+    const max = items === false ? Math.min(maxItems as number, tuple.length) : (maxItems as number);
+    if (max < minItems) throw invalid('the item counts leave no array', path);
+    const item = items === false ? '' : this.#visit(items, `${hint}-item`, `${path}/items`);
+    // Element k (0-based) is tuple[k] while there is one, then item.
+    const element = (k: number): string => (k < tuple.length ? tuple[k]! : item);
+    // list(k): the elements from k on, given k are written; at least minItems, at most max.
+    const list = (k: number): string => {
+      if (k >= max) return '';
+      if (k >= tuple.length) {
+        const need = Math.max(0, minItems - k);
+        const more = max === Infinity ? Infinity : max - k;
+        return repeat(`"," ws ${item} ws`, need, more);
+      }
+      const next = `"," ws ${element(k)} ws ${list(k + 1)}`;
+      return k < minItems ? next : `( ${next} )?`;
+    };
+    const body = max === 0 ? '""' : `${element(0)} ws ${list(1)}`;
+    const inner = max === 0 ? '' : minItems > 0 ? ` ${body}` : ` ( ${body} )?`;
+    return this.#rule(hint, `"[" ws${inner} "]"`);
+  }
+
+  // allOf: the schemas' constraints in one (objects: properties and required united).
+  #merge(schemas: JsonSchema[], path: string): JsonSchema {
+    const out: Record<string, unknown> = {};
+    for (let s of schemas) {
+      while (isObject(s) && typeof s.$ref === 'string') s = this.#resolve(s.$ref, path);
+      if (s === true) continue;
+      if (!isObject(s)) throw invalid('allOf holds a schema that allows nothing', path);
+      for (const [key, value] of Object.entries(s)) {
+        if (ANNOTATIONS.has(key)) continue;
+        if (key === 'properties') out.properties = { ...(out.properties as object), ...(value as object) };
+        else if (key === 'required') out.required = [...new Set([...((out.required as string[]) ?? []), ...(value as string[])])];
+        else if (key in out && JSON.stringify(out[key]) !== JSON.stringify(value)) throw unsupported(`allOf with two different "${key}"`, path);
+        else out[key] = value;
+      }
+    }
+    return out;
+  }
+}
+
+function stripUndefined(o: Record<string, unknown>): SchemaObject {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+}
+
+function gbnfClassChar(ch: string): string {
+  return /[\]\\^-]/.test(ch) ? `\\${ch}` : ch;
+}
+
+// A JSON Schema `pattern` (ECMAScript regex syntax, the common subset) as GBNF for a string's
+// characters, JSON-escaped. Unanchored ends match anything, as a regex search does.
+class PatternConverter {
+  readonly #src: string;
+  readonly #path: string;
+  #pos = 0;
+
+  constructor(pattern: string, path: string) {
+    this.#src = pattern;
+    this.#path = path;
+  }
+
+  convert(): string {
+    const anchoredStart = this.#src.startsWith('^');
+    if (anchoredStart) this.#pos = 1;
+    const body = this.#alternation();
+    let anchoredEnd = false;
+    if (this.#src[this.#pos] === '$') {
+      anchoredEnd = true;
+      this.#pos++;
+    }
+    if (this.#pos < this.#src.length) throw this.#fail(`unexpected ${JSON.stringify(this.#src[this.#pos])}`);
+    return `${anchoredStart ? '' : 'char* '}( ${body} )${anchoredEnd ? '' : ' char*'}`;
+  }
+
+  #fail(what: string): FathomError {
+    return unsupported(`pattern ${JSON.stringify(this.#src)} (${what} at ${this.#pos})`, this.#path);
+  }
+
+  #alternation(): string {
+    const parts = [this.#sequence()];
+    while (this.#src[this.#pos] === '|') {
+      this.#pos++;
+      parts.push(this.#sequence());
+    }
+    return parts.join(' | ');
+  }
+
+  #sequence(): string {
+    const items: string[] = [];
+    for (;;) {
+      const c = this.#src[this.#pos];
+      if (c === undefined || c === '|' || c === ')') break;
+      if (c === '$' && this.#pos === this.#src.length - 1) break;
+      let atom: string;
+      if (c === '(') {
+        this.#pos++;
+        if (this.#src.startsWith('?:', this.#pos)) this.#pos += 2;
+        else if (this.#src[this.#pos] === '?') throw this.#fail('lookaround or named groups');
+        atom = `( ${this.#alternation()} )`;
+        if (this.#src[this.#pos] !== ')') throw this.#fail("a missing ')'");
+        this.#pos++;
+      } else if (c === '[') {
+        atom = this.#class();
+      } else if (c === '.') {
+        this.#pos++;
+        atom = `[^"\\\\\\x7F\\x00-\\x1F]`;
+      } else if (c === '\\') {
+        atom = this.#escape(false);
+      } else if (c === '^' || c === '$') {
+        throw this.#fail('an anchor inside the pattern');
+      } else if ('*+?{'.includes(c)) {
+        throw this.#fail('a quantifier with nothing to repeat');
+      } else {
+        const ch = String.fromCodePoint(this.#src.codePointAt(this.#pos)!);
+        this.#pos += ch.length;
+        atom = gbnfLiteral(JSON.stringify(ch).slice(1, -1));
+      }
+      items.push(this.#quantified(atom));
+    }
+    return items.length ? items.join(' ') : '""';
+  }
+
+  #quantified(atom: string): string {
+    const c = this.#src[this.#pos];
+    let q = '';
+    if (c === '*' || c === '+' || c === '?') {
+      this.#pos++;
+      q = c;
+    } else if (c === '{') {
+      const m = /^\{(\d+)(,(\d*))?\}/.exec(this.#src.slice(this.#pos));
+      if (!m) throw this.#fail('a malformed {m,n}');
+      this.#pos += m[0].length;
+      q = m[2] === undefined ? `{${m[1]}}` : `{${m[1]},${m[3] ?? ''}}`;
+    }
+    if (q && this.#src[this.#pos] === '?') this.#pos++; // lazy quantifiers match the same strings
+    return q ? `( ${atom} )${q}` : atom;
+  }
+
+  // Characters of a class: literal ones, ranges, and \d \w \s; JSON-special characters are left out.
+  #class(): string {
+    this.#pos++;
+    const negated = this.#src[this.#pos] === '^';
+    if (negated) this.#pos++;
+    let body = '';
+    while (this.#src[this.#pos] !== ']') {
+      if (this.#pos >= this.#src.length) throw this.#fail("a missing ']'");
+      const first = this.#classChar();
+      if (this.#src[this.#pos] === '-' && this.#src[this.#pos + 1] !== ']' && first.length === 1) {
+        this.#pos++;
+        const last = this.#classChar();
+        if (last.length !== 1) throw this.#fail('a range to a class escape');
+        body += `${gbnfClassChar(first)}-${gbnfClassChar(last)}`;
+      } else {
+        body += first.length === 1 ? gbnfClassChar(first) : first;
+      }
+    }
+    this.#pos++;
+    // The string's own quote, backslash and control characters are never written raw.
+    return negated ? `[^${body}"\\\\\\x7F\\x00-\\x1F]` : `[${body.replace(/["]/g, '')}]`;
+  }
+
+  // One class member: a character (length 1 in the result) or a class escape's ranges (longer).
+  #classChar(): string {
+    if (this.#src[this.#pos] !== '\\') {
+      const ch = String.fromCodePoint(this.#src.codePointAt(this.#pos)!);
+      this.#pos += ch.length;
+      if (ch === '"' || ch.codePointAt(0)! < 0x20) return '';
+      return ch;
+    }
+    const e = this.#src[this.#pos + 1];
+    if (e === 'd') return ((this.#pos += 2), '0-9');
+    if (e === 'w') return ((this.#pos += 2), 'a-zA-Z0-9_');
+    if (e === 's') return ((this.#pos += 2), ' ');
+    if (e === undefined) throw this.#fail('an unfinished escape');
+    if (/[a-zA-Z0-9]/.test(e) && !'tnr'.includes(e)) throw this.#fail(`the escape \\${e}`);
+    this.#pos += 2;
+    return e === 't' || e === 'n' || e === 'r' || e === '"' ? '' : e;
+  }
+
+  #escape(inClass: boolean): string {
+    const e = this.#src[this.#pos + 1];
+    this.#pos += 2;
+    if (e === 'd') return '[0-9]';
+    if (e === 'w') return '[a-zA-Z0-9_]';
+    if (e === 's') return '" "';
+    if (e === 'n') return '"\\\\n"';
+    if (e === 't') return '"\\\\t"';
+    if (e === undefined) throw this.#fail('an unfinished escape');
+    if (/[a-zA-Z0-9]/.test(e)) throw this.#fail(`the escape \\${e}${inClass ? ' in a class' : ''}`);
+    return gbnfLiteral(JSON.stringify(e).slice(1, -1));
+  }
+}
+
+/** The GBNF for a JSON Schema; INVALID_ARGUMENT names a keyword it cannot enforce. */
+export function jsonSchemaToGbnf(schema: JsonSchema): string {
+  return new Converter(schema).convert();
+}
