@@ -70,7 +70,14 @@ VocabularyWrap::VocabularyWrap(const Napi::CallbackInfo & info) : Napi::ObjectWr
     trie_ = guard(env, [&] { return std::make_shared<const fathom::TokenTrie>(std::move(bytes), std::move(offsets), eog); });
 }
 
-Napi::Function GrammarWrap::define(Napi::Env env) { return DefineClass(env, "NativeGrammar", {}); }
+Napi::Function GrammarWrap::define(Napi::Env env) { return DefineClass(env, "NativeGrammar", {InstanceMethod("matches", &GrammarWrap::matches)}); }
+
+Napi::Value GrammarWrap::matches(const Napi::CallbackInfo & info) {
+    Napi::Env env = info.Env();
+    FATHOM_REQUIRE(env, info.Length() == 1 && info[0].IsString(), "matches(text: string)");
+    const std::string text = info[0].As<Napi::String>().Utf8Value();
+    return Napi::Boolean::New(env, guard(env, [&] { return grammar_->matches(text); }));
+}
 
 GrammarWrap::GrammarWrap(const Napi::CallbackInfo & info) : Napi::ObjectWrap<GrammarWrap>(info) {
     Napi::Env env = info.Env();

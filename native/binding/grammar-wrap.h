@@ -30,6 +30,9 @@ public:
     std::shared_ptr<fathom::CompiledGrammar> grammar() const { return grammar_; }
 
 private:
+    // matches(text: string): boolean — the whole text is an output of the grammar.
+    Napi::Value matches(const Napi::CallbackInfo & info);
+
     std::shared_ptr<fathom::CompiledGrammar> grammar_;
 };
 

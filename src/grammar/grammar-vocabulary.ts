@@ -6,8 +6,11 @@ import type { NativeGrammarVocabulary } from '../native/contract.js';
 import type { Tokenizer } from '../tokenizer/tokenizer.js';
 
 const vocabularies = new WeakMap<Tokenizer, NativeGrammarVocabulary>();
+let noVocabulary: NativeGrammarVocabulary | undefined;
 
-export function grammarVocabulary(tokenizer: Tokenizer): NativeGrammarVocabulary {
+/** The vocabulary of `tokenizer`; null: none (grammars matched against text only). */
+export function grammarVocabulary(tokenizer: Tokenizer | null): NativeGrammarVocabulary {
+  if (!tokenizer) return (noVocabulary ??= createNativeGrammarVocabulary(new Uint8Array(0), Uint32Array.of(0), new Int32Array(0)));
   let vocabulary = vocabularies.get(tokenizer);
   if (vocabulary) return vocabulary;
   const n = tokenizer.size;

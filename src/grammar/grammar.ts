@@ -65,6 +65,7 @@ export class Grammar {
   readonly triggers: ReadonlyArray<string | number>;
   readonly #source: GrammarSource;
   readonly #compiled = new WeakMap<Tokenizer, NativeGrammar>();
+  #textOnly: NativeGrammar | undefined;
 
   /** @internal */
   constructor(gbnf: string, triggers: ReadonlyArray<string | number>) {
@@ -101,6 +102,16 @@ export class Grammar {
     const triggers = checkTriggers(options);
     const gbnf = jsonSchemaToGbnf(plain);
     return cached(`json-schema\0${JSON.stringify(triggers)}\0${gbnf}`, () => new JsonGrammar<T>(gbnf, triggers));
+  }
+
+  /**
+   * Is `text` a whole output of this grammar? (No model needed; a grammar with tokens, `<[id]>`,
+   * matches only through a model, and throws INVALID_GRAMMAR here.)
+   */
+  matches(text: string): boolean {
+    if (typeof text !== 'string') throw new FathomError('INVALID_ARGUMENT', 'grammar.matches(text) takes a string');
+    this.#textOnly ??= createNativeGrammar(grammarVocabulary(null), nativeRules(this.#source, null));
+    return this.#textOnly.matches(text);
   }
 
   /** @internal The grammar compiled for one vocabulary (once; INVALID_GRAMMAR if its tokens are not in it). */

@@ -103,41 +103,46 @@ function repeat(x: string, min: number, max: number): string {
 // Non-negative integers in [lo, hi] (decimal strings of equal length), without leading zeros beyond "0".
 function sameLengthRange(lo: string, hi: string): string {
   if (lo === hi) return gbnfLiteral(lo);
-  if (lo.length === 1) return `[${lo}-${hi}]`;
+  const rest = lo.length - 1;
   const a = Number(lo[0]);
   const b = Number(hi[0]);
-  const rest = lo.length - 1;
+  const tail = (k: number): string => (k === 0 ? '' : ` [0-9]{${k}}`);
+  if (rest === 0) return `[${a}-${b}]`;
+  const loFull = /^0*$/.test(lo.slice(1)); // lo's first digit takes every tail
+  const hiFull = /^9*$/.test(hi.slice(1));
   if (a === b) return `${gbnfLiteral(lo[0]!)} ( ${sameLengthRange(lo.slice(1), hi.slice(1))} )`;
-  const parts = [`${gbnfLiteral(lo[0]!)} ( ${sameLengthRange(lo.slice(1), '9'.repeat(rest))} )`];
-  if (a + 1 <= b - 1) parts.push(`[${a + 1}-${b - 1}] [0-9]{${rest}}`);
-  parts.push(`${gbnfLiteral(hi[0]!)} ( ${sameLengthRange('0'.repeat(rest), hi.slice(1))} )`);
+  const parts: string[] = [];
+  const first = loFull ? a : a + 1;
+  const last = hiFull ? b : b - 1;
+  if (!loFull) parts.push(`${gbnfLiteral(lo[0]!)} ( ${sameLengthRange(lo.slice(1), '9'.repeat(rest))} )`);
+  if (first <= last) parts.push(`[${first}-${last}]${tail(rest)}`);
+  if (!hiFull) parts.push(`${gbnfLiteral(hi[0]!)} ( ${sameLengthRange('0'.repeat(rest), hi.slice(1))} )`);
   return parts.join(' | ');
 }
 
-// Integers in [lo, hi] (hi may be Infinity), lo >= 0.
+const MAX_DIGITS = 16;
+
+// Integers in [lo, hi] (hi may be Infinity: up to MAX_DIGITS digits), lo >= 0.
 function nonNegativeRange(lo: number, hi: number): string {
-  const MAX_DIGITS = 16;
   const parts: string[] = [];
   let from = lo;
-  for (let digits = String(lo).length; digits <= MAX_DIGITS; digits++) {
-    const top = 10 ** digits - 1;
-    const to = Math.min(top, hi);
-    if (from > to) break;
+  for (let digits = String(lo).length; digits <= MAX_DIGITS && from <= hi; digits++) {
     if (hi === Infinity && from === 10 ** (digits - 1) && digits > 1) {
-      // Every number of this many digits or more (up to the digit limit).
+      // Every number of this many digits or more.
       parts.push(`[1-9] [0-9]{${digits - 1},${MAX_DIGITS - 1}}`);
       break;
     }
+    const to = Math.min(10 ** digits - 1, hi);
     parts.push(sameLengthRange(String(from), String(to)));
-    if (to === hi) break;
     from = to + 1;
   }
   return parts.map((p) => `( ${p} )`).join(' | ');
 }
 
+// Integers in [min, max]; either may be infinite.
 function integerRange(min: number, max: number): string {
   const parts: string[] = [];
-  if (min < 0) parts.push(`"-" ( ${nonNegativeRange(Math.max(1, max < 0 ? -max : 1), -min)} )`);
+  if (min < 0) parts.push(`"-" ( ${nonNegativeRange(max < 0 ? -max : 1, -min)} )`);
   if (max >= 0) parts.push(nonNegativeRange(Math.max(0, min), max));
   return parts.join(' | ');
 }
@@ -328,12 +333,8 @@ class Converter {
   #integer(schema: SchemaObject, hint: string, path: string): string {
     if (schema.multipleOf !== undefined && schema.multipleOf !== 1) throw unsupported('multipleOf', path);
     const { min, max } = this.#bounds(schema, path, true);
-    if (min === -Infinity && max === Infinity) return this.#rule(hint, `"-"? ( "0" | [1-9] [0-9]{0,15} )`);
-    if (Math.abs(min) > 1e15 || Math.abs(max) > 1e15) {
-      if (max === Infinity && min >= -1e15 && min <= 0) return this.#rule(hint, integerRange(min, 1e15));
-      throw unsupported('integer bounds beyond ±1e15', path);
-    }
-    if (min === -Infinity) return this.#rule(hint, `"-" [1-9] [0-9]{0,15} | ${integerRange(Math.min(0, max), max)}`.replace(/\| $/, ''));
+    const LIMIT = 10 ** (MAX_DIGITS - 1);
+    if ((Number.isFinite(min) && Math.abs(min) > LIMIT) || (Number.isFinite(max) && Math.abs(max) > LIMIT)) throw unsupported(`integer bounds beyond ±${LIMIT}`, path);
     return this.#rule(hint, integerRange(min, max));
   }
 

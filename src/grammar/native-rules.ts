@@ -14,7 +14,11 @@ const enum Kind {
   End = 4,
 }
 
-function tokenId(token: number | string, tokenizer: Tokenizer): number {
+function tokenId(token: number | string, tokenizer: Tokenizer | null): number {
+  if (!tokenizer) {
+    const written = typeof token === 'number' ? `<[${token}]>` : token;
+    throw new FathomError('INVALID_GRAMMAR', `the grammar matches token ${written}: that needs a model's vocabulary (use it in a generation)`);
+  }
   if (typeof token === 'number') {
     if (token >= tokenizer.size) throw new FathomError('INVALID_GRAMMAR', `token <[${token}]> is not in the vocabulary (0..${tokenizer.size - 1})`);
     return token;
@@ -24,7 +28,8 @@ function tokenId(token: number | string, tokenizer: Tokenizer): number {
   return ids[0]!;
 }
 
-export function nativeRules(source: GrammarSource, tokenizer: Tokenizer): NativeGrammarRules {
+/** The rules for `tokenizer`'s vocabulary; null: for text only (token items are refused). */
+export function nativeRules(source: GrammarSource, tokenizer: Tokenizer | null): NativeGrammarRules {
   const elements: number[] = [];
   const alternatives: number[] = [];
   const ruleAlternatives: number[] = [0];

@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <mutex>
+#include <string_view>
 
 #include "grammar-automaton.h"
 #include "grammar-rules.h"
@@ -17,6 +18,8 @@ public:
     // Throws Error(INVALID_GRAMMAR) when check_grammar_rules refuses the rules.
     CompiledGrammar(GrammarRules rules, std::shared_ptr<const TokenTrie> vocabulary);
     std::shared_ptr<GrammarAutomaton> automaton();
+    // Is `text` (UTF-8) a whole output of the grammar: every character accepted, and the grammar able to end?
+    bool matches(std::string_view text);
     const TokenTrie & vocabulary() const { return *vocabulary_; }
 
 private:

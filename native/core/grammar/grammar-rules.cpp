@@ -88,43 +88,44 @@ void check_indices(const GrammarRules & g, uint32_t n_vocab) {
     }
 }
 
-// Rules that can match the empty string, and rules that can match some string at all (fixpoints).
-void fixpoints(const GrammarRules & g, std::vector<bool> & nullable, std::vector<bool> & productive) {
+// Rules that can match some string at all (a fixpoint).
+std::vector<bool> productive_rules(const GrammarRules & g) {
     const size_t n_rules = g.alternatives.size();
-    nullable.assign(n_rules, false);
-    productive.assign(n_rules, false);
+    std::vector<bool> productive(n_rules, false);
     for (bool changed = true; changed;) {
         changed = false;
         for (uint32_t r = 0; r < n_rules; r++) {
             for (uint32_t start : g.alternatives[r]) {
-                bool all_nullable = true, all_productive = true;
-                for (size_t i = start; g.elements[i].kind != GrammarElementKind::End; i++) {
+                bool all = true;
+                for (size_t i = start; all && g.elements[i].kind != GrammarElementKind::End; i++) {
                     const GrammarElement & e = g.elements[i];
-                    if (e.kind == GrammarElementKind::Rule) {
-                        all_nullable = all_nullable && nullable[e.value];
-                        all_productive = all_productive && productive[e.value];
-                    } else {
-                        all_nullable = false;
-                        if (e.kind == GrammarElementKind::Chars && g.classes[e.value].empty()) all_productive = false;
-                    }
+                    if (e.kind == GrammarElementKind::Rule) all = productive[e.value];
+                    if (e.kind == GrammarElementKind::Chars) all = !g.classes[e.value].empty();
                 }
-                if (all_nullable && !nullable[r]) nullable[r] = changed = true;
-                if (all_productive && !productive[r]) productive[r] = changed = true;
+                if (all && !productive[r]) productive[r] = changed = true;
             }
         }
     }
+    return productive;
 }
 
 // A rule reached again at the start of itself, without consuming a character, would expand forever.
-void check_left_recursion(const GrammarRules & g, const std::vector<bool> & nullable) {
+// As llama.cpp decides it (so the same grammars are refused): a leading reference is looked past
+// when its rule has an empty alternative. Subtler cycles through rules that only match nothing
+// indirectly are caught when expanded (GrammarAutomaton bounds every expansion).
+void check_left_recursion(const GrammarRules & g) {
     const size_t n_rules = g.alternatives.size();
-    // starts[r]: the rules r may begin with (each alternative's leading rule references, through nullable ones).
+    std::vector<bool> has_empty(n_rules, false);
+    for (uint32_t r = 0; r < n_rules; r++) {
+        for (uint32_t start : g.alternatives[r]) has_empty[r] = has_empty[r] || g.elements[start].kind == GrammarElementKind::End;
+    }
+    // starts[r]: the rules r may begin with (each alternative's leading references, past those with an empty alternative).
     std::vector<std::vector<uint32_t>> starts(n_rules);
     for (uint32_t r = 0; r < n_rules; r++) {
         for (uint32_t start : g.alternatives[r]) {
             for (size_t i = start; g.elements[i].kind == GrammarElementKind::Rule; i++) {
                 starts[r].push_back(g.elements[i].value);
-                if (!nullable[g.elements[i].value]) break;
+                if (!has_empty[g.elements[i].value]) break;
             }
         }
     }
@@ -156,10 +157,8 @@ void check_left_recursion(const GrammarRules & g, const std::vector<bool> & null
 
 void check_grammar_rules(const GrammarRules & g, uint32_t n_vocab) {
     check_indices(g, n_vocab);
-    std::vector<bool> nullable, productive;
-    fixpoints(g, nullable, productive);
-    check_left_recursion(g, nullable);
-    if (!productive[g.root]) throw invalid("the grammar matches no text: rule " + rule_name(g, g.root) + " can never be completed");
+    check_left_recursion(g);
+    if (!productive_rules(g)[g.root]) throw invalid("the grammar matches no text: rule " + rule_name(g, g.root) + " can never be completed");
 }
 
 }  // namespace fathom

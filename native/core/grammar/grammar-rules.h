@@ -53,7 +53,7 @@ struct GrammarRules {
 
 // Throws Error(INVALID_GRAMMAR) naming the rule when: an index is out of range, an alternative runs
 // off the elements, a rule has no alternative, a rule is left-recursive (directly or through rules
-// that may match nothing), or the root can match no text at all.
+// that have an empty alternative, as llama.cpp decides it), or the root can match no text at all.
 void check_grammar_rules(const GrammarRules & rules, uint32_t n_vocab);
 
 }  // namespace fathom
