@@ -160,11 +160,12 @@ class GbnfParser {
         const ranges: Array<[number, number]> = [];
         while (this.#peek() !== ']') {
           if (this.#peek() === undefined) throw this.#error('unterminated character class', at);
+          const rangeAt = this.#pos;
           const first = this.#char();
           if (this.#peek() === '-' && this.#peek(1) !== ']' && this.#peek(1) !== undefined) {
             this.#pos++;
             const last = this.#char();
-            if (last < first) throw this.#error('a character range must go from low to high');
+            if (last < first) throw this.#error('a character range must go from low to high', rangeAt);
             ranges.push([first, last]);
           } else {
             ranges.push([first, first]);

@@ -334,7 +334,8 @@ class Converter {
     if (schema.multipleOf !== undefined && schema.multipleOf !== 1) throw unsupported('multipleOf', path);
     const { min, max } = this.#bounds(schema, path, true);
     const LIMIT = 10 ** (MAX_DIGITS - 1);
-    if ((Number.isFinite(min) && Math.abs(min) > LIMIT) || (Number.isFinite(max) && Math.abs(max) > LIMIT)) throw unsupported(`integer bounds beyond ±${LIMIT}`, path);
+    if ((Number.isFinite(min) && Math.abs(min) > LIMIT) || (Number.isFinite(max) && Math.abs(max) > LIMIT))
+      throw unsupported(`integer bounds beyond ±${LIMIT}`, path);
     return this.#rule(hint, integerRange(min, max));
   }
 

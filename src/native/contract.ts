@@ -190,6 +190,8 @@ declare const nativeGrammar: unique symbol;
 /** Rules checked and bound to a vocabulary; any number of samplers share it. Opaque. */
 export interface NativeGrammar {
   readonly [nativeGrammar]: true;
+  /** Is the whole text an output of the grammar? */
+  matches(text: string): boolean;
 }
 
 export interface NativeAddon {

@@ -1,0 +1,124 @@
+// Constrained generation on a real model: the same tokens as node-llama-cpp's grammar on the
+// same GBNF (greedy, and seeded sampling through the same draw-then-mask order), lazy grammars,
+// grammars shared by concurrent sequences, JSON results, and an output cut by maxTokens.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+
+import { Grammar, loadModel } from '../../dist/index.js';
+import { bundleText } from '../helpers/bundle.mjs';
+import { skipWithoutStories, STORIES_260K } from '../helpers/fixtures.mjs';
+import { llamaCppReference } from '../helpers/reference.mjs';
+
+const BUNDLED = ['json', 'json_arr', 'arithmetic', 'list', 'c', 'chess', 'english', 'japanese'];
+const PROMPTS = ['Once upon a time', 'The list:', '{"a":'];
+// Whole tokens: token 13 is the newline byte of this vocabulary.
+const TOKEN_GRAMMAR = 'root ::= "Once" (!<[13]>){2,6} <[13]>';
+
+// Our tokens, with the end-of-generation token (2 here) where the generation ended on it, as the reference reports it.
+async function constrained(model, prompt, grammar, options = {}) {
+  const tokens = [];
+  for await (const chunk of model.generate(prompt, { grammar, maxTokens: 64, ...options })) {
+    tokens.push(...chunk.tokens);
+    if (chunk.finishReason === 'eos') tokens.push(2);
+  }
+  return tokens;
+}
+
+describe('grammar-constrained generation', { skip: skipWithoutStories }, () => {
+  let model;
+  let texts;
+  before(async () => {
+    model = await loadModel(STORIES_260K);
+    texts = Object.fromEntries(await Promise.all(BUNDLED.map(async (name) => [name, await bundleText(`grammars/${name}.gbnf`)])));
+  });
+  after(() => model?.dispose());
+
+  it("greedy output equals node-llama-cpp's on llama.cpp's bundled grammars and a token grammar", async () => {
+    const cases = [];
+    for (const name of BUNDLED) for (const prompt of PROMPTS) cases.push({ name, prompt, grammar: texts[name] });
+    cases.push({ name: 'tokens', prompt: 'Once upon a time', grammar: TOKEN_GRAMMAR });
+    const reference = await llamaCppReference({
+      model: STORIES_260K,
+      constrained: cases.map(({ prompt, grammar }) => ({ prompt, grammar, maxTokens: 64 })),
+    });
+    let characters = 0;
+    for (const [i, { name, prompt, grammar }] of cases.entries()) {
+      const ours = await constrained(model, prompt, Grammar.gbnf(grammar));
+      assert.deepEqual(ours, reference.constrained[i], `${name} after ${JSON.stringify(prompt)}`);
+      characters += model.detokenize(ours).length;
+    }
+    assert.ok(characters > 1000, `the outputs are not trivial (${characters} characters)`);
+  });
+
+  it("seeded sampling equals node-llama-cpp's (the chain draws first; a refused token costs a mask and a second draw)", async () => {
+    const options = { temperature: 0.9, topK: 40, topP: 0.95, seed: 4321 };
+    const names = ['json', 'arithmetic', 'list', 'japanese'];
+    const reference = await llamaCppReference({
+      model: STORIES_260K,
+      constrained: names.map((name) => ({ prompt: 'Once upon a time', grammar: texts[name], maxTokens: 64, options })),
+    });
+    for (const [i, name] of names.entries()) {
+      assert.deepEqual(await constrained(model, 'Once upon a time', Grammar.gbnf(texts[name]), options), reference.constrained[i], name);
+    }
+  });
+
+  it('the output always matches the grammar, and a JSON result parses', async () => {
+    const json = Grammar.json();
+    for (let seed = 0; seed < 8; seed++) {
+      const result = await model.complete('Once upon a time', { grammar: json, temperature: 1, seed, maxTokens: 400 });
+      assert.equal(result.finishReason, 'eos', `seed ${seed}: ${result.text}`);
+      assert.equal(json.matches(result.text), true, result.text);
+      assert.deepEqual(result.json, JSON.parse(result.text));
+    }
+  });
+
+  it("a generation cut by maxTokens ends with 'length' and its json throws INCOMPLETE_OUTPUT", async () => {
+    const result = await model.complete('Once upon a time', { grammar: Grammar.json(), maxTokens: 3 });
+    assert.equal(result.finishReason, 'length');
+    assert.throws(
+      () => result.json,
+      (e) => e.code === 'INCOMPLETE_OUTPUT' && /'length'/.test(e.message),
+    );
+  });
+
+  it('a lazy grammar constrains nothing until its trigger, then from the trigger on', async () => {
+    const free = await model.complete('Once upon a time', { maxTokens: 40 });
+    const at = free.text.indexOf('girl');
+    assert.ok(at > 0, free.text);
+    const lazy = Grammar.gbnf('root ::= "girl" " said" [a-z ]{1,12} "."', { triggers: ['girl'] });
+    const result = await model.complete('Once upon a time', { grammar: lazy, maxTokens: 80 });
+    assert.equal(result.finishReason, 'eos');
+    assert.ok(result.text.startsWith(free.text.slice(0, at)), 'the same text up to the trigger');
+    assert.match(result.text.slice(at), /^girl said[a-z ]{1,12}\.$/);
+  });
+
+  it('one grammar serves concurrent sequences, each with its own position in it', async () => {
+    const context = await model.createContext({ contextSize: 256, sequences: 2 });
+    try {
+      const list = Grammar.gbnf(texts.list);
+      const json = Grammar.gbnf(texts.json);
+      const alone = [
+        await context.complete('Once upon a time', { grammar: list, maxTokens: 40 }),
+        await context.complete('The list:', { grammar: json, maxTokens: 40 }),
+      ];
+      const together = await Promise.all([
+        context.complete('Once upon a time', { grammar: list, maxTokens: 40 }),
+        context.complete('The list:', { grammar: json, maxTokens: 40 }),
+      ]);
+      assert.deepEqual(
+        together.map((r) => r.tokens),
+        alone.map((r) => r.tokens),
+      );
+    } finally {
+      await context.dispose();
+    }
+  });
+
+  it('a grammar whose tokens are not one token of this vocabulary fails with INVALID_GRAMMAR', async () => {
+    await assert.rejects(
+      model.complete('x', { grammar: Grammar.gbnf('root ::= <not-a-token>') }),
+      (e) => e.code === 'INVALID_GRAMMAR' && /not one token/.test(e.message),
+    );
+    await assert.rejects(model.complete('x', { grammar: 'root ::= "a"' }), (e) => e.code === 'INVALID_ARGUMENT' && /must be a Grammar/.test(e.message));
+  });
+});

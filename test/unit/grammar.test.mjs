@@ -1,0 +1,170 @@
+// The grammar engine without a model: llama.cpp's own grammar test strings (read from the
+// bundle's tests/test-grammar-integration.cpp at test time) are accepted and refused as
+// llama.cpp does, its JSON Schema cases hold for our converter, and bad grammars fail with
+// INVALID_GRAMMAR (with line and column) instead of hanging or crashing.
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+
+import { Grammar } from '../../dist/index.js';
+import { bundleText } from '../helpers/bundle.mjs';
+import { cppCalls } from '../helpers/cpp-cases.mjs';
+
+let source;
+before(async () => {
+  source = await bundleText('tests/test-grammar-integration.cpp');
+});
+
+describe('llama.cpp grammar integration cases', () => {
+  it('accepts every passing string and refuses every failing one (cases written with token(...) need a vocabulary: model tests)', () => {
+    const calls = cppCalls(source, 'test_grammar');
+    assert.ok(calls.length >= 10, `found ${calls.length} test_grammar cases`);
+    let checked = 0;
+    for (const [description, gbnf, passing, failing] of calls) {
+      assert.equal(typeof gbnf, 'string', `${description}: grammar read`);
+      const grammar = Grammar.gbnf(gbnf);
+      const tokens = /<\[|!</.test(gbnf);
+      if (tokens) continue;
+      for (const text of passing) {
+        assert.equal(grammar.matches(text), true, `${description}: ${JSON.stringify(text)} should match`);
+        checked++;
+      }
+      for (const text of failing) {
+        assert.equal(grammar.matches(text), false, `${description}: ${JSON.stringify(text)} should not match`);
+        checked++;
+      }
+    }
+    assert.ok(checked >= 100, `${checked} strings checked`);
+  });
+
+  it('refuses the grammars llama.cpp refuses: left recursion and missing rules', () => {
+    const leftRecursive = [
+      'root ::= "a" | root "a"',
+      'root ::= asdf\nasdf ::= "a" | asdf "a"',
+      'root ::= asdf\nasdf ::= "a" | foo "b"\nfoo ::= "c" | asdf "d" | "e"',
+      'root ::= asdf\nasdf ::= "a" | foo "b"\nfoo ::= "c" | empty asdf "d" | "e"\nempty ::= "blah" | ',
+    ];
+    for (const text of leftRecursive) {
+      assert.throws(
+        () => Grammar.gbnf(text).matches('a'),
+        (e) => e.code === 'INVALID_GRAMMAR' && /left-recursive/.test(e.message),
+        text,
+      );
+    }
+    assert.throws(
+      () => Grammar.gbnf('rot ::= expr\nexpr ::= [0-9]+'),
+      (e) => e.code === 'INVALID_GRAMMAR' && /no 'root' rule/.test(e.message),
+    );
+    assert.throws(
+      () => Grammar.gbnf('root ::= expr\nexpr ::= term ("+" term)*\nterm ::= numero\nnumber ::= [0-9]+'),
+      (e) => e.code === 'INVALID_GRAMMAR' && e.message === "GBNF line 3, column 10: undefined rule 'numero'",
+    );
+  });
+
+  it("holds llama.cpp's JSON Schema cases, where both read the schema the same way", () => {
+    let accepted = 0;
+    let refused = 0;
+    for (const [description, schemaText, passing, failing] of cppCalls(source, 'test_schema')) {
+      const schema = JSON.parse(schemaText);
+      // JSON Schema's {} allows any value; llama.cpp's converter reads it as "any object".
+      if (Object.keys(schema).length === 0) continue;
+      let grammar;
+      try {
+        grammar = Grammar.jsonSchema(schema);
+      } catch (error) {
+        // Refused with the keyword named (number bounds with exclusive limits, so far).
+        assert.equal(error.code, 'INVALID_ARGUMENT', description);
+        refused++;
+        continue;
+      }
+      for (const text of passing.filter((t) => t !== null)) assert.equal(grammar.matches(text), true, `${description}: ${text}`);
+      for (const text of failing.filter((t) => t !== null)) assert.equal(grammar.matches(text), false, `${description}: ${text}`);
+      accepted++;
+    }
+    assert.ok(accepted >= 20 && refused <= 2, `${accepted} schemas checked, ${refused} refused`);
+  });
+});
+
+describe('GBNF errors', () => {
+  const cases = [
+    ['root ::= "abc', 'GBNF line 1, column 10: unterminated string literal'],
+    ['root ::= [a-', 'GBNF line 1, column 10: unterminated character class'],
+    ['root ::= ( "a" | "b"', "GBNF line 1, column 10: expecting ')' to close the group"],
+    ['root ::= "a"\n::= "b"', 'GBNF line 2, column 1: expecting a rule name (letters, digits and -)'],
+    ['root := "a"', "GBNF line 1, column 6: expecting '::=' after the rule name 'root'"],
+    ['root ::= *', 'GBNF line 1, column 10: a repetition needs something before it to repeat'],
+    ['root ::= "a"{3001}', 'GBNF line 1, column 13: a repetition of more than 2000 times is not supported'],
+    ['root ::= "\\q"', 'GBNF line 1, column 11: unknown escape \\q'],
+    ['root ::= "\\x4"', 'GBNF line 1, column 11: expecting 2 hex digits after \\x'],
+    ['root ::= [z-a]', 'GBNF line 1, column 11: a character range must go from low to high'],
+    ['', 'GBNF line 1, column 1: the grammar defines no rules'],
+  ];
+  for (const [text, message] of cases) {
+    it(`${JSON.stringify(text)} -> ${message}`, () => {
+      assert.throws(
+        () => Grammar.gbnf(text),
+        (e) => e.code === 'INVALID_GRAMMAR' && e.message === message,
+      );
+    });
+  }
+
+  it('refuses a grammar that can match nothing, and bounds one whose expansion would not end', () => {
+    assert.throws(
+      () => Grammar.gbnf('root ::= a\na ::= "x" a').matches('x'),
+      (e) => e.code === 'INVALID_GRAMMAR' && /matches no text/.test(e.message),
+    );
+    // A cycle through a rule that only matches nothing indirectly grows the stack forever: bounded, then refused.
+    const runaway = Grammar.gbnf('root ::= b root "x" | "y"\nb ::= c\nc ::= "z"?');
+    assert.throws(
+      () => runaway.matches('y'),
+      (e) => e.code === 'INVALID_GRAMMAR' && /too ambiguous or too deeply nested/.test(e.message),
+    );
+  });
+
+  it('needs a model for token items', () => {
+    assert.throws(
+      () => Grammar.gbnf('root ::= <[10]> "a"').matches('a'),
+      (e) => e.code === 'INVALID_GRAMMAR' && /needs a model/.test(e.message),
+    );
+  });
+});
+
+describe('JSON grammars', () => {
+  it('Grammar.json() matches JSON values and nothing around them', () => {
+    const json = Grammar.json();
+    for (const text of ['{}', '[]', '"x"', '-1.5e10', 'true', 'null', '{"a": [1, {"b": null}], "c": "\\u00e9\\n"}'])
+      assert.equal(json.matches(text), true, text);
+    for (const text of ['{', '{"a" 1}', '[1,]', '01', '"\n"', '{} ', ' {}', "{'a': 1}"]) assert.equal(json.matches(text), false, text);
+  });
+
+  it('integer bounds are exact', () => {
+    const g = Grammar.jsonSchema({ type: 'integer', minimum: -17, maximum: 2500 });
+    for (let i = -100; i < 3000; i++) assert.equal(g.matches(String(i)), i >= -17 && i <= 2500, String(i));
+  });
+
+  it('keeps property order and makes optional properties optional', () => {
+    const g = Grammar.jsonSchema({
+      type: 'object',
+      properties: { id: { type: 'integer' }, name: { type: 'string' }, tags: { type: 'array', items: { type: 'string' }, maxItems: 2 } },
+      required: ['id'],
+    });
+    for (const text of ['{"id": 1}', '{"id":1,"name":"x"}', '{"id": 1, "tags": ["a", "b"]}', '{"id": 1, "name": "x", "tags": []}'])
+      assert.equal(g.matches(text), true, text);
+    for (const text of ['{}', '{"name": "x", "id": 1}', '{"id": 1, "tags": ["a", "b", "c"]}', '{"id": 1, "other": 2}'])
+      assert.equal(g.matches(text), false, text);
+  });
+
+  it('refuses what it cannot enforce, naming the keyword', () => {
+    assert.throws(
+      () => Grammar.jsonSchema({ type: 'array', uniqueItems: true }),
+      (e) => e.code === 'INVALID_ARGUMENT' && /uniqueItems/.test(e.message),
+    );
+    assert.throws(
+      () => Grammar.jsonSchema({ not: { type: 'string' } }),
+      (e) => e.code === 'INVALID_ARGUMENT' && /"not"/.test(e.message),
+    );
+    assert.throws(
+      () => Grammar.jsonSchema({ type: 'string', format: 'hostname' }),
+      (e) => e.code === 'INVALID_ARGUMENT' && /hostname/.test(e.message),
+    );
+  });
+});
