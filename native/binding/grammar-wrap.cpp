@@ -1,6 +1,8 @@
 // See grammar-wrap.h. The wire format of the rules is src/grammar/native-rules.ts's.
 #include "grammar-wrap.h"
 
+#include <algorithm>
+
 #include "addon-data.h"
 #include "args.h"
 #include "errors.h"
@@ -70,7 +72,11 @@ VocabularyWrap::VocabularyWrap(const Napi::CallbackInfo & info) : Napi::ObjectWr
     trie_ = guard(env, [&] { return std::make_shared<const fathom::TokenTrie>(std::move(bytes), std::move(offsets), eog); });
 }
 
-Napi::Function GrammarWrap::define(Napi::Env env) { return DefineClass(env, "NativeGrammar", {InstanceMethod("matches", &GrammarWrap::matches)}); }
+Napi::Function GrammarWrap::define(Napi::Env env) {
+    return DefineClass(env, "NativeGrammar",
+                       {InstanceMethod("matches", &GrammarWrap::matches), InstanceMethod("recordTimings", &GrammarWrap::record_timings),
+                        InstanceMethod("takeTimings", &GrammarWrap::take_timings)});
+}
 
 Napi::Value GrammarWrap::matches(const Napi::CallbackInfo & info) {
     Napi::Env env = info.Env();
@@ -87,6 +93,19 @@ GrammarWrap::GrammarWrap(const Napi::CallbackInfo & info) : Napi::ObjectWrap<Gra
     std::shared_ptr<const fathom::TokenTrie> trie = VocabularyWrap::Unwrap(info[0].As<Napi::Object>())->trie();
     fathom::GrammarRules rules = read_rules(env, info[1].As<Napi::Object>());
     grammar_ = guard(env, [&] { return std::make_shared<fathom::CompiledGrammar>(std::move(rules), trie); });
+}
+
+Napi::Value GrammarWrap::record_timings(const Napi::CallbackInfo & info) {
+    FATHOM_REQUIRE(info.Env(), info.Length() == 1 && info[0].IsBoolean(), "recordTimings(on: boolean)");
+    grammar_->record_timings(info[0].As<Napi::Boolean>().Value());
+    return info.Env().Undefined();
+}
+
+Napi::Value GrammarWrap::take_timings(const Napi::CallbackInfo & info) {
+    const std::vector<float> timings = grammar_->take_timings();
+    Napi::Float32Array out = Napi::Float32Array::New(info.Env(), timings.size());
+    std::copy(timings.begin(), timings.end(), out.Data());
+    return out;
 }
 
 }  // namespace fathom_binding

@@ -32,6 +32,9 @@ public:
 private:
     // matches(text: string): boolean — the whole text is an output of the grammar.
     Napi::Value matches(const Napi::CallbackInfo & info);
+    // recordTimings(on: boolean); takeTimings(): Float32Array — µs of grammar work per sampled token (benchmarks).
+    Napi::Value record_timings(const Napi::CallbackInfo & info);
+    Napi::Value take_timings(const Napi::CallbackInfo & info);
 
     std::shared_ptr<fathom::CompiledGrammar> grammar_;
 };

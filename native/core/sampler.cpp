@@ -4,6 +4,7 @@
 #include "sampler.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <limits>
 #include <numeric>
@@ -432,12 +433,19 @@ Token checked(Token chosen, const float * logits, size_t n_vocab, const std::vec
 Token Sampler::sample(const float * logits, size_t n_vocab) {
     if (n_vocab == 0) return NO_TOKEN;
     if (!grammar_) return choose(logits, n_vocab, nullptr);
+    using clock = std::chrono::steady_clock;
     Token token = choose(logits, n_vocab, nullptr);
+    // Grammar work: the check, the mask when the draw was refused, and the advance (not the draws).
+    const clock::time_point start = clock::now();
+    clock::duration redraw{};
     if (grammar_->active() && !grammar_->allows(token)) {
         grammar_->allowed(allowed_);
+        const clock::time_point before = clock::now();
         token = choose(logits, n_vocab, &allowed_);
+        redraw = clock::now() - before;
     }
     grammar_->accept(token);
+    grammar_->add_timing(std::chrono::duration<float, std::micro>(clock::now() - start - redraw).count());
     return token;
 }
 

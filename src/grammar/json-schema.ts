@@ -93,11 +93,15 @@ export function gbnfLiteral(text: string): string {
 const isObject = (v: unknown): v is SchemaObject => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 
-// x{min,max} in GBNF (max Infinity: unbounded).
+const isName = (x: string): boolean => /^[a-z0-9-]+$/.test(x);
+
+// x{min,max} in GBNF (max Infinity: unbounded). A lone rule name goes unbracketed: a group counts the
+// rules first named inside it toward GBNF's repetition limit.
 function repeat(x: string, min: number, max: number): string {
-  if (max === Infinity) return min === 0 ? `( ${x} )*` : `( ${x} ){${min},}`;
-  if (min === max) return min === 0 ? '""' : `( ${x} ){${min}}`;
-  return `( ${x} ){${min},${max}}`;
+  const unit = isName(x) ? x : `( ${x} )`;
+  if (max === Infinity) return min === 0 ? `${unit}*` : `${unit}{${min},}`;
+  if (min === max) return min === 0 ? '""' : `${unit}{${min}}`;
+  return `${unit}{${min},${max}}`;
 }
 
 // Non-negative integers in [lo, hi] (decimal strings of equal length), without leading zeros beyond "0".
@@ -151,6 +155,8 @@ class Converter {
   readonly #root: JsonSchema;
   readonly #rules = new Map<string, string>();
   readonly #refs = new Map<string, string>();
+  readonly #used = new Set<string>();
+  readonly #suffixes = new Map<string, number>();
 
   constructor(root: JsonSchema) {
     this.#root = root;
@@ -163,6 +169,19 @@ class Converter {
     return `${lines.join('\n')}\n${JSON_RULES}`;
   }
 
+  // x{min,max}; counts past what GBNF's repetition syntax allows (llama.cpp's limit of 2000) become chains of rules.
+  #repeat(x: string, min: number, max: number, hint: string): string {
+    const LARGE = isName(x) ? 1000 : 200;
+    if (min <= LARGE && (max === Infinity || max <= LARGE)) return repeat(x, min, max);
+    const body = this.#rule(`${hint}-unit`, x);
+    let tail = max === Infinity ? this.#rule(`${hint}-more`, '') : '';
+    if (max === Infinity) this.#rules.set(tail, `${body} ${tail} | ""`);
+    // optional(k) ::= x optional(k - 1) | (empty), then required ones in front.
+    for (let k = 0; max !== Infinity && k < max - min; k++) tail = this.#rule(`${hint}-upto`, `${body}${tail ? ` ${tail}` : ''} | ""`);
+    for (let k = 0; k < min; k++) tail = this.#rule(`${hint}-need`, `${body}${tail ? ` ${tail}` : ''}`);
+    return tail || '""';
+  }
+
   #name(hint: string): string {
     const base =
       hint
@@ -170,7 +189,11 @@ class Converter {
         .replace(/[^a-z0-9-]+/g, '-')
         .replace(/^-+|-+$/g, '') || 'schema';
     let name = RESERVED.has(base) ? `${base}-0` : base;
-    for (let i = 1; this.#rules.has(name) || RESERVED.has(name) || [...this.#refs.values()].includes(name); i++) name = `${base}-${i}`;
+    for (let i = this.#suffixes.get(base) ?? 1; this.#used.has(name) || RESERVED.has(name); i++) {
+      name = `${base}-${i}`;
+      this.#suffixes.set(base, i + 1);
+    }
+    this.#used.add(name);
     return name;
   }
 
@@ -297,7 +320,7 @@ class Converter {
       return this.#rule(hint, `"\\"" ${new PatternConverter(pattern, path).convert()} "\\""`);
     }
     if (minLength === 0 && maxLength === Infinity) return 'string';
-    return this.#rule(hint, `"\\"" ${repeat('char', minLength, maxLength as number)} "\\""`);
+    return this.#rule(hint, `"\\"" ${this.#repeat('char', minLength, maxLength as number, hint)} "\\""`);
   }
 
   #bounds(schema: SchemaObject, path: string, integer: boolean): { min: number; max: number } {
@@ -439,7 +462,7 @@ class Converter {
       if (k >= tuple.length) {
         const need = Math.max(0, minItems - k);
         const more = max === Infinity ? Infinity : max - k;
-        return repeat(`"," ws ${item} ws`, need, more);
+        return this.#repeat(`"," ws ${item} ws`, need, more, hint);
       }
       const next = `"," ws ${element(k)} ws ${list(k + 1)}`;
       return k < minItems ? next : `( ${next} )?`;

@@ -192,6 +192,9 @@ export interface NativeGrammar {
   readonly [nativeGrammar]: true;
   /** Is the whole text an output of the grammar? */
   matches(text: string): boolean;
+  /** Benchmarks: keep each sampled token's grammar work (µs) while on; takeTimings() returns and clears them. */
+  recordTimings(on: boolean): void;
+  takeTimings(): Float32Array;
 }
 
 export interface NativeAddon {

@@ -1,6 +1,8 @@
 // See compiled-grammar.h.
 #include "compiled-grammar.h"
 
+#include <utility>
+
 namespace fathom {
 
 // A shared automaton past this many bytes is left to the generations using it.
@@ -21,6 +23,20 @@ std::shared_ptr<GrammarAutomaton> CompiledGrammar::automaton() {
     }
     if (spent) automaton_ = std::make_shared<GrammarAutomaton>(rules_, vocabulary_);
     return automaton_;
+}
+
+void CompiledGrammar::record_timings(bool on) { recording_.store(on); }
+
+void CompiledGrammar::add_timing(float micros) {
+    if (!recording_.load(std::memory_order_relaxed)) return;
+    std::lock_guard<std::mutex> lock(timings_mutex_);
+    // A bounded record: a benchmark takes its timings long before this fills.
+    if (timings_.size() < (size_t(1) << 22)) timings_.push_back(micros);
+}
+
+std::vector<float> CompiledGrammar::take_timings() {
+    std::lock_guard<std::mutex> lock(timings_mutex_);
+    return std::exchange(timings_, {});
 }
 
 bool CompiledGrammar::matches(std::string_view text) {

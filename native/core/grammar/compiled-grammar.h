@@ -3,9 +3,11 @@
 // memory budget (many long, different outputs), new generations get a fresh one.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <string_view>
+#include <vector>
 
 #include "grammar-automaton.h"
 #include "grammar-rules.h"
@@ -20,6 +22,11 @@ public:
     std::shared_ptr<GrammarAutomaton> automaton();
     // Is `text` (UTF-8) a whole output of the grammar: every character accepted, and the grammar able to end?
     bool matches(std::string_view text);
+
+    // For benchmarks: while on, each sampled token's grammar work (µs) is kept until taken.
+    void record_timings(bool on);
+    void add_timing(float micros);
+    std::vector<float> take_timings();
     const TokenTrie & vocabulary() const { return *vocabulary_; }
 
 private:
@@ -27,6 +34,9 @@ private:
     std::shared_ptr<const TokenTrie> vocabulary_;
     std::mutex mutex_;
     std::shared_ptr<GrammarAutomaton> automaton_;
+    std::atomic<bool> recording_{false};
+    std::mutex timings_mutex_;
+    std::vector<float> timings_;
 };
 
 }  // namespace fathom

@@ -8,7 +8,7 @@
 namespace fathom {
 
 GrammarMatcher::GrammarMatcher(const std::shared_ptr<CompiledGrammar> & grammar, GrammarTriggers triggers)
-    : automaton_(grammar->automaton()), state_(automaton_->initial_state()), active_(triggers.empty()), triggers_(std::move(triggers)) {}
+    : grammar_(grammar), automaton_(grammar->automaton()), state_(automaton_->initial_state()), active_(triggers.empty()), triggers_(std::move(triggers)) {}
 
 uint32_t GrammarMatcher::walk(std::string_view text, Utf8Partial & partial) {
     uint32_t state = state_;

@@ -32,12 +32,15 @@ public:
     // Takes a generated token: advances the grammar (end-of-generation tokens leave it as is), or
     // for a waiting lazy grammar, looks for its trigger. Throws INVALID_GRAMMAR if the token is refused.
     void accept(Token token);
+    // Counts one sampled token's grammar work toward the grammar's timings (when recording).
+    void add_timing(float micros) { grammar_->add_timing(micros); }
 
 private:
     // The state after `text` from (state_, partial_); DEAD if refused.
     uint32_t walk(std::string_view text, Utf8Partial & partial);
     void wait_for_trigger(Token token);
 
+    std::shared_ptr<CompiledGrammar> grammar_;
     std::shared_ptr<GrammarAutomaton> automaton_;
     uint32_t state_;
     Utf8Partial partial_;
