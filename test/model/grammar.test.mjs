@@ -8,6 +8,7 @@ import { Grammar, loadModel } from '../../dist/index.js';
 import { bundleText } from '../helpers/bundle.mjs';
 import { skipWithoutStories, STORIES_260K } from '../helpers/fixtures.mjs';
 import { llamaCppReference } from '../helpers/reference.mjs';
+import { syntheticModel } from '../helpers/synthetic.mjs';
 
 const BUNDLED = ['json', 'json_arr', 'arithmetic', 'list', 'c', 'chess', 'english', 'japanese'];
 const PROMPTS = ['Once upon a time', 'The list:', '{"a":'];
@@ -23,6 +24,53 @@ async function constrained(model, prompt, grammar, options = {}) {
   }
   return tokens;
 }
+
+// The reference's tokens as { tokens, ended }: a final end-of-generation token is the end, not a token.
+function referenceRun(model, tokens) {
+  const ended = tokens.length > 0 && model.tokenizer.isEog(tokens.at(-1));
+  return { tokens: ended ? tokens.slice(0, -1) : tokens, ended };
+}
+
+describe('grammar-constrained generation on synthetic models with real vocabularies', () => {
+  // 32k SentencePiece and 152k byte-level BPE pieces: multi-byte characters split across tokens, long tokens.
+  for (const [architecture, vocab] of [
+    ['llama', 'llama-spm'],
+    ['qwen2', 'qwen2'],
+  ]) {
+    it(`${architecture} with the ${vocab} vocabulary: greedy output equals node-llama-cpp's`, async () => {
+      const file = await syntheticModel({ architecture, vocab });
+      const names = ['json', 'arithmetic', 'list', 'c', 'japanese'];
+      const texts = await Promise.all(names.map((name) => bundleText(`grammars/${name}.gbnf`)));
+      const schema = Grammar.jsonSchema({
+        type: 'object',
+        properties: {
+          id: { type: 'string', format: 'uuid' },
+          n: { type: 'integer', minimum: 1, maximum: 500 },
+          tags: { type: 'array', items: { enum: ['a', 'b'] } },
+        },
+        required: ['id', 'n'],
+      });
+      names.push('schema');
+      texts.push(schema.gbnf);
+      const reference = await llamaCppReference({
+        model: file,
+        constrained: texts.map((grammar) => ({ prompt: 'Once upon a time', grammar, maxTokens: 48 })),
+      });
+      const model = await loadModel(file);
+      try {
+        let characters = 0;
+        for (const [i, text] of texts.entries()) {
+          const result = await model.complete('Once upon a time', { grammar: Grammar.gbnf(text), maxTokens: 48 });
+          assert.deepEqual({ tokens: result.tokens, ended: result.finishReason === 'eos' }, referenceRun(model, reference.constrained[i]), names[i]);
+          characters += result.text.length;
+        }
+        assert.ok(characters > 300, `the outputs are not trivial (${characters} characters)`);
+      } finally {
+        await model.dispose();
+      }
+    });
+  }
+});
 
 describe('grammar-constrained generation', { skip: skipWithoutStories }, () => {
   let model;
