@@ -94,11 +94,14 @@ export class Grammar {
   static jsonSchema<T>(schema: SchemaWithJsonExport<T>, options?: GrammarOptions): JsonGrammar<T>;
   static jsonSchema<T = JsonValue>(schema: JsonSchema, options?: GrammarOptions): JsonGrammar<T>;
   static jsonSchema<T>(schema: JsonSchema | SchemaWithJsonExport<T>, options?: GrammarOptions): JsonGrammar<T> {
-    const plain = (
-      typeof schema === 'object' && schema !== null && typeof (schema as SchemaWithJsonExport<T>).toJSONSchema === 'function'
-        ? (schema as SchemaWithJsonExport<T>).toJSONSchema()
-        : schema
-    ) as JsonSchema;
+    let plain = schema as JsonSchema;
+    if (typeof schema === 'object' && schema !== null && typeof (schema as SchemaWithJsonExport<T>).toJSONSchema === 'function') {
+      try {
+        plain = (schema as SchemaWithJsonExport<T>).toJSONSchema() as JsonSchema;
+      } catch (error) {
+        throw new FathomError('INVALID_ARGUMENT', `the schema has no JSON Schema form: ${(error as Error).message}`, { cause: error });
+      }
+    }
     const triggers = checkTriggers(options);
     const gbnf = jsonSchemaToGbnf(plain);
     return cached(`json-schema\0${JSON.stringify(triggers)}\0${gbnf}`, () => new JsonGrammar<T>(gbnf, triggers));

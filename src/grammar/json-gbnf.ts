@@ -1,7 +1,7 @@
 // GBNF for any JSON value (RFC 8259), shared by Grammar.json() and the JSON Schema converter.
 // Whitespace between tokens is bounded (a space, or a newline and up to 20 indentation
 // characters, as llama.cpp's schema converter allows) and nothing may follow the value: a
-// model cannot pad its output with whitespace forever.
+// model cannot pad its output with whitespace forever. Integer parts have at most 16 digits.
 
 /** Rules for JSON's lexical pieces: value, object, array, string, number, boolean, null, ws. */
 export const JSON_RULES = String.raw`value ::= object | array | string | number | boolean | null

@@ -124,6 +124,7 @@ function sameLengthRange(lo: string, hi: string): string {
   return parts.join(' | ');
 }
 
+// As JSON_RULES' integers (up to 16 digits; Number.MAX_SAFE_INTEGER has 16).
 const MAX_DIGITS = 16;
 
 // Integers in [lo, hi] (hi may be Infinity: up to MAX_DIGITS digits), lo >= 0.
@@ -308,10 +309,11 @@ class Converter {
     const { minLength = 0, maxLength = Infinity, pattern, format } = schema;
     if (!isCount(minLength) || !(maxLength === Infinity || isCount(maxLength))) throw invalid('minLength/maxLength must be non-negative integers', path);
     if ((maxLength as number) < minLength) throw invalid('maxLength is below minLength', path);
-    if (format !== undefined) {
+    // A pattern beside a format (Zod writes both) is what the grammar enforces: the two are taken to agree.
+    if (format !== undefined && pattern === undefined) {
       const body = typeof format === 'string' ? FORMATS[format] : undefined;
       if (!body) throw unsupported(`the string format ${JSON.stringify(format)} (supported: ${Object.keys(FORMATS).join(', ')})`, path);
-      if (pattern !== undefined || schema.minLength !== undefined || schema.maxLength !== undefined) throw unsupported('format with pattern or lengths', path);
+      if (schema.minLength !== undefined || schema.maxLength !== undefined) throw unsupported('format with minLength/maxLength', path);
       return this.#rule(`${hint}-${format}`, `"\\"" ${body} "\\""`);
     }
     if (pattern !== undefined) {
@@ -356,10 +358,14 @@ class Converter {
   #integer(schema: SchemaObject, hint: string, path: string): string {
     if (schema.multipleOf !== undefined && schema.multipleOf !== 1) throw unsupported('multipleOf', path);
     const { min, max } = this.#bounds(schema, path, true);
-    const LIMIT = 10 ** (MAX_DIGITS - 1);
-    if ((Number.isFinite(min) && Math.abs(min) > LIMIT) || (Number.isFinite(max) && Math.abs(max) > LIMIT))
-      throw unsupported(`integer bounds beyond ±${LIMIT}`, path);
-    return this.#rule(hint, integerRange(min, max));
+    // Bounds at or past 10^16 bound nothing here (integers have at most 16 digits); ones between
+    // Number.MAX_SAFE_INTEGER (which Zod writes) and 10^16 cannot be read exactly.
+    const reach = 10 ** MAX_DIGITS;
+    const low = min <= -reach ? -Infinity : min;
+    const high = max >= reach ? Infinity : max;
+    if (Math.abs(Number.isFinite(low) ? low : 0) > Number.MAX_SAFE_INTEGER || Math.abs(Number.isFinite(high) ? high : 0) > Number.MAX_SAFE_INTEGER)
+      throw unsupported('integer bounds beyond Number.MAX_SAFE_INTEGER', path);
+    return this.#rule(hint, integerRange(low, high));
   }
 
   #number(schema: SchemaObject, hint: string, path: string): string {
@@ -499,6 +505,8 @@ function gbnfClassChar(ch: string): string {
   return /[\]\\^-]/.test(ch) ? `\\${ch}` : ch;
 }
 
+const UNBOUNDED_PATTERN_EXTRA = 32;
+
 // A JSON Schema `pattern` (ECMAScript regex syntax, the common subset) as GBNF for a string's
 // characters, JSON-escaped. Unanchored ends match anything, as a regex search does.
 class PatternConverter {
@@ -572,17 +580,20 @@ class PatternConverter {
     return items.length ? items.join(' ') : '""';
   }
 
+  // Repetitions without an upper bound are capped (UNBOUNDED_PATTERN_EXTRA past their minimum): the grammar
+  // then produces a subset of what the pattern matches, and a model cannot loop in `\d+` forever.
   #quantified(atom: string): string {
     const c = this.#src[this.#pos];
     let q = '';
     if (c === '*' || c === '+' || c === '?') {
       this.#pos++;
-      q = c;
+      q = c === '?' ? '?' : `{${c === '+' ? 1 : 0},${(c === '+' ? 1 : 0) + UNBOUNDED_PATTERN_EXTRA}}`;
     } else if (c === '{') {
       const m = /^\{(\d+)(,(\d*))?\}/.exec(this.#src.slice(this.#pos));
       if (!m) throw this.#fail('a malformed {m,n}');
       this.#pos += m[0].length;
-      q = m[2] === undefined ? `{${m[1]}}` : `{${m[1]},${m[3] ?? ''}}`;
+      const min = Number(m[1]);
+      q = m[2] === undefined ? `{${min}}` : `{${min},${m[3] ? m[3] : min + UNBOUNDED_PATTERN_EXTRA}}`;
     }
     if (q && this.#src[this.#pos] === '?') this.#pos++; // lazy quantifiers match the same strings
     return q ? `( ${atom} )${q}` : atom;

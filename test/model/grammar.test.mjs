@@ -4,6 +4,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
+import * as z from 'zod';
+
 import { Grammar, loadModel } from '../../dist/index.js';
 import { bundleText } from '../helpers/bundle.mjs';
 import { skipWithoutStories, STORIES_260K } from '../helpers/fixtures.mjs';
@@ -118,6 +120,27 @@ describe('grammar-constrained generation', { skip: skipWithoutStories }, () => {
       assert.equal(json.matches(result.text), true, result.text);
       assert.deepEqual(result.json, JSON.parse(result.text));
     }
+  });
+
+  it("a Zod schema: every sample that ends passes the schema's own safeParse", async () => {
+    const schema = z.object({
+      name: z.string().max(24),
+      age: z.number().int().min(0).max(120),
+      id: z.uuid(),
+      when: z.iso.datetime(),
+      tags: z.array(z.enum(['a', 'b', 'c'])).max(3),
+      role: z.union([z.literal('admin'), z.literal('user')]),
+      note: z.string().max(30).nullable(),
+    });
+    const grammar = Grammar.jsonSchema(schema);
+    let ended = 0;
+    for (let seed = 0; seed < 12; seed++) {
+      const result = await model.complete('{', { grammar, temperature: 1, seed, maxTokens: 300 });
+      if (result.finishReason !== 'eos') continue;
+      ended++;
+      assert.ok(schema.safeParse(result.json).success, result.text);
+    }
+    assert.ok(ended >= 6, `${ended} of 12 samples ended`);
   });
 
   it("a generation cut by maxTokens ends with 'length' and its json throws INCOMPLETE_OUTPUT", async () => {

@@ -9,7 +9,8 @@ import { describe, it } from 'node:test';
 
 import { ROOT, scratchDir } from '../helpers/fixtures.mjs';
 
-const CONSUMER = `import { loadModel, type ChatMessage, type GenerateOptions } from ${JSON.stringify(path.join(ROOT, 'dist', 'index.js'))};
+const CONSUMER = `import { Grammar, loadModel, type ChatMessage, type GenerateOptions } from ${JSON.stringify(path.join(ROOT, 'dist', 'index.js'))};
+import * as z from ${JSON.stringify(path.join(ROOT, 'node_modules', 'zod', 'index.js'))};
 export async function main(file: string, texts: string | string[]): Promise<number> {
   const model = await loadModel(file);
   const options: GenerateOptions = { stop: ['.', '!'] as const, dry: { multiplier: 0.8, sequenceBreakers: ['\\n'] as const } };
@@ -22,8 +23,18 @@ export async function main(file: string, texts: string | string[]): Promise<numb
   void model.context.evaluator;
   // @ts-expect-error a ControlVector's native form is internal
   void model.deriveControlVector.resolve;
+  // A JSON grammar types result.json: from a Zod schema, from the type argument, or as any JSON value.
+  const person = await model.complete('A person: ', { grammar: Grammar.jsonSchema(z.object({ name: z.string(), age: z.number().int() })) });
+  const age: number = person.json.age;
+  const typed = await model.complete('x', { grammar: Grammar.jsonSchema<{ id: string }>({ type: 'object', properties: { id: { type: 'string' } }, required: ['id'] }) });
+  const id: string = typed.json.id;
+  const any = await model.complete('x', { grammar: Grammar.json() });
+  // @ts-expect-error any JSON value is not known to be a string
+  const text: string = any.json;
+  // @ts-expect-error a result without a JSON grammar has no json
+  void reply.json;
   await model[Symbol.asyncDispose]();
-  return reply.text.length + history.length + (Array.isArray(vectors) ? vectors.length : 1) + finish.length;
+  return age + id.length + text.length + reply.text.length + history.length + (Array.isArray(vectors) ? vectors.length : 1) + finish.length;
 }
 `;
 
