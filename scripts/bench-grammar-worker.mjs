@@ -2,6 +2,8 @@
 //   node bench-grammar-worker.mjs '{"engine":"fathom"|"llama.cpp","model":path,"threads":2,"tokens":128,"seed":1,"grammars":[[name,gbnf]...]}'
 // For each grammar: a free generation (no grammar, ignoreEos) and a constrained one of at most `tokens`
 // tokens, same sampler settings and seed; fathom also reports its grammar work per token (µs), from the engine.
+// Each run's `ms` is from its first generated token to its last (so the prompt is not counted), over
+// `tokens - 1` steps.
 const o = JSON.parse(process.argv[2]);
 const now = () => performance.now();
 const PROMPT = 'Write it as JSON: ';
@@ -12,9 +14,15 @@ if (o.engine === 'fathom') {
   const { Grammar, loadModel } = await import('../dist/index.js');
   const model = await loadModel(o.model, { threads: o.threads, contextSize: 1024 });
   const timed = async (options) => {
-    const t = now();
-    const r = await model.complete(PROMPT, { maxTokens: o.tokens, ...SAMPLING, ...options });
-    return { ms: now() - t, tokens: r.tokens.length, finishReason: r.finishReason };
+    let first = 0;
+    let tokens = 0;
+    let finishReason = 'length';
+    for await (const chunk of model.generate(PROMPT, { maxTokens: o.tokens, ...SAMPLING, ...options })) {
+      if (tokens === 0 && chunk.tokens.length > 0) first = now();
+      tokens += chunk.tokens.length;
+      finishReason = chunk.finishReason ?? finishReason;
+    }
+    return { ms: now() - first, tokens, finishReason };
   };
   await timed({ maxTokens: 8, ignoreEos: true });
   for (const [name, gbnf] of o.grammars) {
@@ -41,8 +49,8 @@ if (o.engine === 'fathom') {
   const prompt = [...(model.tokens.bos != null && model.tokens.shouldPrependBosToken ? [model.tokens.bos] : []), ...model.tokenize(PROMPT)];
   const timed = async (grammar, limit) => {
     await sequence.clearHistory();
-    const t = now();
     const state = grammar ? new LlamaGrammarEvaluationState({ model, grammar }) : undefined;
+    let first = 0;
     let tokens = 0;
     let finishReason = 'length';
     for await (const token of sequence.evaluate(prompt, { ...SAMPLING, grammarEvaluationState: state, yieldEogToken: true })) {
@@ -50,9 +58,10 @@ if (o.engine === 'fathom') {
         finishReason = 'eos';
         break;
       }
+      if (tokens === 0) first = now();
       if (++tokens >= limit) break;
     }
-    return { ms: now() - t, tokens, finishReason };
+    return { ms: now() - first, tokens, finishReason };
   };
   await timed(null, 8);
   for (const [name, gbnf] of o.grammars) {

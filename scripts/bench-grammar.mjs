@@ -28,7 +28,8 @@ const quantile = (xs, q) => {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 };
 const stats = (xs) => ({ mean: xs.reduce((a, b) => a + b, 0) / xs.length, p50: quantile(xs, 0.5), p99: quantile(xs, 0.99), n: xs.length });
-const rate = (run) => (run.tokens / run.ms) * 1000;
+// Steps after the first token per second (NaN for a run of one token or none).
+const rate = (run) => (run.tokens > 1 ? ((run.tokens - 1) / run.ms) * 1000 : NaN);
 
 const report = [];
 for (const name of values.model ?? ['tinyllama-q4_0', 'qwen2.5-0.5b-q8_0']) {

@@ -34,6 +34,7 @@ GrammarAutomaton::GrammarAutomaton(std::shared_ptr<const GrammarRules> rules, st
     // State 0 is DEAD (no stacks).
     state_begin_ = {0, 0};
     flags_.push_back(0);
+    ascii_row_.push_back(NO_ROW);
     std::vector<uint32_t> stacks;
     for (uint32_t start : rules_->alternatives[rules_->root]) expand(start, 0, stacks);
     initial_ = intern(stacks);
@@ -118,30 +119,52 @@ uint32_t GrammarAutomaton::intern(std::vector<uint32_t> & stacks) {
             flags |= CAN_END;
             continue;
         }
-        const GrammarElementKind kind = rules_->elements[nodes_[s].pos].kind;
-        flags |= kind == GrammarElementKind::Chars ? HAS_CHARS : HAS_TOKENS;
+        const GrammarElement & e = rules_->elements[nodes_[s].pos];
+        flags |= e.kind == GrammarElementKind::Chars ? HAS_CHARS : HAS_TOKENS;
+        if (e.kind == GrammarElementKind::Chars && rules_->classes[e.value].accepts_any_in(128, 0x10FFFF)) flags |= HAS_WIDE;
     }
     state_pool_.insert(state_pool_.end(), stacks.begin(), stacks.end());
     state_begin_.push_back(static_cast<uint32_t>(state_pool_.size()));
     flags_.push_back(flags);
+    ascii_row_.push_back(NO_ROW);
     state_ids_.emplace(hash, id);
     return id;
 }
 
-uint32_t GrammarAutomaton::step(uint32_t state, uint32_t cp) {
+uint32_t GrammarAutomaton::compute_step(uint32_t state, uint32_t cp) {
     if (!(flags_[state] & HAS_CHARS)) return DEAD;
-    const uint64_t key = pair_key(state, cp);
-    const uint32_t known = steps_.find(key);
-    if (known != FlatMap64::MISSING) return known;
-    std::vector<uint32_t> next;
-    for (uint32_t i = state_begin_[state]; i < state_begin_[state + 1]; i++) {
-        const uint32_t n = state_pool_[i];
-        if (n == 0) continue;
+    const uint32_t first = state_begin_[state], last = state_begin_[state + 1];
+    const auto matches = [&](uint32_t n) {
+        if (n == 0) return false;
         const GrammarElement & e = rules_->elements[nodes_[n].pos];
-        if (e.kind == GrammarElementKind::Chars && rules_->classes[e.value].matches(cp)) follow(n, next);
+        return e.kind == GrammarElementKind::Chars && rules_->classes[e.value].matches(cp);
+    };
+    // Beyond ASCII there are tens of thousands of code points in a large vocabulary, but a state only
+    // tells them apart by which of its stacks accept them: steps are kept per such signature.
+    uint64_t key = 0;
+    if (cp >= 128) {
+        uint32_t signature = 0;
+        const bool small = last - first <= 31;
+        for (uint32_t i = first; small && i < last; i++) signature |= static_cast<uint32_t>(matches(state_pool_[i])) << (i - first);
+        if (small && signature == 0) return DEAD;
+        key = pair_key(state, small ? 0x80000000u | signature : cp);
+        const uint32_t known = steps_.find(key);
+        if (known != FlatMap64::MISSING) return known;
+    }
+    std::vector<uint32_t> next;
+    for (uint32_t i = first; i < last; i++) {
+        if (matches(state_pool_[i])) follow(state_pool_[i], next);
     }
     const uint32_t result = intern(next);
-    steps_.insert(key, result);
+    if (cp >= 128) {
+        steps_.insert(key, result);
+    } else {
+        if (ascii_row_[state] == NO_ROW) {
+            ascii_row_[state] = static_cast<uint32_t>(ascii_steps_.size());
+            ascii_steps_.resize(ascii_steps_.size() + 128, UNKNOWN);
+        }
+        ascii_steps_[ascii_row_[state] + cp] = result;
+    }
     return result;
 }
 
@@ -228,6 +251,11 @@ void GrammarAutomaton::walk_trie(uint32_t state, const Utf8Partial & partial, st
     const size_t n = trie.size();
     for (size_t i = 1; i < n;) {
         Frame f = frames[trie.depth(i) - 1];
+        // A character beyond ASCII begins where no stack takes one: nothing below can match.
+        if (trie.byte(i) >= 0x80 && f.utf8.remain == 0 && !(flags_[f.state] & HAS_WIDE)) {
+            i = trie.subtree_end(i);
+            continue;
+        }
         const Utf8Step r = utf8_step(f.utf8, trie.byte(i));
         if (r == Utf8Step::CodePoint) f.state = step(f.state, f.utf8.value);
         if (r == Utf8Step::Invalid || f.state == DEAD) {
@@ -245,7 +273,7 @@ void GrammarAutomaton::walk_trie(uint32_t state, const Utf8Partial & partial, st
 
 size_t GrammarAutomaton::footprint() const {
     return nodes_.size() * sizeof(StackNode) + node_ids_.bytes() + follow_pool_.size() * 4 + follow_begin_.size() * 8 + state_pool_.size() * 4 +
-           state_begin_.size() * 5 + state_ids_.size() * 32 + steps_.bytes() + mask_bytes_;
+           state_begin_.size() * 9 + state_ids_.size() * 32 + steps_.bytes() + ascii_steps_.size() * 4 + mask_bytes_;
 }
 
 void GrammarAutomaton::check_limits() const {

@@ -29,7 +29,14 @@ public:
 
     uint32_t initial_state() const { return initial_; }
     // The state after one more code point of text.
-    uint32_t step(uint32_t state, uint32_t cp);
+    uint32_t step(uint32_t state, uint32_t cp) {
+        // ASCII steps are most of a trie walk: a row of 128 per state, siblings in the trie share it.
+        if (cp < 128 && ascii_row_[state] != NO_ROW) {
+            const uint32_t known = ascii_steps_[ascii_row_[state] + cp];
+            if (known != UNKNOWN) return known;
+        }
+        return compute_step(state, cp);
+    }
     // The state after a whole token matched by token elements (<[id]>, !<[id]>) at the top of a stack.
     uint32_t step_token(uint32_t state, Token token);
     // The union of two states (a token may be matched both as text and as a token element).
@@ -50,8 +57,10 @@ private:
         uint32_t pos;     // element index: the next element this stack must match
         uint32_t parent;  // the stack below (its pos is where to return); 0: nothing below
     };
-    enum : uint8_t { CAN_END = 1, HAS_CHARS = 2, HAS_TOKENS = 4 };
+    enum : uint8_t { CAN_END = 1, HAS_CHARS = 2, HAS_TOKENS = 4, HAS_WIDE = 8 /* some stack takes a code point >= 128 */ };
 
+    static constexpr uint32_t NO_ROW = UINT32_MAX, UNKNOWN = UINT32_MAX;
+    uint32_t compute_step(uint32_t state, uint32_t cp);
     uint32_t node(uint32_t pos, uint32_t parent);
     // Appends to out the stacks that (pos, parent) expands to, each with a character or token element on top.
     void expand(uint32_t pos, uint32_t parent, std::vector<uint32_t> & out);
@@ -73,7 +82,9 @@ private:
     std::vector<uint32_t> state_pool_, state_begin_;  // state s: state_pool_[state_begin_[s] .. state_begin_[s + 1])
     std::vector<uint8_t> flags_;
     std::unordered_multimap<uint64_t, uint32_t> state_ids_;  // content hash -> state
-    FlatMap64 steps_;                                        // (state << 32 | code point) -> state
+    FlatMap64 steps_;                                        // (state << 32 | code point) -> state, code points >= 128
+    std::vector<uint32_t> ascii_row_;                        // per state: where its row starts in ascii_steps_, or NO_ROW
+    std::vector<uint32_t> ascii_steps_;                      // rows of 128 next states (UNKNOWN: not computed yet)
     uint32_t initial_ = DEAD;
 
     std::unordered_map<uint32_t, std::vector<uint64_t>> masks_;  // per state, at a character boundary

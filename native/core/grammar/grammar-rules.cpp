@@ -43,6 +43,19 @@ bool CharClass::may_match_in(uint32_t low, uint32_t high) const {
     return negated_;
 }
 
+bool CharClass::accepts_any_in(uint32_t low, uint32_t high) const {
+    if (!negated_) return may_match_in(low, high);
+    // Negated: some code point of [low, high] is outside every (sorted, merged) range.
+    uint32_t next = low;
+    for (const CharRange & r : ranges_) {
+        if (r.last < next) continue;
+        if (r.first > next) return true;
+        if (r.last >= high) return false;
+        next = r.last + 1;
+    }
+    return next <= high;
+}
+
 bool CharClass::empty() const {
     if (!negated_) return ranges_.empty();
     return ranges_.size() == 1 && ranges_[0].first == 0 && ranges_[0].last >= MAX_CODE_POINT;

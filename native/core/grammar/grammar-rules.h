@@ -36,6 +36,8 @@ public:
     // character: a negated class refuses as soon as an excluded range overlaps.)
     bool may_match_in(uint32_t low, uint32_t high) const;
     bool empty() const;  // matches no code point at all
+    // Does some code point in [low, high] match (exactly, unlike may_match_in)?
+    bool accepts_any_in(uint32_t low, uint32_t high) const;
 
 private:
     std::vector<CharRange> ranges_;
