@@ -42,15 +42,9 @@ std::vector<float> CompiledGrammar::take_timings() {
 bool CompiledGrammar::matches(std::string_view text) {
     const std::shared_ptr<GrammarAutomaton> a = automaton();
     std::lock_guard<std::mutex> lock(a->mutex());
-    uint32_t state = a->initial_state();
     Utf8Partial partial;
-    for (char c : text) {
-        const Utf8Step r = utf8_step(partial, static_cast<uint8_t>(c));
-        if (r == Utf8Step::Invalid) return false;
-        if (r == Utf8Step::CodePoint) state = a->step(state, partial.value);
-        if (state == GrammarAutomaton::DEAD) return false;
-    }
-    return partial.remain == 0 && a->can_end(state);
+    const uint32_t state = a->walk_text(a->initial_state(), text, partial);
+    return state != GrammarAutomaton::DEAD && partial.remain == 0 && a->can_end(state);
 }
 
 }  // namespace fathom

@@ -168,6 +168,18 @@ uint32_t GrammarAutomaton::compute_step(uint32_t state, uint32_t cp) {
     return result;
 }
 
+uint32_t GrammarAutomaton::walk_text(uint32_t state, std::string_view text, Utf8Partial & partial) {
+    partial.carried = partial.remain > 0;
+    if (partial.remain < 0) partial.remain = 0;
+    for (char c : text) {
+        const Utf8Step r = utf8_step(partial, static_cast<uint8_t>(c));
+        if (r == Utf8Step::Invalid) return DEAD;
+        if (r == Utf8Step::CodePoint) state = step(state, partial.value);
+        if (state == DEAD) return DEAD;
+    }
+    return state;
+}
+
 uint32_t GrammarAutomaton::step_token(uint32_t state, Token token) {
     if (!(flags_[state] & HAS_TOKENS)) return DEAD;
     std::vector<uint32_t> next;

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -37,6 +38,9 @@ public:
         }
         return compute_step(state, cp);
     }
+    // The state after `text` from `state`, with `partial` (a character an earlier text left unfinished)
+    // updated; DEAD if refused.
+    uint32_t walk_text(uint32_t state, std::string_view text, Utf8Partial & partial);
     // The state after a whole token matched by token elements (<[id]>, !<[id]>) at the top of a stack.
     uint32_t step_token(uint32_t state, Token token);
     // The union of two states (a token may be matched both as text and as a token element).

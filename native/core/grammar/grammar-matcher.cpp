@@ -11,17 +11,8 @@ GrammarMatcher::GrammarMatcher(const std::shared_ptr<CompiledGrammar> & grammar,
     : grammar_(grammar), automaton_(grammar->automaton()), state_(automaton_->initial_state()), active_(triggers.empty()), triggers_(std::move(triggers)) {}
 
 uint32_t GrammarMatcher::walk(std::string_view text, Utf8Partial & partial) {
-    uint32_t state = state_;
     partial = partial_;
-    partial.carried = partial.remain > 0;
-    if (partial.remain < 0) partial.remain = 0;
-    for (char c : text) {
-        const Utf8Step r = utf8_step(partial, static_cast<uint8_t>(c));
-        if (r == Utf8Step::Invalid) return GrammarAutomaton::DEAD;
-        if (r == Utf8Step::CodePoint) state = automaton_->step(state, partial.value);
-        if (state == GrammarAutomaton::DEAD) return state;
-    }
-    return state;
+    return automaton_->walk_text(state_, text, partial);
 }
 
 bool GrammarMatcher::allows(Token token) {
