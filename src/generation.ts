@@ -10,6 +10,7 @@ import { createNativeSampler } from './native/addon.js';
 import { checkFitsSequence, promptTokens, tokenAlternative, type Prompt, type TokenAlternative } from './prompt.js';
 import { checkGenerateOptions, resolveGenerateOptions, type GenerateOptions, type ResolvedGenerateOptions } from './sampling-options.js';
 import { TextStream } from './text-stream.js';
+import type { Tokenizer } from './tokenizer/tokenizer.js';
 
 export interface TokenLogprob extends TokenAlternative {
   /** The most likely tokens at this step, most likely first (`logprobs` of them). */
@@ -74,10 +75,27 @@ export async function complete(evaluator: Evaluator, prompt: Prompt, options: Ge
   const length = promptTokens(evaluator.tokenizer, prompt).length;
   const result = await collectCompletion(generate(evaluator, prompt, options), () => length, options.signal);
   const { grammar } = options;
-  return grammar instanceof JsonGrammar ? withJson(result, grammar) : result;
+  return grammar instanceof JsonGrammar ? withJson(result, grammar, evaluator.tokenizer) : result;
 }
 
-function withJson<T>(result: CompletionResult, grammar: JsonGrammar<T>): JsonCompletionResult<T> {
+// Where a lazy grammar's output starts in `text`: its first trigger word, or the text of its first
+// trigger token on (-1: it never triggered). A grammar without triggers starts at 0.
+function grammarStart(result: CompletionResult, triggers: ReadonlyArray<string | number>, tokenizer: Tokenizer): number {
+  if (triggers.length === 0) return 0;
+  const starts: number[] = [];
+  for (const trigger of triggers) {
+    if (typeof trigger === 'string') {
+      const at = result.text.indexOf(trigger);
+      if (at >= 0) starts.push(at);
+    } else {
+      const at = result.tokens.indexOf(trigger);
+      if (at >= 0) starts.push(tokenizer.detokenize(result.tokens.slice(0, at)).length);
+    }
+  }
+  return starts.length ? Math.min(...starts) : -1;
+}
+
+function withJson<T>(result: CompletionResult, grammar: JsonGrammar<T>, tokenizer: Tokenizer): JsonCompletionResult<T> {
   let parsed: { value: T } | undefined;
   return Object.defineProperty(result, 'json', {
     enumerable: false,
@@ -85,7 +103,9 @@ function withJson<T>(result: CompletionResult, grammar: JsonGrammar<T>): JsonCom
       if (result.finishReason !== 'eos') {
         throw new FathomError('INCOMPLETE_OUTPUT', `the generation ended (finishReason '${result.finishReason}') before its JSON value was complete`);
       }
-      parsed ??= { value: grammar.parse(result.text) };
+      const start = grammarStart(result, grammar.triggers, tokenizer);
+      if (start < 0) throw new FathomError('INCOMPLETE_OUTPUT', 'the lazy grammar never triggered: there is no JSON value');
+      parsed ??= { value: grammar.parse(result.text.slice(start)) };
       return parsed.value;
     },
   }) as JsonCompletionResult<T>;

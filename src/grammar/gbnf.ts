@@ -246,7 +246,8 @@ class GbnfParser {
     if (multiplier * total >= MAX_REPETITION) throw this.#error(`nested repetitions multiply to more than ${MAX_REPETITION} copies`, at);
     seq.length = lastStart;
     for (let i = 0; i < min; i++) seq.push(...symbol);
-    this.#count(symbol.length * Math.max(min, 1) * 2);
+    // Charged before expanding: min copies here, and one per optional level (or one starred copy).
+    this.#count(symbol.length * (min + (max === Infinity ? 1 : max - min)));
     if (max === Infinity) {
       const id = this.#helper(name);
       this.#define(id, [[...symbol, { kind: 'rule', rule: id }], []]);
@@ -334,5 +335,11 @@ class GbnfParser {
 
 /** Parses GBNF text; throws INVALID_GRAMMAR with the line and column of the first error. */
 export function parseGbnf(text: string): GrammarSource {
-  return new GbnfParser(text).parse();
+  try {
+    return new GbnfParser(text).parse();
+  } catch (error) {
+    // Groups nest by recursion: a grammar nested deeper than the JS stack allows is refused, not a crash.
+    if (error instanceof RangeError) throw new FathomError('INVALID_GRAMMAR', 'the grammar nests groups too deeply', { cause: error });
+    throw error;
+  }
 }

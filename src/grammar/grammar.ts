@@ -103,8 +103,21 @@ export class Grammar {
       }
     }
     const triggers = checkTriggers(options);
-    const gbnf = jsonSchemaToGbnf(plain);
-    return cached(`json-schema\0${JSON.stringify(triggers)}\0${gbnf}`, () => new JsonGrammar<T>(gbnf, triggers));
+    let gbnf: string;
+    try {
+      gbnf = jsonSchemaToGbnf(plain);
+    } catch (error) {
+      // The converter recurses with the schema's nesting.
+      if (error instanceof RangeError) throw new FathomError('INVALID_ARGUMENT', 'the JSON Schema nests too deeply', { cause: error });
+      throw error;
+    }
+    return cached(`json-schema\0${JSON.stringify(triggers)}\0${gbnf}`, () => {
+      try {
+        return new JsonGrammar<T>(gbnf, triggers);
+      } catch (error) {
+        throw new FathomError('INVALID_ARGUMENT', `the JSON Schema's grammar cannot be built: ${(error as Error).message}`, { cause: error });
+      }
+    });
   }
 
   /**

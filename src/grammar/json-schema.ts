@@ -4,6 +4,7 @@
 // is refused with INVALID_ARGUMENT naming it; annotations (title, description, ...) are read
 // past. oneOf is treated as anyOf: alternatives that overlap can make an output match two.
 import { FathomError } from '../errors.js';
+import { MAX_CODE_POINT } from './grammar-source.js';
 import { JSON_RULES } from './json-gbnf.js';
 
 export type JsonSchema = boolean | { readonly [keyword: string]: unknown };
@@ -93,6 +94,9 @@ export function gbnfLiteral(text: string): string {
 const isObject = (v: unknown): v is SchemaObject => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 
+// Bounded counts (maxLength, maxItems, ...) go up to this many units; a minimum past it is refused.
+const MAX_COUNT = 4096;
+
 const isName = (x: string): boolean => /^[a-z0-9-]+$/.test(x);
 
 // x{min,max} in GBNF (max Infinity: unbounded). A lone rule name goes unbracketed: a group counts the
@@ -127,19 +131,21 @@ function sameLengthRange(lo: string, hi: string): string {
 // As JSON_RULES' integers (up to 16 digits; Number.MAX_SAFE_INTEGER has 16).
 const MAX_DIGITS = 16;
 
-// Integers in [lo, hi] (hi may be Infinity: up to MAX_DIGITS digits), lo >= 0.
+// Integers in [lo, hi] (hi may be Infinity: up to MAX_DIGITS digits), lo >= 0. The largest number of
+// each length is written as a string: 10^16 - 1 is not a double.
 function nonNegativeRange(lo: number, hi: number): string {
   const parts: string[] = [];
   let from = lo;
-  for (let digits = String(lo).length; digits <= MAX_DIGITS && from <= hi; digits++) {
+  for (let digits = String(lo).length; digits <= MAX_DIGITS; digits++) {
     if (hi === Infinity && from === 10 ** (digits - 1) && digits > 1) {
       // Every number of this many digits or more.
       parts.push(`[1-9] [0-9]{${digits - 1},${MAX_DIGITS - 1}}`);
       break;
     }
-    const to = Math.min(10 ** digits - 1, hi);
-    parts.push(sameLengthRange(String(from), String(to)));
-    from = to + 1;
+    const last = hi !== Infinity && String(hi).length === digits;
+    parts.push(sameLengthRange(String(from), last ? String(hi) : '9'.repeat(digits)));
+    if (last) break;
+    from = 10 ** digits;
   }
   return parts.map((p) => `( ${p} )`).join(' | ');
 }
@@ -171,7 +177,10 @@ class Converter {
   }
 
   // x{min,max}; counts past what GBNF's repetition syntax allows (llama.cpp's limit of 2000) become chains of rules.
-  #repeat(x: string, min: number, max: number, hint: string): string {
+  #repeat(x: string, min: number, upTo: number, hint: string, path: string): string {
+    if (min > MAX_COUNT) throw unsupported(`a minimum length or item count above ${MAX_COUNT}`, path);
+    // A large upper bound is lowered (the grammar then allows a subset): each unit past GBNF's limit is a rule.
+    const max = upTo === Infinity ? upTo : Math.min(upTo, Math.max(min, MAX_COUNT));
     const LARGE = isName(x) ? 1000 : 200;
     if (min <= LARGE && (max === Infinity || max <= LARGE)) return repeat(x, min, max);
     const body = this.#rule(`${hint}-unit`, x);
@@ -236,9 +245,14 @@ class Converter {
       if (others.length > 0) throw unsupported(`"${others[0]}" beside $ref`, path);
       return name;
     }
-    if ('const' in schema) return this.#literalChoice([schema.const], schema, path);
-    if (Array.isArray(schema.enum)) return this.#literalChoice(schema.enum, schema, path);
-    if (schema.enum !== undefined) throw invalid('enum must be an array', path);
+    if (Object.hasOwn(schema, 'const') || schema.enum !== undefined) {
+      if (schema.enum !== undefined && !Array.isArray(schema.enum)) throw invalid('enum must be an array', path);
+      // Values are written as they are: other keywords beside them (but type) would go unchecked.
+      const beside = Object.keys(schema).find((k) => k !== 'const' && k !== 'enum' && k !== 'type' && !ANNOTATIONS.has(k));
+      if (beside !== undefined) throw unsupported(`"${beside}" beside enum/const`, path);
+      return this.#literalChoice(Object.hasOwn(schema, 'const') ? [schema.const] : (schema.enum as unknown[]), schema, path);
+    }
+    if (schema.anyOf !== undefined && schema.oneOf !== undefined) throw unsupported('anyOf and oneOf together', path);
     const choices = schema.anyOf ?? schema.oneOf;
     if (choices !== undefined) {
       if (!Array.isArray(choices) || choices.length === 0) throw invalid('anyOf/oneOf must be a non-empty array', path);
@@ -322,7 +336,7 @@ class Converter {
       return this.#rule(hint, `"\\"" ${new PatternConverter(pattern, path).convert()} "\\""`);
     }
     if (minLength === 0 && maxLength === Infinity) return 'string';
-    return this.#rule(hint, `"\\"" ${this.#repeat('char', minLength, maxLength as number, hint)} "\\""`);
+    return this.#rule(hint, `"\\"" ${this.#repeat('char', minLength, maxLength as number, hint, path)} "\\""`);
   }
 
   #bounds(schema: SchemaObject, path: string, integer: boolean): { min: number; max: number } {
@@ -388,7 +402,7 @@ class Converter {
     const required = schema.required ?? [];
     if (!Array.isArray(required) || !required.every((r) => typeof r === 'string')) throw invalid('required must be an array of strings', path);
     const listed: Array<[string, JsonSchema]> = Object.entries(properties) as Array<[string, JsonSchema]>;
-    for (const name of required as string[]) if (!(name in properties)) listed.push([name, true]);
+    for (const name of required as string[]) if (!Object.hasOwn(properties, name)) listed.push([name, true]);
     const isRequired = new Set(required as string[]);
     const additional = schema.additionalProperties;
     if (additional !== undefined && typeof additional !== 'boolean' && !isObject(additional))
@@ -468,7 +482,7 @@ class Converter {
       if (k >= tuple.length) {
         const need = Math.max(0, minItems - k);
         const more = max === Infinity ? Infinity : max - k;
-        return this.#repeat(`"," ws ${item} ws`, need, more, hint);
+        return this.#repeat(`"," ws ${item} ws`, need, more, hint, path);
       }
       const next = `"," ws ${element(k)} ws ${list(k + 1)}`;
       return k < minItems ? next : `( ${next} )?`;
@@ -478,20 +492,43 @@ class Converter {
     return this.#rule(hint, `"[" ws${inner} "]"`);
   }
 
-  // allOf: the schemas' constraints in one (objects: properties and required united).
+  // allOf: the schemas' constraints in one. Objects: properties united (one named in two members must
+  // satisfy both: an allOf of its two schemas), required united; a member that closes its object
+  // (additionalProperties not true) may not gain properties from another member.
   #merge(schemas: JsonSchema[], path: string): JsonSchema {
     const out: Record<string, unknown> = {};
+    const members: SchemaObject[] = [];
     for (let s of schemas) {
-      while (isObject(s) && typeof s.$ref === 'string') s = this.#resolve(s.$ref, path);
+      const seen = new Set<string>();
+      while (isObject(s) && typeof s.$ref === 'string') {
+        if (seen.has(s.$ref)) throw invalid(`$ref ${JSON.stringify(s.$ref)} refers to itself`, path);
+        seen.add(s.$ref);
+        const siblings = Object.keys(s).filter((k) => k !== '$ref' && !ANNOTATIONS.has(k));
+        if (siblings.length > 0) throw unsupported(`"${siblings[0]}" beside $ref`, path);
+        s = this.#resolve(s.$ref, path);
+      }
       if (s === true) continue;
       if (!isObject(s)) throw invalid('allOf holds a schema that allows nothing', path);
+      members.push(s);
       for (const [key, value] of Object.entries(s)) {
         if (ANNOTATIONS.has(key)) continue;
-        if (key === 'properties') out.properties = { ...(out.properties as object), ...(value as object) };
-        else if (key === 'required') out.required = [...new Set([...((out.required as string[]) ?? []), ...(value as string[])])];
+        if (key === 'properties') {
+          const merged = { ...(out.properties as Record<string, JsonSchema>) };
+          for (const [name, sub] of Object.entries(value as Record<string, JsonSchema>)) {
+            merged[name] = Object.hasOwn(merged, name) ? { allOf: [merged[name]!, sub] } : sub;
+          }
+          out.properties = merged;
+        } else if (key === 'required') out.required = [...new Set([...((out.required as string[]) ?? []), ...(value as string[])])];
         else if (key in out && JSON.stringify(out[key]) !== JSON.stringify(value)) throw unsupported(`allOf with two different "${key}"`, path);
         else out[key] = value;
       }
+    }
+    const names = Object.keys((out.properties as object) ?? {});
+    for (const m of members) {
+      if (m.additionalProperties === undefined || m.additionalProperties === true) continue;
+      const own = isObject(m.properties) ? m.properties : {};
+      const extra = names.find((name) => !Object.hasOwn(own, name));
+      if (extra !== undefined) throw unsupported(`allOf where a member with additionalProperties does not list "${extra}"`, path);
     }
     return out;
   }
@@ -506,6 +543,7 @@ function gbnfClassChar(ch: string): string {
 }
 
 const UNBOUNDED_PATTERN_EXTRA = 32;
+const MAX_PATTERN_REPEAT = 1000;
 
 // A JSON Schema `pattern` (ECMAScript regex syntax, the common subset) as GBNF for a string's
 // characters, JSON-escaped. Unanchored ends match anything, as a regex search does.
@@ -563,9 +601,9 @@ class PatternConverter {
         atom = this.#class();
       } else if (c === '.') {
         this.#pos++;
-        atom = `[^"\\\\\\x7F\\x00-\\x1F]`;
+        atom = jsonStringChars(complement(LINE_TERMINATORS))!;
       } else if (c === '\\') {
-        atom = this.#escape(false);
+        atom = this.#escape();
       } else if (c === '^' || c === '$') {
         throw this.#fail('an anchor inside the pattern');
       } else if ('*+?{'.includes(c)) {
@@ -593,65 +631,145 @@ class PatternConverter {
       if (!m) throw this.#fail('a malformed {m,n}');
       this.#pos += m[0].length;
       const min = Number(m[1]);
-      q = m[2] === undefined ? `{${min}}` : `{${min},${m[3] ? m[3] : min + UNBOUNDED_PATTERN_EXTRA}}`;
+      const max = m[2] === undefined ? min : m[3] ? Number(m[3]) : min + UNBOUNDED_PATTERN_EXTRA;
+      if (max > MAX_PATTERN_REPEAT) throw this.#fail(`a repetition above ${MAX_PATTERN_REPEAT}`);
+      q = min === max ? `{${min}}` : `{${min},${max}}`;
     }
     if (q && this.#src[this.#pos] === '?') this.#pos++; // lazy quantifiers match the same strings
     return q ? `( ${atom} )${q}` : atom;
   }
 
-  // Characters of a class: literal ones, ranges, and \d \w \s; JSON-special characters are left out.
+  // A class as the code points it matches, written as JSON writes them.
   #class(): string {
+    const at = this.#pos;
     this.#pos++;
     const negated = this.#src[this.#pos] === '^';
     if (negated) this.#pos++;
-    let body = '';
+    const members: Ranges = [];
     while (this.#src[this.#pos] !== ']') {
       if (this.#pos >= this.#src.length) throw this.#fail("a missing ']'");
-      const first = this.#classChar();
-      if (this.#src[this.#pos] === '-' && this.#src[this.#pos + 1] !== ']' && first.length === 1) {
+      const first = this.#classMember();
+      if (this.#src[this.#pos] === '-' && this.#src[this.#pos + 1] !== ']' && typeof first === 'number') {
         this.#pos++;
-        const last = this.#classChar();
-        if (last.length !== 1) throw this.#fail('a range to a class escape');
-        body += `${gbnfClassChar(first)}-${gbnfClassChar(last)}`;
+        const last = this.#classMember();
+        if (typeof last !== 'number' || last < first) throw this.#fail('a character range that is not from low to high');
+        members.push([first, last]);
+      } else if (typeof first === 'number') {
+        members.push([first, first]);
       } else {
-        body += first.length === 1 ? gbnfClassChar(first) : first;
+        members.push(...first);
       }
     }
     this.#pos++;
-    // The string's own quote, backslash and control characters are never written raw.
-    return negated ? `[^${body}"\\\\\\x7F\\x00-\\x1F]` : `[${body.replace(/["]/g, '')}]`;
+    const chars = jsonStringChars(negated ? complement(members) : normalize(members));
+    if (!chars) throw this.#fail(`a class no string character satisfies (at ${at})`);
+    return chars;
   }
 
-  // One class member: a character (length 1 in the result) or a class escape's ranges (longer).
-  #classChar(): string {
+  // One class member: a code point, or the ranges of a class escape (\d \w \s and their negations).
+  #classMember(): number | Ranges {
     if (this.#src[this.#pos] !== '\\') {
-      const ch = String.fromCodePoint(this.#src.codePointAt(this.#pos)!);
-      this.#pos += ch.length;
-      if (ch === '"' || ch.codePointAt(0)! < 0x20) return '';
-      return ch;
+      const cp = this.#src.codePointAt(this.#pos)!;
+      this.#pos += cp > 0xffff ? 2 : 1;
+      return cp;
     }
     const e = this.#src[this.#pos + 1];
-    if (e === 'd') return ((this.#pos += 2), '0-9');
-    if (e === 'w') return ((this.#pos += 2), 'a-zA-Z0-9_');
-    if (e === 's') return ((this.#pos += 2), ' ');
     if (e === undefined) throw this.#fail('an unfinished escape');
-    if (/[a-zA-Z0-9]/.test(e) && !'tnr'.includes(e)) throw this.#fail(`the escape \\${e}`);
     this.#pos += 2;
-    return e === 't' || e === 'n' || e === 'r' || e === '"' ? '' : e;
+    const set = CLASS_ESCAPES[e];
+    if (set) return set;
+    if (CHAR_ESCAPES[e] !== undefined) return CHAR_ESCAPES[e]!;
+    if (/[a-zA-Z0-9]/.test(e)) throw this.#fail(`the escape \\${e}`);
+    return e.codePointAt(0)!;
   }
 
-  #escape(inClass: boolean): string {
-    const e = this.#src[this.#pos + 1];
-    this.#pos += 2;
-    if (e === 'd') return '[0-9]';
-    if (e === 'w') return '[a-zA-Z0-9_]';
-    if (e === 's') return '" "';
-    if (e === 'n') return '"\\\\n"';
-    if (e === 't') return '"\\\\t"';
-    if (e === undefined) throw this.#fail('an unfinished escape');
-    if (/[a-zA-Z0-9]/.test(e)) throw this.#fail(`the escape \\${e}${inClass ? ' in a class' : ''}`);
-    return gbnfLiteral(JSON.stringify(e).slice(1, -1));
+  #escape(): string {
+    const member = this.#classMember();
+    if (typeof member !== 'number') return jsonStringChars(member) ?? '""';
+    return jsonStringChars([[member, member]])!;
   }
+}
+
+type Ranges = Array<[number, number]>;
+
+const DIGITS: Ranges = [[0x30, 0x39]];
+const WORD: Ranges = [
+  [0x30, 0x39],
+  [0x41, 0x5a],
+  [0x5f, 0x5f],
+  [0x61, 0x7a],
+];
+// What JavaScript's \s matches.
+const SPACES: Ranges = [
+  [0x09, 0x0d],
+  [0x20, 0x20],
+  [0xa0, 0xa0],
+  [0x1680, 0x1680],
+  [0x2000, 0x200a],
+  [0x2028, 0x2029],
+  [0x202f, 0x202f],
+  [0x205f, 0x205f],
+  [0x3000, 0x3000],
+  [0xfeff, 0xfeff],
+];
+const LINE_TERMINATORS: Ranges = [
+  [0x0a, 0x0a],
+  [0x0d, 0x0d],
+  [0x2028, 0x2029],
+];
+const CLASS_ESCAPES: Record<string, Ranges> = {
+  d: DIGITS,
+  D: complement(DIGITS),
+  w: WORD,
+  W: complement(WORD),
+  s: SPACES,
+  S: complement(SPACES),
+};
+const CHAR_ESCAPES: Record<string, number> = { t: 0x09, n: 0x0a, r: 0x0d, f: 0x0c, v: 0x0b, 0: 0 };
+
+function normalize(ranges: Ranges): Ranges {
+  const sorted = [...ranges].sort((a, b) => a[0] - b[0]);
+  const out: Ranges = [];
+  for (const [a, b] of sorted) {
+    const last = out[out.length - 1];
+    if (last && a <= last[1] + 1) last[1] = Math.max(last[1], b);
+    else out.push([a, b]);
+  }
+  return out;
+}
+
+function complement(ranges: Ranges): Ranges {
+  const out: Ranges = [];
+  let next = 0;
+  for (const [a, b] of normalize(ranges)) {
+    if (a > next) out.push([next, a - 1]);
+    next = Math.max(next, b + 1);
+  }
+  if (next <= MAX_CODE_POINT) out.push([next, MAX_CODE_POINT]);
+  return out;
+}
+
+const gbnfCodePoint = (cp: number): string => (cp <= 0xffff ? `\\u${cp.toString(16).padStart(4, '0')}` : `\\U${cp.toString(16).padStart(8, '0')}`);
+
+// GBNF for one character of a JSON string that is any of `ranges`: the ones JSON writes as themselves
+// in a class, and ", \\, tab, newline and return as their escapes. null when there is none.
+function jsonStringChars(ranges: Ranges): string | null {
+  const set = normalize(ranges);
+  const has = (cp: number): boolean => set.some(([a, b]) => a <= cp && cp <= b);
+  const plain = normalize(complement([...complement(set), [0x00, 0x1f], [0x22, 0x22], [0x5c, 0x5c], [0x7f, 0x7f]]));
+  const parts: string[] = [];
+  if (plain.length) parts.push(`[${plain.map(([a, b]) => (a === b ? gbnfCodePoint(a) : `${gbnfCodePoint(a)}-${gbnfCodePoint(b)}`)).join('')}]`);
+  for (const [cp, escape] of [
+    [0x22, '"\\\\\\""'],
+    [0x5c, '"\\\\\\\\"'],
+    [0x09, '"\\\\t"'],
+    [0x0a, '"\\\\n"'],
+    [0x0d, '"\\\\r"'],
+  ] as const) {
+    if (has(cp)) parts.push(escape);
+  }
+  if (parts.length === 0) return null;
+  return parts.length === 1 ? parts[0]! : `( ${parts.join(' | ')} )`;
 }
 
 /** The GBNF for a JSON Schema; INVALID_ARGUMENT names a keyword it cannot enforce. */

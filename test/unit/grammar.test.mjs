@@ -120,6 +120,21 @@ describe('GBNF errors', () => {
     );
   });
 
+  it('charges repetitions before expanding them, and checks long rule chains in linear time', () => {
+    const long = `root ::= "${'a'.repeat(2000)}"{0,1999}`;
+    assert.throws(
+      () => Grammar.gbnf(long),
+      (e) => e.code === 'INVALID_GRAMMAR' && /more than 2000000 elements/.test(e.message),
+    );
+    // Each rule refers to the next one, defined after it: a fixpoint pass per rule would take minutes.
+    const rules = ['root ::= r1'];
+    for (let i = 1; i < 100000; i++) rules.push(`r${i} ::= r${i + 1}`);
+    rules.push('r100000 ::= "x"');
+    const started = performance.now();
+    assert.equal(Grammar.gbnf(rules.join('\n')).matches('x'), true);
+    assert.ok(performance.now() - started < 10000, `${Math.round(performance.now() - started)} ms`);
+  });
+
   it('needs a model for token items', () => {
     assert.throws(
       () => Grammar.gbnf('root ::= <[10]> "a"').matches('a'),
@@ -153,7 +168,65 @@ describe('JSON grammars', () => {
       assert.equal(g.matches(text), false, text);
   });
 
+  it('writes pattern characters as JSON writes them, and reads classes as JavaScript does', () => {
+    const printable = Grammar.jsonSchema({ type: 'string', pattern: '^[ -~]+$' });
+    for (const text of ['"abc"', '"a\\"b"', '"a\\\\b"']) assert.equal(printable.matches(text), true, text);
+    for (const text of ['"a"b"', '"\\"', '""']) assert.equal(printable.matches(text), false, text);
+    const noSpace = Grammar.jsonSchema({ type: 'string', pattern: '^[^\\s]+$' });
+    assert.equal(noSpace.matches('"abc"'), true);
+    for (const text of ['"a b"', '"a\u00a0b"', '"a\\tb"']) assert.equal(noSpace.matches(text), false, text);
+    const line = Grammar.jsonSchema({ type: 'string', pattern: '^.+$' });
+    assert.equal(line.matches('"a\\"b"'), true);
+    for (const text of ['"a\\nb"', '"\u2028"']) assert.equal(line.matches(text), false, text);
+  });
+
+  it('merges allOf soundly: a property in two members satisfies both; required names are own properties', () => {
+    const merged = Grammar.jsonSchema({
+      type: 'object',
+      properties: { n: { enum: [1, 2] } },
+      required: ['n'],
+      allOf: [{ properties: { n: { type: 'integer' } } }],
+    });
+    assert.equal(merged.matches('{"n": 1}'), true);
+    assert.equal(merged.matches('{"n": 3}'), false);
+    const ctor = Grammar.jsonSchema({ type: 'object', required: ['constructor'] });
+    assert.equal(ctor.matches('{}'), false);
+    assert.equal(ctor.matches('{"constructor": 1}'), true);
+  });
+
+  it('integer bounds of 16 digits are exact', () => {
+    const high = Grammar.jsonSchema({ type: 'integer', minimum: 5e15 });
+    for (const text of ['5000000000000000', '9999999999999999']) assert.equal(high.matches(text), true, text);
+    for (const text of ['1000000000000000', '4999999999999999']) assert.equal(high.matches(text), false, text);
+    const safe = Grammar.jsonSchema({ type: 'integer', minimum: -Number.MAX_SAFE_INTEGER, maximum: Number.MAX_SAFE_INTEGER });
+    assert.equal(safe.matches('9007199254740991'), true);
+    assert.equal(safe.matches('9007199254740992'), false);
+  });
+
   it('refuses what it cannot enforce, naming the keyword', () => {
+    const refused = [
+      [{ $defs: { a: { $ref: '#/$defs/a' } }, allOf: [{ $ref: '#/$defs/a' }] }, /refers to itself/],
+      [{ type: 'string', minLength: 1e6 }, /minimum length or item count above/],
+      [{ enum: ['a', 'bbbb'], maxLength: 2 }, /"maxLength" beside enum/],
+      [{ anyOf: [{ type: 'string' }], oneOf: [{ type: 'null' }] }, /anyOf and oneOf together/],
+      [{ type: 'string', pattern: '^\\d{0,5000}$' }, /repetition above 1000/],
+      [
+        {
+          allOf: [
+            { type: 'object', properties: { a: { type: 'string' } }, additionalProperties: false },
+            { type: 'object', properties: { b: { type: 'string' } }, additionalProperties: false },
+          ],
+        },
+        /does not list "b"/,
+      ],
+    ];
+    for (const [schema, message] of refused) {
+      assert.throws(
+        () => Grammar.jsonSchema(schema),
+        (e) => e.code === 'INVALID_ARGUMENT' && message.test(e.message),
+        JSON.stringify(schema),
+      );
+    }
     assert.throws(
       () => Grammar.jsonSchema({ type: 'array', uniqueItems: true }),
       (e) => e.code === 'INVALID_ARGUMENT' && /uniqueItems/.test(e.message),

@@ -16,12 +16,8 @@ CompiledGrammar::CompiledGrammar(GrammarRules rules, std::shared_ptr<const Token
 
 std::shared_ptr<GrammarAutomaton> CompiledGrammar::automaton() {
     std::lock_guard<std::mutex> lock(mutex_);
-    bool spent = false;
-    {
-        std::lock_guard<std::mutex> busy(automaton_->mutex());
-        spent = automaton_->footprint() > AUTOMATON_BUDGET;
-    }
-    if (spent) automaton_ = std::make_shared<GrammarAutomaton>(rules_, vocabulary_);
+    // Read without the automaton's mutex: a worker may hold it for a whole mask.
+    if (automaton_->spent() || automaton_->footprint() > AUTOMATON_BUDGET) automaton_ = std::make_shared<GrammarAutomaton>(rules_, vocabulary_);
     return automaton_;
 }
 

@@ -16,13 +16,10 @@ constexpr size_t MAX_NODES = size_t(1) << 22;
 constexpr size_t MAX_STATE_POOL = size_t(1) << 25;
 constexpr size_t MAX_EXPANSION = 200000;  // stacks visited expanding one position
 constexpr size_t MAX_MASK_BYTES = size_t(64) << 20;
+constexpr size_t MAX_FOOTPRINT = size_t(1) << 30;  // every cache together
 constexpr uint32_t NO_POS = UINT32_MAX;
 
 uint64_t pair_key(uint32_t a, uint32_t b) { return (static_cast<uint64_t>(a) << 32) | b; }
-
-Error too_complex(const std::string & what) {
-    return Error(codes::INVALID_GRAMMAR, "the grammar is too ambiguous or too deeply nested to follow (" + what + ")");
-}
 
 }  // namespace
 
@@ -44,7 +41,7 @@ uint32_t GrammarAutomaton::node(uint32_t pos, uint32_t parent) {
     const uint64_t key = pair_key(pos, parent);
     const uint32_t found = node_ids_.find(key);
     if (found != FlatMap64::MISSING) return found;
-    if (nodes_.size() >= MAX_NODES) throw too_complex("more than " + std::to_string(MAX_NODES) + " parse stacks");
+    if (nodes_.size() >= MAX_NODES) refuse("more than " + std::to_string(MAX_NODES) + " parse stacks");
     const uint32_t id = static_cast<uint32_t>(nodes_.size());
     nodes_.push_back({pos, parent});
     follow_begin_.push_back(NO_POS);
@@ -63,7 +60,7 @@ void GrammarAutomaton::expand(uint32_t pos, uint32_t parent, std::vector<uint32_
         const uint64_t key = pair_key(p, below);
         if (seen.find(key) != FlatMap64::MISSING) continue;
         seen.insert(key, 0);
-        if (seen.size() > MAX_EXPANSION) throw too_complex("one position expands to more than " + std::to_string(MAX_EXPANSION) + " stacks");
+        if (seen.size() > MAX_EXPANSION) refuse("one position expands to more than " + std::to_string(MAX_EXPANSION) + " stacks");
         const GrammarElement & e = elements[p];
         switch (e.kind) {
             case GrammarElementKind::Chars:
@@ -111,7 +108,7 @@ uint32_t GrammarAutomaton::intern(std::vector<uint32_t> & stacks) {
         const uint32_t id = it->second;
         if (std::equal(stacks.begin(), stacks.end(), state_pool_.begin() + state_begin_[id], state_pool_.begin() + state_begin_[id + 1])) return id;
     }
-    if (state_pool_.size() + stacks.size() > MAX_STATE_POOL) throw too_complex("more than " + std::to_string(MAX_STATE_POOL) + " stacks in parse states");
+    if (state_pool_.size() + stacks.size() > MAX_STATE_POOL) refuse("more than " + std::to_string(MAX_STATE_POOL) + " stacks in parse states");
     const uint32_t id = static_cast<uint32_t>(flags_.size());
     uint8_t flags = 0;
     for (uint32_t s : stacks) {
@@ -128,6 +125,7 @@ uint32_t GrammarAutomaton::intern(std::vector<uint32_t> & stacks) {
     flags_.push_back(flags);
     ascii_row_.push_back(NO_ROW);
     state_ids_.emplace(hash, id);
+    check_limits();
     return id;
 }
 
@@ -162,6 +160,7 @@ uint32_t GrammarAutomaton::compute_step(uint32_t state, uint32_t cp) {
         if (ascii_row_[state] == NO_ROW) {
             ascii_row_[state] = static_cast<uint32_t>(ascii_steps_.size());
             ascii_steps_.resize(ascii_steps_.size() + 128, UNKNOWN);
+            check_limits();
         }
         ascii_steps_[ascii_row_[state] + cp] = result;
     }
@@ -169,7 +168,6 @@ uint32_t GrammarAutomaton::compute_step(uint32_t state, uint32_t cp) {
 }
 
 uint32_t GrammarAutomaton::walk_text(uint32_t state, std::string_view text, Utf8Partial & partial) {
-    partial.carried = partial.remain > 0;
     if (partial.remain < 0) partial.remain = 0;
     for (char c : text) {
         const Utf8Step r = utf8_step(partial, static_cast<uint8_t>(c));
@@ -247,7 +245,9 @@ const std::vector<uint64_t> & GrammarAutomaton::allowed(uint32_t state, const Ut
         mask_bytes_ = 0;
     }
     mask_bytes_ += bits.size() * sizeof(uint64_t);
-    return masks_.emplace(state, bits).first->second;
+    const std::vector<uint64_t> & stored = masks_.emplace(state, bits).first->second;
+    check_limits();
+    return stored;
 }
 
 void GrammarAutomaton::walk_trie(uint32_t state, const Utf8Partial & partial, std::vector<uint64_t> & bits) {
@@ -258,7 +258,6 @@ void GrammarAutomaton::walk_trie(uint32_t state, const Utf8Partial & partial, st
     const TokenTrie & trie = *vocabulary_;
     std::vector<Frame> frames(trie.max_depth() + 1);
     frames[0] = {state, partial};
-    frames[0].utf8.carried = partial.remain > 0;
     if (frames[0].utf8.remain < 0) frames[0].utf8.remain = 0;
     const size_t n = trie.size();
     for (size_t i = 1; i < n;) {
@@ -283,13 +282,17 @@ void GrammarAutomaton::walk_trie(uint32_t state, const Utf8Partial & partial, st
     }
 }
 
-size_t GrammarAutomaton::footprint() const {
-    return nodes_.size() * sizeof(StackNode) + node_ids_.bytes() + follow_pool_.size() * 4 + follow_begin_.size() * 8 + state_pool_.size() * 4 +
-           state_begin_.size() * 9 + state_ids_.size() * 32 + steps_.bytes() + ascii_steps_.size() * 4 + mask_bytes_;
+void GrammarAutomaton::refuse(const std::string & what) {
+    spent_.store(true);
+    throw Error(codes::INVALID_GRAMMAR, "the grammar is too ambiguous or too deeply nested to follow (" + what + ")");
 }
 
-void GrammarAutomaton::check_limits() const {
-    if (follow_pool_.size() > MAX_STATE_POOL) throw too_complex("more than " + std::to_string(MAX_STATE_POOL) + " expanded stacks");
+void GrammarAutomaton::check_limits() {
+    const size_t bytes = nodes_.size() * sizeof(StackNode) + node_ids_.bytes() + follow_pool_.size() * 4 + follow_begin_.size() * 8 + state_pool_.size() * 4 +
+                         state_begin_.size() * 9 + state_ids_.size() * 32 + steps_.bytes() + ascii_steps_.size() * 4 + mask_bytes_;
+    footprint_.store(bytes, std::memory_order_relaxed);
+    if (follow_pool_.size() > MAX_STATE_POOL) refuse("more than " + std::to_string(MAX_STATE_POOL) + " expanded stacks");
+    if (bytes > MAX_FOOTPRINT) refuse("its caches passed " + std::to_string(MAX_FOOTPRINT >> 20) + " MiB");
 }
 
 }  // namespace fathom

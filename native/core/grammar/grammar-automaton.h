@@ -5,9 +5,11 @@
 // every call: generations on different contexts use it from different threads.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
@@ -53,8 +55,10 @@ public:
     // tokens where the grammar can end, tokens whose text the grammar accepts from `partial` on.
     const std::vector<uint64_t> & allowed(uint32_t state, const Utf8Partial & partial);
 
-    // Memory held by the caches, in bytes: past a limit, new generations start on a fresh automaton.
-    size_t footprint() const;
+    // Memory held by the caches, in bytes, as of the last growth (read without the mutex): past a
+    // budget, or once it refused to grow further (spent), new generations start on a fresh automaton.
+    size_t footprint() const { return footprint_.load(std::memory_order_relaxed); }
+    bool spent() const { return spent_.load(std::memory_order_relaxed); }
 
 private:
     struct StackNode {
@@ -72,7 +76,9 @@ private:
     void follow(uint32_t n, std::vector<uint32_t> & out);
     uint32_t intern(std::vector<uint32_t> & stacks);
     void walk_trie(uint32_t state, const Utf8Partial & partial, std::vector<uint64_t> & bits);
-    void check_limits() const;
+    // Records the footprint; refuses (INVALID_GRAMMAR) past the hard limit.
+    void check_limits();
+    [[noreturn]] void refuse(const std::string & what);
 
     std::shared_ptr<const GrammarRules> rules_;
     std::shared_ptr<const TokenTrie> vocabulary_;
@@ -95,6 +101,8 @@ private:
     size_t mask_bytes_ = 0;
     std::vector<uint64_t> scratch_mask_;
     std::vector<uint32_t> scratch_, work_;
+    std::atomic<size_t> footprint_{0};
+    std::atomic<bool> spent_{false};
 };
 
 }  // namespace fathom

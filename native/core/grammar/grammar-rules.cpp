@@ -101,22 +101,42 @@ void check_indices(const GrammarRules & g, uint32_t n_vocab) {
     }
 }
 
-// Rules that can match some string at all (a fixpoint).
+// Rules that can match some string at all: a worklist over "alternatives still waiting on a rule",
+// linear in the grammar (a chain of rules defined in reverse order must not cost a pass each).
 std::vector<bool> productive_rules(const GrammarRules & g) {
     const size_t n_rules = g.alternatives.size();
     std::vector<bool> productive(n_rules, false);
-    for (bool changed = true; changed;) {
-        changed = false;
-        for (uint32_t r = 0; r < n_rules; r++) {
-            for (uint32_t start : g.alternatives[r]) {
-                bool all = true;
-                for (size_t i = start; all && g.elements[i].kind != GrammarElementKind::End; i++) {
-                    const GrammarElement & e = g.elements[i];
-                    if (e.kind == GrammarElementKind::Rule) all = productive[e.value];
-                    if (e.kind == GrammarElementKind::Chars) all = !g.classes[e.value].empty();
+    struct Alternative {
+        uint32_t rule;
+        uint32_t waiting;  // references to rules not yet known productive
+    };
+    std::vector<Alternative> alternatives;
+    std::vector<std::vector<uint32_t>> waiting_on(n_rules);  // rule -> alternatives that reference it
+    std::vector<uint32_t> ready;
+    for (uint32_t r = 0; r < n_rules; r++) {
+        for (uint32_t start : g.alternatives[r]) {
+            const uint32_t a = static_cast<uint32_t>(alternatives.size());
+            alternatives.push_back({r, 0});
+            bool possible = true;
+            for (size_t i = start; g.elements[i].kind != GrammarElementKind::End; i++) {
+                const GrammarElement & e = g.elements[i];
+                if (e.kind == GrammarElementKind::Chars && g.classes[e.value].empty()) possible = false;
+                if (e.kind == GrammarElementKind::Rule) {
+                    waiting_on[e.value].push_back(a);
+                    alternatives[a].waiting++;
                 }
-                if (all && !productive[r]) productive[r] = changed = true;
             }
+            if (!possible) alternatives[a].waiting = UINT32_MAX;  // never completes
+            if (alternatives[a].waiting == 0) ready.push_back(r);
+        }
+    }
+    while (!ready.empty()) {
+        const uint32_t r = ready.back();
+        ready.pop_back();
+        if (productive[r]) continue;
+        productive[r] = true;
+        for (uint32_t a : waiting_on[r]) {
+            if (alternatives[a].waiting != UINT32_MAX && --alternatives[a].waiting == 0) ready.push_back(alternatives[a].rule);
         }
     }
     return productive;
