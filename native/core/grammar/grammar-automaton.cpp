@@ -32,6 +32,7 @@ GrammarAutomaton::GrammarAutomaton(std::shared_ptr<const GrammarRules> rules, st
     state_begin_ = {0, 0};
     flags_.push_back(0);
     ascii_row_.push_back(NO_ROW);
+    wide_step_.push_back(UNKNOWN);
     std::vector<uint32_t> stacks;
     for (uint32_t start : rules_->alternatives[rules_->root]) expand(start, 0, stacks);
     initial_ = intern(stacks);
@@ -124,6 +125,7 @@ uint32_t GrammarAutomaton::intern(std::vector<uint32_t> & stacks) {
     state_begin_.push_back(static_cast<uint32_t>(state_pool_.size()));
     flags_.push_back(flags);
     ascii_row_.push_back(NO_ROW);
+    wide_step_.push_back(UNKNOWN);
     state_ids_.emplace(hash, id);
     check_limits();
     return id;
@@ -138,8 +140,26 @@ uint32_t GrammarAutomaton::compute_step(uint32_t state, uint32_t cp) {
         return e.kind == GrammarElementKind::Chars && rules_->classes[e.value].matches(cp);
     };
     // Beyond ASCII there are tens of thousands of code points in a large vocabulary, but a state only
-    // tells them apart by which of its stacks accept them: steps are kept per such signature.
+    // tells them apart by which of its stacks accept them: steps are kept per such signature, and a
+    // state whose every class takes all of them or none has one step for them all.
     uint64_t key = 0;
+    if (cp >= 128 && wide_step_[state] == UNKNOWN) {
+        bool uniform = true;
+        for (uint32_t i = first; uniform && i < last; i++) {
+            const uint32_t n = state_pool_[i];
+            if (n == 0) continue;
+            const GrammarElement & e = rules_->elements[nodes_[n].pos];
+            if (e.kind != GrammarElementKind::Chars) continue;
+            const CharClass & c = rules_->classes[e.value];
+            uniform = !c.accepts_any_in(128, 0x10FFFF) || !c.rejects_any_in(128, 0x10FFFF);
+        }
+        wide_step_[state] = NOT_UNIFORM;
+        if (uniform) {
+            const uint32_t next = compute_step(state, cp);
+            wide_step_[state] = next;
+            return next;
+        }
+    }
     if (cp >= 128) {
         uint32_t signature = 0;
         const bool small = last - first <= 31;
@@ -259,9 +279,28 @@ void GrammarAutomaton::walk_trie(uint32_t state, const Utf8Partial & partial, st
     std::vector<Frame> frames(trie.max_depth() + 1);
     frames[0] = {state, partial};
     if (frames[0].utf8.remain < 0) frames[0].utf8.remain = 0;
+    // The characters that lead from `state` back to itself (a JSON string's: nearly all): a subtree
+    // made only of them, entered from `state`, is every token of it allowed, without walking it.
+    uint64_t loop_ascii[2] = {0, 0};
+    bool loop_wide = false;
+    if (flags_[state] & HAS_CHARS) {
+        for (uint32_t cp = 0; cp < 128; cp++) {
+            if (step(state, cp) == state) loop_ascii[cp >> 6] |= uint64_t(1) << (cp & 63);
+        }
+        loop_wide = (flags_[state] & HAS_WIDE) && step(state, 0x100) == state && wide_step_[state] == state;
+    }
     const size_t n = trie.size();
     for (size_t i = 1; i < n;) {
         Frame f = frames[trie.depth(i) - 1];
+        if (f.state == state && f.utf8.remain == 0) {
+            const uint64_t * below = trie.ascii_below(i);
+            if ((below[0] & ~loop_ascii[0]) == 0 && (below[1] & ~loop_ascii[1]) == 0 && (!trie.wide_below(i) || (loop_wide && trie.valid_below(i)))) {
+                for (const Token * t = trie.subtree_tokens_begin(i); t != trie.subtree_tokens_end(i); t++)
+                    bits[static_cast<size_t>(*t) >> 6] |= uint64_t(1) << (*t & 63);
+                i = trie.subtree_end(i);
+                continue;
+            }
+        }
         // A character beyond ASCII begins where no stack takes one: nothing below can match.
         if (trie.byte(i) >= 0x80 && f.utf8.remain == 0 && !(flags_[f.state] & HAS_WIDE)) {
             i = trie.subtree_end(i);

@@ -38,6 +38,8 @@ public:
             const uint32_t known = ascii_steps_[ascii_row_[state] + cp];
             if (known != UNKNOWN) return known;
         }
+        // Most states treat every code point past ASCII alike (a JSON string takes them all): one step for all.
+        if (cp >= 128 && wide_step_[state] < NOT_UNIFORM) return wide_step_[state];
         return compute_step(state, cp);
     }
     // The state after `text` from `state`, with `partial` (a character an earlier text left unfinished)
@@ -67,7 +69,7 @@ private:
     };
     enum : uint8_t { CAN_END = 1, HAS_CHARS = 2, HAS_TOKENS = 4, HAS_WIDE = 8 /* some stack takes a code point >= 128 */ };
 
-    static constexpr uint32_t NO_ROW = UINT32_MAX, UNKNOWN = UINT32_MAX;
+    static constexpr uint32_t NO_ROW = UINT32_MAX, UNKNOWN = UINT32_MAX, NOT_UNIFORM = UINT32_MAX - 1;
     uint32_t compute_step(uint32_t state, uint32_t cp);
     uint32_t node(uint32_t pos, uint32_t parent);
     // Appends to out the stacks that (pos, parent) expands to, each with a character or token element on top.
@@ -95,6 +97,7 @@ private:
     FlatMap64 steps_;                                        // (state << 32 | code point) -> state, code points >= 128
     std::vector<uint32_t> ascii_row_;                        // per state: where its row starts in ascii_steps_, or NO_ROW
     std::vector<uint32_t> ascii_steps_;                      // rows of 128 next states (UNKNOWN: not computed yet)
+    std::vector<uint32_t> wide_step_;                        // per state: the step for any code point >= 128, NOT_UNIFORM, UNKNOWN
     uint32_t initial_ = DEAD;
 
     std::unordered_map<uint32_t, std::vector<uint64_t>> masks_;  // per state, at a character boundary

@@ -56,6 +56,11 @@ bool CharClass::accepts_any_in(uint32_t low, uint32_t high) const {
     return next <= high;
 }
 
+bool CharClass::rejects_any_in(uint32_t low, uint32_t high) const {
+    // A code point of [low, high] that does not match: the same question for the opposite class.
+    return CharClass(ranges_, !negated_).accepts_any_in(low, high);
+}
+
 bool CharClass::empty() const {
     if (!negated_) return ranges_.empty();
     return ranges_.size() == 1 && ranges_[0].first == 0 && ranges_[0].last >= MAX_CODE_POINT;

@@ -38,6 +38,8 @@ public:
     bool empty() const;  // matches no code point at all
     // Does some code point in [low, high] match (exactly, unlike may_match_in)?
     bool accepts_any_in(uint32_t low, uint32_t high) const;
+    // Does some code point in [low, high] not match?
+    bool rejects_any_in(uint32_t low, uint32_t high) const;
 
 private:
     std::vector<CharRange> ranges_;

@@ -6,6 +6,7 @@
 #include <numeric>
 
 #include "error.h"
+#include "utf8-partial.h"
 
 namespace fathom {
 
@@ -63,6 +64,48 @@ TokenTrie::TokenTrie(std::vector<uint8_t> pieces, std::vector<uint32_t> offsets,
         }
         open.push_back(i);
     }
+
+    // What each subtree holds, for walks that take a whole subtree at once: its ASCII bytes, whether it
+    // has other bytes, whether all its tokens are whole valid UTF-8, and its tokens in preorder.
+    const size_t n_nodes = bytes_.size();
+    ascii_below_.assign(n_nodes, {0, 0});
+    wide_below_.assign(n_nodes, false);
+    valid_below_.assign(n_nodes, true);
+    token_begin_.assign(n_nodes + 1, 0);
+    for (uint32_t i = 0; i < n_nodes; i++) {
+        token_begin_[i] = static_cast<uint32_t>(token_order_.size());
+        for (Token t = first_token_[i]; t != NO_TOKEN; t = next_same_[t]) token_order_.push_back(t);
+    }
+    token_begin_[n_nodes] = static_cast<uint32_t>(token_order_.size());
+    // Children come after their parent in preorder: fold each node into its parent, last first.
+    std::vector<uint32_t> parent(n_nodes, 0);
+    std::vector<uint32_t> stack{0};
+    for (uint32_t i = 1; i < n_nodes; i++) {
+        while (depths_[stack.back()] >= depths_[i]) stack.pop_back();
+        parent[i] = stack.back();
+        stack.push_back(i);
+    }
+    for (uint32_t i = static_cast<uint32_t>(n_nodes); i-- > 1;) {
+        const uint8_t b = bytes_[i];
+        if (b < 0x80)
+            ascii_below_[i][b >> 6] |= uint64_t(1) << (b & 63);
+        else
+            wide_below_[i] = true;
+        for (Token t = first_token_[i]; t != NO_TOKEN; t = next_same_[t]) valid_below_[i] = valid_below_[i] && whole_utf8(piece(t));
+        const uint32_t up = parent[i];
+        ascii_below_[up][0] |= ascii_below_[i][0];
+        ascii_below_[up][1] |= ascii_below_[i][1];
+        wide_below_[up] = wide_below_[up] || wide_below_[i];
+        valid_below_[up] = valid_below_[up] && valid_below_[i];
+    }
+}
+
+bool TokenTrie::whole_utf8(std::string_view text) {
+    Utf8Partial p;
+    for (char c : text) {
+        if (utf8_step(p, static_cast<uint8_t>(c)) == Utf8Step::Invalid) return false;
+    }
+    return p.remain == 0;
 }
 
 std::string_view TokenTrie::piece(Token t) const {

@@ -4,6 +4,7 @@
 // and shared by every grammar compiled for it; read-only after construction.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string_view>
 #include <vector>
@@ -36,8 +37,17 @@ public:
     Token first_token(size_t i) const { return first_token_[i]; }
     Token next_same(Token t) const { return next_same_[static_cast<size_t>(t)]; }
     uint32_t max_depth() const { return max_depth_; }
+    // Over nodes [i, subtree_end(i)): the ASCII bytes there (a 128-bit set), whether other bytes are,
+    // whether every token there is whole valid UTF-8, and the tokens there (subtree_tokens(i)).
+    const uint64_t * ascii_below(size_t i) const { return ascii_below_[i].data(); }
+    bool wide_below(size_t i) const { return wide_below_[i]; }
+    bool valid_below(size_t i) const { return valid_below_[i]; }
+    const Token * subtree_tokens_begin(size_t i) const { return token_order_.data() + token_begin_[i]; }
+    const Token * subtree_tokens_end(size_t i) const { return token_order_.data() + token_begin_[subtree_end_[i]]; }
 
 private:
+    static bool whole_utf8(std::string_view text);
+
     std::vector<uint8_t> pieces_;
     std::vector<uint32_t> offsets_;  // [n_vocab + 1]
     std::vector<bool> eog_;
@@ -46,6 +56,10 @@ private:
     std::vector<uint32_t> depths_, subtree_end_;
     std::vector<Token> first_token_, next_same_;
     uint32_t max_depth_ = 0;
+    std::vector<std::array<uint64_t, 2>> ascii_below_;
+    std::vector<bool> wide_below_, valid_below_;
+    std::vector<Token> token_order_;     // tokens by their node, in preorder
+    std::vector<uint32_t> token_begin_;  // per node (and one past the last): where its tokens start in token_order_
 };
 
 }  // namespace fathom
