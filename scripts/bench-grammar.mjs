@@ -1,11 +1,13 @@
 // npm run bench:grammar — constrained generation, fathom vs node-llama-cpp 3.21.1 on the same GGUF and the
-// same GBNF text, each engine in its own process. Per grammar and model: fathom's grammar work per token
-// (mean, p50, p99 in µs, measured in the engine: the check of the drawn token, the mask when it is refused,
-// the advance; not the draws), and for both engines tokens/s free (no grammar) and constrained, and the
-// constrained/free ratio. "cold" is a grammar's first generation (its caches empty), "warm" the second.
+// same GBNF text, each engine in its own process. Per grammar and model, over `--seeds` seeded generations
+// run twice (a first pass from a freshly compiled grammar, a second warm one): fathom's grammar work per
+// token (mean, p50, p99 in µs of CPU time, measured in the engine: the check of the drawn token, the mask
+// when it is refused, the advance; not the draws), for the first pass, the second, and the first
+// generation alone; and for both engines how fast constrained generation runs against free generation of
+// as many tokens with the same seed (constrained/free tokens per second, each pass).
 // Models are synthesized once (random weights, real shapes and vocabularies: 32k and 152k tokens).
 // Options: --model NAME|PATH (repeatable; default tinyllama-q4_0, qwen2.5-0.5b-q8_0), --tokens N (128),
-//          --threads N (2), --json
+//          --seeds N (4), --threads N (2), --json
 import { parseArgs } from 'node:util';
 
 import { benchGrammars } from './bench-grammar-cases.mjs';
@@ -16,6 +18,7 @@ const { values } = parseArgs({
   options: {
     model: { type: 'string', multiple: true },
     tokens: { type: 'string', default: '128' },
+    seeds: { type: 'string', default: '4' },
     threads: { type: 'string', default: '2' },
     json: { type: 'boolean' },
   },
@@ -28,31 +31,35 @@ const quantile = (xs, q) => {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 };
 const stats = (xs) => ({ mean: xs.reduce((a, b) => a + b, 0) / xs.length, p50: quantile(xs, 0.5), p99: quantile(xs, 0.99), n: xs.length });
-// Steps after the first token per second (NaN for a run of one token or none).
-const rate = (run) => (run.tokens > 1 ? ((run.tokens - 1) / run.ms) * 1000 : NaN);
+const sum = (xs) => xs.reduce((a, b) => a + b, 0);
+// Over one pass's pairs of equal length: constrained steps per second, and that over free generation's.
+const speed = (runs, pass) => {
+  const pairs = runs.filter((r) => r.pass === pass && r.constrained.tokens > 1 && r.free.tokens === r.constrained.tokens);
+  const steps = sum(pairs.map((r) => r.constrained.tokens - 1));
+  const constrainedMs = sum(pairs.map((r) => r.constrained.ms));
+  return { tg: (steps / constrainedMs) * 1000, ratio: sum(pairs.map((r) => r.free.ms)) / constrainedMs, pairs: pairs.length };
+};
 
 const report = [];
 for (const name of values.model ?? ['tinyllama-q4_0', 'qwen2.5-0.5b-q8_0']) {
   const file = await modelFile(name);
-  const request = (engine) => JSON.stringify({ engine, model: file, threads: Number(values.threads), tokens: Number(values.tokens), seed: 1, grammars });
+  const request = (engine) =>
+    JSON.stringify({ engine, model: file, threads: Number(values.threads), tokens: Number(values.tokens), seeds: Number(values.seeds), grammars });
   const ours = runInProcess('bench-grammar-worker.mjs', [request('fathom')]);
   const theirs = runInProcess('bench-grammar-worker.mjs', [request('llama.cpp')]);
   for (let i = 0; i < grammars.length; i++) {
     const a = ours[i];
     const b = theirs[i];
+    const times = (pass) => a.runs.filter((r) => r.pass === pass).flatMap((r) => r.times);
     report.push({
       model: name,
       grammar: a.name,
       compileMs: { fathom: a.compileMs, 'llama.cpp': b.compileMs },
-      grammarUs: { cold: stats(a.coldTimes), warm: stats(a.warmTimes) },
-      tokens: { fathom: a.warm.tokens, 'llama.cpp': b.warm.tokens },
-      tgFree: { fathom: rate(a.free), 'llama.cpp': rate(b.free) },
-      tgCold: { fathom: rate(a.cold), 'llama.cpp': rate(b.cold) },
-      tgWarm: { fathom: rate(a.warm), 'llama.cpp': rate(b.warm) },
-      // Per generated token, what the grammar added to the whole step (constrained - free), in µs.
-      addedUsPerToken: {
-        fathom: (a.warm.ms / a.warm.tokens - a.free.ms / a.free.tokens) * 1000,
-        'llama.cpp': (b.warm.ms / b.warm.tokens - b.free.ms / b.free.tokens) * 1000,
+      grammarUs: { firstGeneration: stats(a.runs[0].times), firstPass: stats(times(0)), warm: stats(times(1)) },
+      tokensPerGeneration: { fathom: stats(a.runs.map((r) => r.constrained.tokens)).mean, 'llama.cpp': stats(b.runs.map((r) => r.constrained.tokens)).mean },
+      speed: {
+        fathom: { firstPass: speed(a.runs, 0), warm: speed(a.runs, 1) },
+        'llama.cpp': { firstPass: speed(b.runs, 0), warm: speed(b.runs, 1) },
       },
     });
     process.stderr.write(`${name} ${a.name}: done\n`);
@@ -63,16 +70,19 @@ if (values.json) {
   console.log(JSON.stringify(report, null, 2));
 } else {
   const f = (x, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : '-');
+  const us = (x) => `${f(x.mean)} / ${f(x.p50)} / ${f(x.p99)}`;
   console.log(
-    '| model | grammar | grammar µs/token warm mean / p50 / p99 (cold p99) | tg free ours/theirs | tg constrained ours/theirs | constrained/free ours, theirs | added µs/token ours, theirs | tokens |',
+    '| model | grammar | fathom grammar µs/token, first pass: mean / p50 / p99 | warm pass | first generation | constrained/free tg, first pass, warm: fathom | node-llama-cpp | constrained tg fathom / node-llama-cpp | tokens per generation | compile ms fathom / node-llama-cpp |',
   );
-  console.log('|---|---|---|---|---|---|---|---|');
+  console.log('|---|---|---|---|---|---|---|---|---|---|');
   for (const r of report) {
-    const w = r.grammarUs.warm;
+    const g = r.grammarUs;
+    const ours = r.speed.fathom;
+    const theirs = r.speed['llama.cpp'];
     console.log(
-      `| ${r.model} | ${r.grammar} | ${f(w.mean)} / ${f(w.p50)} / ${f(w.p99)} (${f(r.grammarUs.cold.p99)}) | ${f(r.tgFree.fathom)} / ${f(r.tgFree['llama.cpp'])} | ` +
-        `${f(r.tgWarm.fathom)} / ${f(r.tgWarm['llama.cpp'])} | ${f(r.tgWarm.fathom / r.tgFree.fathom, 2)}, ${f(r.tgWarm['llama.cpp'] / r.tgFree['llama.cpp'], 2)} | ` +
-        `${f(r.addedUsPerToken.fathom, 0)}, ${f(r.addedUsPerToken['llama.cpp'], 0)} | ${r.tokens.fathom}, ${r.tokens['llama.cpp']} |`,
+      `| ${r.model} | ${r.grammar} | ${us(g.firstPass)} | ${us(g.warm)} | ${us(g.firstGeneration)} | ${f(ours.firstPass.ratio, 2)}, ${f(ours.warm.ratio, 2)} | ` +
+        `${f(theirs.firstPass.ratio, 2)}, ${f(theirs.warm.ratio, 2)} | ${f(ours.warm.tg)} / ${f(theirs.warm.tg)} | ` +
+        `${f(r.tokensPerGeneration.fathom, 0)}, ${f(r.tokensPerGeneration['llama.cpp'], 0)} | ${f(r.compileMs.fathom)} / ${f(r.compileMs['llama.cpp'], 2)} |`,
     );
   }
 }

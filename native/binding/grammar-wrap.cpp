@@ -6,6 +6,7 @@
 #include "addon-data.h"
 #include "args.h"
 #include "errors.h"
+#include "grammar/mask-audit.h"
 
 namespace fathom_binding {
 
@@ -75,7 +76,7 @@ VocabularyWrap::VocabularyWrap(const Napi::CallbackInfo & info) : Napi::ObjectWr
 Napi::Function GrammarWrap::define(Napi::Env env) {
     return DefineClass(env, "NativeGrammar",
                        {InstanceMethod("matches", &GrammarWrap::matches), InstanceMethod("recordTimings", &GrammarWrap::record_timings),
-                        InstanceMethod("takeTimings", &GrammarWrap::take_timings)});
+                        InstanceMethod("takeTimings", &GrammarWrap::take_timings), InstanceMethod("auditMasks", &GrammarWrap::audit_masks)});
 }
 
 Napi::Value GrammarWrap::matches(const Napi::CallbackInfo & info) {
@@ -105,6 +106,23 @@ Napi::Value GrammarWrap::take_timings(const Napi::CallbackInfo & info) {
     const std::vector<float> timings = grammar_->take_timings();
     Napi::Float32Array out = Napi::Float32Array::New(info.Env(), timings.size());
     std::copy(timings.begin(), timings.end(), out.Data());
+    return out;
+}
+
+Napi::Value GrammarWrap::audit_masks(const Napi::CallbackInfo & info) {
+    Napi::Env env = info.Env();
+    FATHOM_REQUIRE(env, info.Length() == 2 && info[0].IsNumber() && info[1].IsNumber(), "auditMasks(seed: number, steps: number)");
+    const uint32_t seed = info[0].As<Napi::Number>().Uint32Value();
+    const uint32_t steps = info[1].As<Napi::Number>().Uint32Value();
+    const fathom::MaskAudit audit = guard(env, [&] { return fathom::audit_masks(grammar_, seed, steps); });
+    Napi::Object out = Napi::Object::New(env);
+    out.Set("steps", Napi::Number::New(env, audit.steps));
+    Napi::Uint32Array at = Napi::Uint32Array::New(env, audit.steps_of.size());
+    std::copy(audit.steps_of.begin(), audit.steps_of.end(), at.Data());
+    Napi::Int32Array tokens = Napi::Int32Array::New(env, audit.disagreements.size());
+    std::copy(audit.disagreements.begin(), audit.disagreements.end(), tokens.Data());
+    out.Set("at", at);
+    out.Set("tokens", tokens);
     return out;
 }
 

@@ -35,6 +35,8 @@ private:
     // recordTimings(on: boolean); takeTimings(): Float32Array — µs of grammar work per sampled token (benchmarks).
     Napi::Value record_timings(const Napi::CallbackInfo & info);
     Napi::Value take_timings(const Napi::CallbackInfo & info);
+    // auditMasks(seed: number, steps: number): { steps, at: Uint32Array, tokens: Int32Array } (tests).
+    Napi::Value audit_masks(const Napi::CallbackInfo & info);
 
     std::shared_ptr<fathom::CompiledGrammar> grammar_;
 };

@@ -4,13 +4,13 @@
 #include "sampler.h"
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <limits>
 #include <numeric>
 #include <string>
 
 #include "error.h"
+#include "thread-clock.h"
 
 namespace fathom {
 
@@ -433,19 +433,25 @@ Token checked(Token chosen, const float * logits, size_t n_vocab, const std::vec
 Token Sampler::sample(const float * logits, size_t n_vocab) {
     if (n_vocab == 0) return NO_TOKEN;
     if (!grammar_) return choose(logits, n_vocab, nullptr);
-    using clock = std::chrono::steady_clock;
     Token token = choose(logits, n_vocab, nullptr);
-    // Grammar work: the check, the mask when the draw was refused, and the advance (not the draws).
-    const clock::time_point start = clock::now();
-    clock::duration redraw{};
+    // Grammar work: the check, the mask when the draw was refused, and the advance (not the draws), in
+    // this thread's CPU time less the clock's own, taken only while a benchmark records it.
+    const bool timed = grammar_->recording();
+    double spent = 0.0;
+    int intervals = 1;
+    double start = timed ? thread_cpu_micros() : 0.0;
     if (grammar_->active() && !grammar_->allows(token)) {
         grammar_->allowed(allowed_);
-        const clock::time_point before = clock::now();
+        if (timed) spent += thread_cpu_micros() - start;
         token = choose(logits, n_vocab, &allowed_);
-        redraw = clock::now() - before;
+        if (timed) start = thread_cpu_micros();
+        intervals = 2;
     }
     grammar_->accept(token);
-    grammar_->add_timing(std::chrono::duration<float, std::micro>(clock::now() - start - redraw).count());
+    if (timed) {
+        spent += thread_cpu_micros() - start;
+        grammar_->add_timing(static_cast<float>(std::max(0.0, spent - intervals * thread_cpu_overhead_micros())));
+    }
     return token;
 }
 

@@ -195,6 +195,11 @@ export interface NativeGrammar {
   /** Benchmarks: keep each sampled token's grammar work (µs) while on; takeTimings() returns and clears them. */
   recordTimings(on: boolean): void;
   takeTimings(): Float32Array;
+  /**
+   * Tests: follows the grammar for up to `steps` random tokens (seeded), comparing at each state the
+   * token mask with each token's own check; `at`/`tokens` list where and which tokens disagree.
+   */
+  auditMasks(seed: number, steps: number): { steps: number; at: Uint32Array; tokens: Int32Array };
 }
 
 export interface NativeAddon {

@@ -74,6 +74,58 @@ describe('grammar-constrained generation on synthetic models with real vocabular
   }
 });
 
+describe("token masks: the trie walk allows exactly the tokens each token's own check allows", () => {
+  // The mask takes whole trie subtrees at once (a state's run of alike characters, bounded or not; only
+  // the children a state takes; characters split across tokens); the sampler checks a drawn token by
+  // walking its text. At every state of a random walk through each grammar both must agree.
+  const schemas = {
+    bounded: { type: 'object', properties: { s: { type: 'string', minLength: 2, maxLength: 5 }, t: { type: 'string', maxLength: 40 } }, required: ['s', 't'] },
+    formats: {
+      type: 'object',
+      properties: {
+        id: { type: 'string', format: 'uuid' },
+        at: { type: 'string', format: 'date-time' },
+        mail: { type: 'string', format: 'email' },
+        code: { type: 'string', pattern: '^[A-Z]{3}-[0-9]{2,4}$' },
+      },
+      required: ['id', 'at', 'mail', 'code'],
+    },
+    recursive: {
+      $ref: '#/$defs/node',
+      $defs: {
+        node: {
+          type: 'object',
+          properties: { name: { type: 'string', maxLength: 8 }, children: { type: 'array', maxItems: 3, items: { $ref: '#/$defs/node' } } },
+          required: ['name', 'children'],
+        },
+      },
+    },
+  };
+  for (const [architecture, vocab] of [
+    ['llama', 'llama-spm'],
+    ['qwen2', 'qwen2'],
+  ]) {
+    it(`on the ${vocab} vocabulary, for bundled grammars and JSON schemas`, async () => {
+      const model = await loadModel(await syntheticModel({ architecture, vocab }));
+      try {
+        const grammars = Object.entries(schemas).map(([name, schema]) => [name, Grammar.jsonSchema(schema)]);
+        for (const name of ['json', 'c', 'arithmetic', 'japanese', 'list']) grammars.push([name, Grammar.gbnf(await bundleText(`grammars/${name}.gbnf`))]);
+        let steps = 0;
+        for (const [name, grammar] of grammars) {
+          for (const seed of [1, 2]) {
+            const audit = grammar.compiled(model.tokenizer).auditMasks(seed, 24);
+            assert.deepEqual([...audit.tokens], [], `${name}, seed ${seed}: tokens at steps ${[...audit.at]}`);
+            steps += audit.steps;
+          }
+        }
+        assert.ok(steps > 200, `the walks went somewhere (${steps} states)`);
+      } finally {
+        await model.dispose();
+      }
+    });
+  }
+});
+
 describe('grammar-constrained generation', { skip: skipWithoutStories }, () => {
   let model;
   let texts;

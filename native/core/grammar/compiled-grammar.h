@@ -25,6 +25,7 @@ public:
 
     // For benchmarks: while on, each sampled token's grammar work (µs) is kept until taken.
     void record_timings(bool on);
+    bool recording() const { return recording_.load(std::memory_order_relaxed); }
     void add_timing(float micros);
     std::vector<float> take_timings();
     const TokenTrie & vocabulary() const { return *vocabulary_; }

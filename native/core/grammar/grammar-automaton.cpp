@@ -18,6 +18,8 @@ constexpr size_t MAX_EXPANSION = 200000;  // stacks visited expanding one positi
 constexpr size_t MAX_MASK_BYTES = size_t(64) << 20;
 constexpr size_t MAX_FOOTPRINT = size_t(1) << 30;  // every cache together
 constexpr uint32_t NO_POS = UINT32_MAX;
+constexpr uint32_t MANY_CHILDREN = 16;        // a trie node with this many children has its state's characters looked at once
+constexpr uint32_t MAX_SELECTIVE_DEPTH = 64;  // and below this depth only (each level there is a call deeper)
 
 uint64_t pair_key(uint32_t a, uint32_t b) { return (static_cast<uint64_t>(a) << 32) | b; }
 
@@ -33,6 +35,7 @@ GrammarAutomaton::GrammarAutomaton(std::shared_ptr<const GrammarRules> rules, st
     flags_.push_back(0);
     ascii_row_.push_back(NO_ROW);
     wide_step_.push_back(UNKNOWN);
+    runs_.emplace_back();
     std::vector<uint32_t> stacks;
     for (uint32_t start : rules_->alternatives[rules_->root]) expand(start, 0, stacks);
     initial_ = intern(stacks);
@@ -126,6 +129,7 @@ uint32_t GrammarAutomaton::intern(std::vector<uint32_t> & stacks) {
     flags_.push_back(flags);
     ascii_row_.push_back(NO_ROW);
     wide_step_.push_back(UNKNOWN);
+    runs_.emplace_back();
     state_ids_.emplace(hash, id);
     check_limits();
     return id;
@@ -270,33 +274,75 @@ const std::vector<uint64_t> & GrammarAutomaton::allowed(uint32_t state, const Ut
     return stored;
 }
 
-void GrammarAutomaton::walk_trie(uint32_t state, const Utf8Partial & partial, std::vector<uint64_t> & bits) {
-    struct Frame {
-        uint32_t state;
-        Utf8Partial utf8;
-    };
-    const TokenTrie & trie = *vocabulary_;
-    std::vector<Frame> frames(trie.max_depth() + 1);
-    frames[0] = {state, partial};
-    if (frames[0].utf8.remain < 0) frames[0].utf8.remain = 0;
-    // The characters that lead from `state` back to itself (a JSON string's: nearly all): a subtree
-    // made only of them, entered from `state`, is every token of it allowed, without walking it.
-    uint64_t loop_ascii[2] = {0, 0};
-    bool loop_wide = false;
-    if (flags_[state] & HAS_CHARS) {
-        for (uint32_t cp = 0; cp < 128; cp++) {
-            if (step(state, cp) == state) loop_ascii[cp >> 6] |= uint64_t(1) << (cp & 63);
+void GrammarAutomaton::compute_run_chars(uint32_t state) {
+    // Which next state each ASCII character leads to (step() may add states: no references into runs_).
+    uint32_t targets[128];
+    for (uint32_t cp = 0; cp < 128; cp++) targets[cp] = step(state, cp);
+    uint32_t next = DEAD, best = 0;
+    for (uint32_t cp = 0; cp < 128 && next != state; cp++) {
+        if (targets[cp] == DEAD || targets[cp] == next) continue;
+        const uint32_t count = static_cast<uint32_t>(std::count(targets, targets + 128, targets[cp]));
+        if (targets[cp] == state || count > best) {
+            next = targets[cp];
+            best = count;
         }
-        loop_wide = (flags_[state] & HAS_WIDE) && step(state, 0x100) == state && wide_step_[state] == state;
     }
-    const size_t n = trie.size();
-    for (size_t i = 1; i < n;) {
-        Frame f = frames[trie.depth(i) - 1];
-        if (f.state == state && f.utf8.remain == 0) {
+    const bool wide = next != DEAD && (flags_[state] & HAS_WIDE) && step(state, 0x100) == next && wide_step_[state] == next;
+    Run & run = runs_[state];
+    for (uint32_t cp = 0; cp < 128; cp++) {
+        if (targets[cp] != DEAD) run.live[cp >> 6] |= uint64_t(1) << (cp & 63);
+        if (next != DEAD && targets[cp] == next) run.ascii[cp >> 6] |= uint64_t(1) << (cp & 63);
+    }
+    run.wide = wide;
+    run.next = next;
+}
+
+uint32_t GrammarAutomaton::run_length(uint32_t state) {
+    if (runs_[state].next == UNKNOWN) compute_run_chars(state);
+    if (runs_[state].length != UNKNOWN) return runs_[state].length;
+    // Follow the run while each state on it takes the first state's characters to a single next state.
+    const uint32_t limit = vocabulary_->max_depth();
+    uint32_t length = 0;
+    for (uint32_t at = state; length < limit;) {
+        if (runs_[at].next == UNKNOWN) compute_run_chars(at);
+        const Run & here = runs_[at];
+        const Run & first = runs_[state];
+        const bool takes_all = (first.ascii[0] & ~here.ascii[0]) == 0 && (first.ascii[1] & ~here.ascii[1]) == 0 && (!first.wide || here.wide);
+        if (here.next == DEAD || !takes_all) break;
+        if (here.next == at) {
+            length = RUN_UNBOUNDED;
+            break;
+        }
+        length++;
+        at = here.next;
+    }
+    runs_[state].length = length >= limit ? RUN_UNBOUNDED : length;
+    return runs_[state].length;
+}
+
+void GrammarAutomaton::walk_trie(uint32_t state, const Utf8Partial & partial, std::vector<uint64_t> & bits) {
+    const TokenTrie & trie = *vocabulary_;
+    frames_.resize(trie.max_depth() + 1);
+    frames_[0] = {state, partial};
+    if (frames_[0].utf8.remain < 0) frames_[0].utf8.remain = 0;
+    walk_nodes(1, trie.size(), state, bits);
+}
+
+void GrammarAutomaton::walk_nodes(size_t begin, size_t end, uint32_t root, std::vector<uint64_t> & bits) {
+    const TokenTrie & trie = *vocabulary_;
+    const auto allow = [&](Token t) { bits[static_cast<size_t>(t) >> 6] |= uint64_t(1) << (t & 63); };
+    for (size_t i = begin; i < end;) {
+        Frame f = frames_[trie.depth(i) - 1];
+        // A subtree within the run of the state it is entered from is allowed whole. Runs are computed
+        // for the walk's own state; deeper, for the states already on some run. Inside a character the
+        // trie began (not one an earlier token left open), its completion is one more step of the run:
+        // the subtree's bytes are then >= 0x80, so the run must take every such character alike.
+        if ((f.utf8.remain == 0 || frames_[0].utf8.remain == 0) && (f.state == root || runs_[f.state].next != UNKNOWN) &&
+            run_length(f.state) >= trie.height(i)) {
+            const Run & run = runs_[f.state];
             const uint64_t * below = trie.ascii_below(i);
-            if ((below[0] & ~loop_ascii[0]) == 0 && (below[1] & ~loop_ascii[1]) == 0 && (!trie.wide_below(i) || (loop_wide && trie.valid_below(i)))) {
-                for (const Token * t = trie.subtree_tokens_begin(i); t != trie.subtree_tokens_end(i); t++)
-                    bits[static_cast<size_t>(*t) >> 6] |= uint64_t(1) << (*t & 63);
+            if ((below[0] & ~run.ascii[0]) == 0 && (below[1] & ~run.ascii[1]) == 0 && (!trie.wide_below(i) || (run.wide && trie.valid_below(i)))) {
+                for (const Token * t = trie.subtree_tokens_begin(i); t != trie.subtree_tokens_end(i); t++) allow(*t);
                 i = trie.subtree_end(i);
                 continue;
             }
@@ -312,10 +358,27 @@ void GrammarAutomaton::walk_trie(uint32_t state, const Utf8Partial & partial, st
             i = trie.subtree_end(i);
             continue;
         }
-        frames[trie.depth(i)] = f;
-        Token t = trie.first_token(i);
-        if (t != NO_TOKEN && (f.utf8.remain == 0 || may_complete(f.state, f.utf8))) {
-            for (; t != NO_TOKEN; t = trie.next_same(t)) bits[static_cast<size_t>(t) >> 6] |= uint64_t(1) << (t & 63);
+        frames_[trie.depth(i)] = f;
+        const Token * here = trie.node_tokens_begin(i);
+        if (here != trie.node_tokens_end(i) && (f.utf8.remain == 0 || may_complete(f.state, f.utf8))) {
+            for (; here != trie.node_tokens_end(i); here++) allow(*here);
+        }
+        // Many children, few of whose characters the state takes (a bounded string's last position takes
+        // only a quote): walk just those children, found by their byte, rather than try every one.
+        if (f.utf8.remain == 0 && trie.child_count(i) >= MANY_CHILDREN && trie.depth(i) < MAX_SELECTIVE_DEPTH) {
+            if (runs_[f.state].next == UNKNOWN) compute_run_chars(f.state);
+            const uint64_t * children = trie.child_ascii(i);
+            const uint64_t taken[2] = {children[0] & runs_[f.state].live[0], children[1] & runs_[f.state].live[1]};
+            const bool wide = trie.child_wide(i) && (flags_[f.state] & HAS_WIDE);
+            if (!wide && static_cast<uint32_t>(__builtin_popcountll(taken[0]) + __builtin_popcountll(taken[1])) * 4 <= trie.child_count(i)) {
+                for (uint32_t b = 0; b < 128; b++) {
+                    if (!(taken[b >> 6] >> (b & 63) & 1)) continue;
+                    const uint32_t c = trie.child(i, static_cast<uint8_t>(b));
+                    walk_nodes(c, trie.subtree_end(c), root, bits);
+                }
+                i = trie.subtree_end(i);
+                continue;
+            }
         }
         i++;
     }
@@ -328,7 +391,7 @@ void GrammarAutomaton::refuse(const std::string & what) {
 
 void GrammarAutomaton::check_limits() {
     const size_t bytes = nodes_.size() * sizeof(StackNode) + node_ids_.bytes() + follow_pool_.size() * 4 + follow_begin_.size() * 8 + state_pool_.size() * 4 +
-                         state_begin_.size() * 9 + state_ids_.size() * 32 + steps_.bytes() + ascii_steps_.size() * 4 + mask_bytes_;
+                         state_begin_.size() * (13 + sizeof(Run)) + state_ids_.size() * 32 + steps_.bytes() + ascii_steps_.size() * 4 + mask_bytes_;
     footprint_.store(bytes, std::memory_order_relaxed);
     if (follow_pool_.size() > MAX_STATE_POOL) refuse("more than " + std::to_string(MAX_STATE_POOL) + " expanded stacks");
     if (bytes > MAX_FOOTPRINT) refuse("its caches passed " + std::to_string(MAX_FOOTPRINT >> 20) + " MiB");

@@ -77,7 +77,23 @@ private:
     // The stacks after node n's top element has matched (memoized per node).
     void follow(uint32_t n, std::vector<uint32_t> & out);
     uint32_t intern(std::vector<uint32_t> & stacks);
+    // A state's run: the characters that lead it to one next state (those that lead back to it when
+    // some do, else those of the most common next state), and how many such characters in a row the
+    // states along that way all take alike (RUN_UNBOUNDED past a loop). A trie subtree made only of
+    // them and no deeper than the run is allowed whole: a JSON string's characters, bounded or not.
+    struct Run {
+        uint64_t live[2] = {0, 0};  // the ASCII characters the state takes at all
+        uint64_t ascii[2] = {0, 0};
+        bool wide = false;
+        uint32_t next = UNKNOWN;    // UNKNOWN: not computed yet; DEAD: no character leads on
+        uint32_t length = UNKNOWN;  // UNKNOWN: not computed yet
+    };
+    static constexpr uint32_t RUN_UNBOUNDED = UINT32_MAX - 1;
+    void compute_run_chars(uint32_t state);
+    uint32_t run_length(uint32_t state);
     void walk_trie(uint32_t state, const Utf8Partial & partial, std::vector<uint64_t> & bits);
+    // Walks trie nodes [begin, end) (whole subtrees, their parents' frames set), allowing tokens into bits.
+    void walk_nodes(size_t begin, size_t end, uint32_t root, std::vector<uint64_t> & bits);
     // Records the footprint; refuses (INVALID_GRAMMAR) past the hard limit.
     void check_limits();
     [[noreturn]] void refuse(const std::string & what);
@@ -98,12 +114,18 @@ private:
     std::vector<uint32_t> ascii_row_;                        // per state: where its row starts in ascii_steps_, or NO_ROW
     std::vector<uint32_t> ascii_steps_;                      // rows of 128 next states (UNKNOWN: not computed yet)
     std::vector<uint32_t> wide_step_;                        // per state: the step for any code point >= 128, NOT_UNIFORM, UNKNOWN
+    std::vector<Run> runs_;                                  // per state
     uint32_t initial_ = DEAD;
 
     std::unordered_map<uint32_t, std::vector<uint64_t>> masks_;  // per state, at a character boundary
     size_t mask_bytes_ = 0;
     std::vector<uint64_t> scratch_mask_;
-    std::vector<uint32_t> scratch_, work_;
+    std::vector<uint32_t> work_;
+    struct Frame {  // a trie walk at some depth: the state after the bytes above, and a character begun there
+        uint32_t state;
+        Utf8Partial utf8;
+    };
+    std::vector<Frame> frames_;  // per trie depth
     std::atomic<size_t> footprint_{0};
     std::atomic<bool> spent_{false};
 };
