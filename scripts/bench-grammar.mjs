@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 
 import { benchGrammars } from './bench-grammar-cases.mjs';
 import { modelFile } from './bench-models.mjs';
-import { runInProcess } from './bench-runs.mjs';
+import { quantile, runInProcess } from './bench-runs.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -25,11 +25,6 @@ const { values } = parseArgs({
 });
 const grammars = await benchGrammars();
 
-const quantile = (xs, q) => {
-  if (xs.length === 0) return NaN;
-  const sorted = [...xs].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
-};
 const stats = (xs) => ({ mean: xs.reduce((a, b) => a + b, 0) / xs.length, p50: quantile(xs, 0.5), p99: quantile(xs, 0.99), n: xs.length });
 const sum = (xs) => xs.reduce((a, b) => a + b, 0);
 // Over one pass's pairs of equal length: constrained steps per second, and that over free generation's.

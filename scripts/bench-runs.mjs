@@ -12,5 +12,12 @@ export function runInProcess(script, args) {
   return JSON.parse(out.trim().split('\n').pop());
 }
 
+/** The value at fraction q of the sorted values (NaN for none): q = 0.99 is the p99. */
+export function quantile(xs, q) {
+  if (xs.length === 0) return NaN;
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+}
+
 /** The middle value (the upper one of the two middles for an even count). */
-export const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+export const median = (xs) => quantile(xs, 0.5);

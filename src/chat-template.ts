@@ -4,7 +4,8 @@
 import { checkBoolean, checkPlainObject } from './options.js';
 import { Template } from '@huggingface/jinja';
 
-import { describe, invalidArgument } from './errors.js';
+import { describe, FathomError, invalidArgument } from './errors.js';
+import { renderWithinBudget, TemplateBudgetError } from './template-budget.js';
 import type { Tokenizer } from './tokenizer/tokenizer.js';
 
 export interface ChatMessage {
@@ -50,7 +51,7 @@ export class ChatTemplate {
     try {
       this.#template = new Template(source);
     } catch (error) {
-      throw invalidArgument(`the chat template cannot be parsed: ${(error as Error).message}`);
+      throw new FathomError('TEMPLATE_ERROR', `the chat template cannot be parsed: ${(error as Error).message}`, { cause: error });
     }
   }
 
@@ -62,7 +63,7 @@ export class ChatTemplate {
     const { special } = this.#tokenizer.vocabulary;
     const text = (id: number | null) => (id === null ? '' : this.#tokenizer.detokenize([id], { special: true }));
     try {
-      return this.#template.render({
+      return renderWithinBudget(this.#template, {
         messages: messages.map((m) => ({ role: m.role, content: m.content })),
         add_generation_prompt: options.addGenerationPrompt ?? true,
         bos_token: text(special.bos),
@@ -71,7 +72,8 @@ export class ChatTemplate {
         ...options.variables,
       });
     } catch (error) {
-      throw invalidArgument(`the chat template failed: ${(error as Error).message}`);
+      const reason = error instanceof TemplateBudgetError ? `it was stopped: ${error.message}` : `it failed: ${(error as Error).message}`;
+      throw new FathomError('TEMPLATE_ERROR', `the chat template cannot render this conversation: ${reason}`, { cause: error });
     }
   }
 

@@ -5,7 +5,16 @@ import { checkMessages, type ChatMessage, type ChatTemplate, type RenderOptions 
 import { FathomError, invalidArgument } from './errors.js';
 import { checkPlainObject } from './options.js';
 import type { Evaluator } from './evaluator.js';
-import { collectCompletion, generate, type CompletionResult, type FinishReason, type GenerationChunk } from './generation.js';
+import {
+  collectCompletion,
+  generate,
+  withJson,
+  type CompletionResult,
+  type FinishReason,
+  type GenerationChunk,
+  type JsonCompletionResult,
+} from './generation.js';
+import { JsonGrammar } from './grammar/grammar.js';
 import { checkGenerateOptions, type GenerateOptions } from './sampling-options.js';
 
 /** A conversation's settings (model.createChat's options, which also choose the context). */
@@ -90,14 +99,17 @@ export class Chat {
     }
   }
 
-  /** The whole reply to `text`. An abort resolves with finishReason 'abort' and leaves the history as it was. */
-  send(text: string, options: GenerateOptions = {}): Promise<ChatReply> {
-    try {
-      checkGenerateOptions(options);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return collectCompletion(this.stream(text, options), () => this.#promptTokens, options.signal ?? this.#defaults.signal);
+  /**
+   * The whole reply to `text`. An abort resolves with finishReason 'abort' and leaves the history as it was.
+   * Under a JSON grammar (this turn's or the chat's), `reply.json` is the parsed value, as with complete().
+   */
+  send<T>(text: string, options: GenerateOptions & { grammar: JsonGrammar<T> }): Promise<JsonCompletionResult<T>>;
+  send(text: string, options?: GenerateOptions): Promise<ChatReply>;
+  async send(text: string, options: GenerateOptions = {}): Promise<ChatReply> {
+    checkGenerateOptions(options);
+    const reply = await collectCompletion(this.stream(text, options), () => this.#promptTokens, options.signal ?? this.#defaults.signal);
+    const grammar = options.grammar ?? this.#defaults.grammar;
+    return grammar instanceof JsonGrammar ? withJson(reply, grammar, this.#context.tokenizer) : reply;
   }
 
   // The conversation's tokens, leaving room for the reply (maxTokens, or a quarter of the context):

@@ -95,7 +95,8 @@ function grammarStart(result: CompletionResult, triggers: ReadonlyArray<string |
   return starts.length ? Math.min(...starts) : -1;
 }
 
-function withJson<T>(result: CompletionResult, grammar: JsonGrammar<T>, tokenizer: Tokenizer): JsonCompletionResult<T> {
+/** Gives a completion made under a JSON grammar its parsed value: `result.json` (not enumerable, parsed once). */
+export function withJson<T>(result: CompletionResult, grammar: JsonGrammar<T>, tokenizer: Tokenizer): JsonCompletionResult<T> {
   let parsed: { value: T } | undefined;
   return Object.defineProperty(result, 'json', {
     enumerable: false,

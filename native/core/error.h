@@ -27,6 +27,7 @@ inline constexpr const char * INVALID_ARGUMENT = "INVALID_ARGUMENT";
 inline constexpr const char * CONTEXT_FULL = "CONTEXT_FULL";
 inline constexpr const char * INVALID_GRAMMAR = "INVALID_GRAMMAR";      // a grammar that cannot be parsed or run
 inline constexpr const char * INCOMPLETE_OUTPUT = "INCOMPLETE_OUTPUT";  // a constrained output that ended before its grammar did
+inline constexpr const char * TEMPLATE_ERROR = "TEMPLATE_ERROR";        // a chat template that fails, or runs past its budget (raised in src/)
 inline constexpr const char * ABORTED = "ABORTED";
 inline constexpr const char * DISPOSED = "DISPOSED";  // the model or context was disposed
 inline constexpr const char * BUSY = "BUSY";          // the object is already in use by a running call
@@ -34,9 +35,21 @@ inline constexpr const char * OUT_OF_MEMORY = "OUT_OF_MEMORY";
 inline constexpr const char * COMPUTE_FAILED = "COMPUTE_FAILED";
 inline constexpr const char * NATIVE_LOAD_FAILED = "NATIVE_LOAD_FAILED";
 inline constexpr const char * INTERNAL = "INTERNAL";  // a bug of ours: any exception that is not an Error
-inline constexpr const char * ALL[] = {
-    FILE_NOT_FOUND, INVALID_GGUF,  UNSUPPORTED_ARCHITECTURE, INVALID_ARGUMENT,   CONTEXT_FULL, INVALID_GRAMMAR, INCOMPLETE_OUTPUT, ABORTED, DISPOSED,
-    BUSY,           OUT_OF_MEMORY, COMPUTE_FAILED,           NATIVE_LOAD_FAILED, INTERNAL};
+inline constexpr const char * ALL[] = {FILE_NOT_FOUND,
+                                       INVALID_GGUF,
+                                       UNSUPPORTED_ARCHITECTURE,
+                                       INVALID_ARGUMENT,
+                                       CONTEXT_FULL,
+                                       INVALID_GRAMMAR,
+                                       INCOMPLETE_OUTPUT,
+                                       TEMPLATE_ERROR,
+                                       ABORTED,
+                                       DISPOSED,
+                                       BUSY,
+                                       OUT_OF_MEMORY,
+                                       COMPUTE_FAILED,
+                                       NATIVE_LOAD_FAILED,
+                                       INTERNAL};
 }  // namespace codes
 
 }  // namespace fathom

@@ -70,6 +70,10 @@ const FORMATS: Record<string, string> = {
   email: String.raw`[a-z0-9_+-]{1,20} ( "." [a-z0-9_+-]{1,20} ){0,2} "@" ( [a-z0-9] ( [a-z0-9-]{0,20} [a-z0-9] )? "." ){1,3} [a-z] [a-z]{1,5}`,
 };
 FORMATS['date-time'] = `${FORMATS.date} "T" ${FORMATS.time}`;
+// Lower-case hosts of 2 to 4 labels, short paths: a small, always valid part of each format.
+FORMATS.hostname = String.raw`( [a-z0-9] ( [a-z0-9-]{0,20} [a-z0-9] )? "." ){1,3} [a-z] [a-z]{1,5}`;
+FORMATS.uri = String.raw`"http" "s"? "://" ${FORMATS.hostname} ( "/" [a-zA-Z0-9._~-]{1,20} ){0,4} "/"?`;
+FORMATS.ipv4 = String.raw`( ( "25" [0-5] | "2" [0-4] [0-9] | "1" [0-9] [0-9] | [1-9]? [0-9] ) "." ){3} ( "25" [0-5] | "2" [0-4] [0-9] | "1" [0-9] [0-9] | [1-9]? [0-9] )`;
 
 function unsupported(what: string, path: string): FathomError {
   return new FathomError('INVALID_ARGUMENT', `JSON Schema ${path}: ${what} is not supported by the grammar converter`);
@@ -148,6 +152,14 @@ function nonNegativeRange(lo: number, hi: number): string {
     from = 10 ** digits;
   }
   return parts.map((p) => `( ${p} )`).join(' | ');
+}
+
+// Decimals from lo to hi (whole, 0 <= lo <= hi; hi may be Infinity), without a sign: an integer part
+// in [lo, hi) with any fraction, or hi itself (maybe with zeros after the point).
+function decimalMagnitudes(lo: number, hi: number): string {
+  if (hi === Infinity) return `( ${nonNegativeRange(lo, Infinity)} ) fraction?`;
+  const below = hi - 1 >= lo ? `( ${nonNegativeRange(lo, hi - 1)} ) fraction?` : '';
+  return [below, `${gbnfLiteral(String(hi))} ( "." "0"{1,3} )?`].filter(Boolean).join(' | ');
 }
 
 // Integers in [min, max]; either may be infinite.
@@ -307,6 +319,13 @@ class Converter {
   }
 
   #literalChoice(values: unknown[], schema: SchemaObject, path: string): string {
+    return `( ${this.#enumValues(values, schema, path)
+      .map((v) => gbnfLiteral(JSON.stringify(v)))
+      .join(' | ')} )`;
+  }
+
+  // The enum/const values of the schema's type.
+  #enumValues(values: unknown[], schema: SchemaObject, path: string): unknown[] {
     if (values.length === 0) throw invalid('enum must not be empty', path);
     const types = schema.type === undefined ? undefined : Array.isArray(schema.type) ? schema.type : [schema.type];
     const fits = (v: unknown): boolean => {
@@ -316,7 +335,7 @@ class Converter {
     };
     const kept = values.filter(fits);
     if (kept.length === 0) throw invalid("no enum/const value has the schema's type", path);
-    return `( ${kept.map((v) => gbnfLiteral(JSON.stringify(v))).join(' | ')} )`;
+    return kept;
   }
 
   #string(schema: SchemaObject, hint: string, path: string): string {
@@ -363,7 +382,8 @@ class Converter {
     } else {
       if (minimum !== undefined) min = minimum;
       if (maximum !== undefined) max = maximum;
-      if (exMin !== undefined || exMax !== undefined || draft4Min || draft4Max) throw unsupported('exclusive bounds on a non-integer number', path);
+      if (exMin !== undefined) min = Math.max(min, exMin);
+      if (exMax !== undefined) max = Math.min(max, exMax);
     }
     if (min > max) throw invalid('the bounds leave no number', path);
     return { min, max };
@@ -385,15 +405,28 @@ class Converter {
   #number(schema: SchemaObject, hint: string, path: string): string {
     if (schema.multipleOf !== undefined) throw unsupported('multipleOf on a number', path);
     const { min, max } = this.#bounds(schema, path, false);
+    // Open at a bound that came from exclusiveMinimum/Maximum (a number, or draft 4's true beside minimum/maximum).
+    const openLow = schema.exclusiveMinimum === true || (typeof schema.exclusiveMinimum === 'number' && min === schema.exclusiveMinimum);
+    const openHigh = schema.exclusiveMaximum === true || (typeof schema.exclusiveMaximum === 'number' && max === schema.exclusiveMaximum);
+    if (openLow && openHigh && min === max) throw invalid('the bounds leave no number', path);
     if (min === -Infinity && max === Infinity) return 'number';
-    // Bounds at whole numbers: the integer part is bounded, and a fraction may only lower it toward the bound.
-    if (min === 0 && max === Infinity) return this.#rule(hint, `( "0" | [1-9] [0-9]{0,15} ) fraction? ( [eE] "+"? [0-9]{1,2} )?`);
-    if (Number.isInteger(min) && Number.isInteger(max) && min >= 0 && max <= 1e15) {
-      // [min, max): integer part in range with any fraction; or exactly max.
-      const below = max - 1 >= min ? `( ${integerRange(min, max - 1)} ) fraction?` : '';
-      return this.#rule(hint, [below, `${gbnfLiteral(String(max))} ( "." "0"{1,3} )?`].filter(Boolean).join(' | '));
-    }
-    throw unsupported('number bounds other than [0, ∞) or whole-number [min, max] with min >= 0', path);
+    if (min === 0 && !openLow && max === Infinity) return this.#rule(hint, `( "0" | [1-9] [0-9]{0,15} ) fraction? ( [eE] "+"? [0-9]{1,2} )?`);
+    // Between the whole numbers inside the bounds, any decimal (integer part up to 16 digits, no
+    // exponent); past them, toward a bound that is not whole, nothing: it may allow less, never more.
+    // Bounds at or past 10^16 bound nothing here.
+    const reach = 10 ** MAX_DIGITS;
+    const low = min <= -reach ? -Infinity : openLow ? Math.floor(min) + 1 : Math.ceil(min);
+    const high = max >= reach ? Infinity : openHigh ? Math.ceil(max) - 1 : Math.floor(max);
+    if (Math.abs(Number.isFinite(low) ? low : 0) > 1e15 || Math.abs(Number.isFinite(high) ? high : 0) > 1e15)
+      throw unsupported('number bounds beyond 10^15 in magnitude (other than none)', path);
+    const parts: string[] = [];
+    if (high >= 0 && Math.max(low, 0) <= high) parts.push(decimalMagnitudes(Math.max(low, 0), high));
+    if (low < 0 && (high < 0 ? -high : 0) <= -low) parts.push(`"-" ( ${decimalMagnitudes(high < 0 ? -high : 0, -low)} )`);
+    // Just past an exclusive whole bound toward the other: 0.001 for exclusiveMinimum 0, -0.5 for exclusiveMaximum 0.
+    if (openLow && Number.isInteger(min) && min >= 0 && max >= min + 1) parts.push(`${gbnfLiteral(String(min))} "." [0-9]{0,15} [1-9]`);
+    if (openHigh && Number.isInteger(max) && max <= 0 && min <= max - 1) parts.push(`"-" ${gbnfLiteral(String(-max))} "." [0-9]{0,15} [1-9]`);
+    if (parts.length === 0) throw unsupported('number bounds with no whole number between them', path);
+    return this.#rule(hint, parts.map((p) => `( ${p} )`).join(' | '));
   }
 
   #object(schema: SchemaObject, hint: string, path: string): string {
@@ -445,22 +478,41 @@ class Converter {
   // A JSON string key that is none of `names` (a trie of the names, with every way out of it).
   #keyNotIn(names: string[], hint: string): string {
     if (names.length === 0) return `"\\"" ${PLAIN_CHAR}* "\\""`;
-    const node = (prefix: string): string => {
-      const next = new Map<string, boolean>();
-      for (const name of names) if (name.startsWith(prefix) && name.length > prefix.length) next.set([...name.slice(prefix.length)][0]!, true);
-      const parts: string[] = [];
-      if (!names.includes(prefix)) parts.push(`"\\""`);
-      for (const ch of next.keys()) parts.push(`${gbnfLiteral(JSON.stringify(ch).slice(1, -1))} ${node(prefix + ch)}`);
-      const excluded = [...next.keys()].map((ch) => gbnfClassChar(ch)).join('');
+    // A trie of the names (by code point), one rule per node: a key may close where no name ends,
+    // go on along a name, or leave every name with any other character. No recursion: names may be long.
+    type KeyNode = { children: Map<string, KeyNode>; isName: boolean; rule: string };
+    const fresh = (): KeyNode => ({ children: new Map(), isName: false, rule: this.#name(`${hint}-key`) });
+    const root = fresh();
+    for (const name of names) {
+      let at = root;
+      for (const ch of name) {
+        let next = at.children.get(ch);
+        if (!next) {
+          next = fresh();
+          at.children.set(ch, next);
+        }
+        at = next;
+      }
+      at.isName = true;
+    }
+    const pending = [root];
+    while (pending.length > 0) {
+      const node = pending.pop()!;
+      const parts: string[] = node.isName ? [] : [`"\\""`];
+      for (const [ch, child] of node.children) {
+        parts.push(`${gbnfLiteral(JSON.stringify(ch).slice(1, -1))} ${child.rule}`);
+        pending.push(child);
+      }
+      const excluded = [...node.children.keys()].map((ch) => gbnfClassChar(ch)).join('');
       parts.push(`[^"\\\\\\x7F\\x00-\\x1F${excluded}] ${PLAIN_CHAR}* "\\""`);
-      return `( ${parts.join(' | ')} )`;
-    };
-    return this.#rule(`${hint}-key`, `"\\"" ${node('')}`);
+      this.#rules.set(node.rule, parts.join(' | '));
+    }
+    return this.#rule(`${hint}-key`, `"\\"" ${root.rule}`);
   }
 
   #array(schema: SchemaObject, hint: string, path: string): string {
-    if (schema.uniqueItems === true) throw unsupported('uniqueItems', path);
     const { minItems = 0, maxItems = Infinity } = schema;
+    if (schema.uniqueItems === true) return this.#uniqueArray(schema, hint, path);
     if (!isCount(minItems) || !(maxItems === Infinity || isCount(maxItems))) throw invalid('minItems/maxItems must be non-negative integers', path);
     let prefix: JsonSchema[] = [];
     let items: JsonSchema | undefined = schema.items as JsonSchema | undefined;
@@ -490,6 +542,43 @@ class Converter {
     const body = max === 0 ? '""' : `${element(0)} ws ${list(1)}`;
     const inner = max === 0 ? '' : minItems > 0 ? ` ${body}` : ` ( ${body} )?`;
     return this.#rule(hint, `"[" ws${inner} "]"`);
+  }
+
+  // uniqueItems: items from an enum (or const) of scalars are written in the enum's order, each at most
+  // once; other items are not told apart by a grammar, so such an array holds at most one.
+  #uniqueArray(schema: SchemaObject, hint: string, path: string): string {
+    const { minItems = 0, maxItems = Infinity } = schema;
+    const items = schema.items;
+    if (schema.prefixItems !== undefined || Array.isArray(items)) throw unsupported('uniqueItems with prefixItems', path);
+    const onlyChoices = (o: SchemaObject) => Object.keys(o).every((k) => k === 'const' || k === 'enum' || k === 'type' || ANNOTATIONS.has(k));
+    const choices = isObject(items) && (Object.hasOwn(items, 'const') || Array.isArray(items.enum)) && onlyChoices(items) ? items : undefined;
+    const values = choices ? this.#enumValues(Object.hasOwn(choices, 'const') ? [choices.const] : (choices.enum as unknown[]), choices, `${path}/items`) : [];
+    const scalars = values.length > 0 && values.every((v) => v === null || typeof v !== 'object');
+    if (!scalars) {
+      if ((minItems as number) > 1) throw unsupported('uniqueItems with minItems above 1 (items other than an enum of scalars)', path);
+      return this.#array({ ...schema, uniqueItems: false, maxItems: Math.min(maxItems as number, 1) }, hint, path);
+    }
+    const literals = [...new Set(values.map((v) => JSON.stringify(v)))].map(gbnfLiteral);
+    const max = Math.min(maxItems as number, literals.length);
+    if (max < (minItems as number)) throw invalid('the item counts leave no array of distinct items', path);
+    // pick(i, c): the rest of the array after c items, choosing among literals[i..] in order.
+    const names = new Map<string, string>();
+    const pick = (i: number, c: number): string => {
+      const key = `${i},${c}`;
+      const known = names.get(key);
+      if (known !== undefined) return known;
+      const alternatives: string[] = [];
+      if (i === literals.length || c === max) {
+        if (c >= (minItems as number)) alternatives.push('""');
+      } else {
+        alternatives.push(`${c > 0 ? '"," ws ' : ''}${literals[i]} ws ${pick(i + 1, c + 1)}`);
+        if (c + literals.length - i - 1 >= (minItems as number)) alternatives.push(pick(i + 1, c));
+      }
+      const name = this.#rule(`${hint}-unique`, alternatives.join(' | '));
+      names.set(key, name);
+      return name;
+    };
+    return this.#rule(hint, `"[" ws ${pick(0, 0)} "]"`);
   }
 
   // allOf: the schemas' constraints in one. Objects: properties united (one named in two members must

@@ -69,10 +69,10 @@ describe('chat templates', () => {
     assert.equal(model.applyChatTemplate(MESSAGES, { template: CHATML_TEMPLATE }), model.applyChatTemplate(MESSAGES));
   });
 
-  it('bad templates and messages are INVALID_ARGUMENT', () => {
+  it('bad templates are TEMPLATE_ERROR, bad messages INVALID_ARGUMENT', () => {
     assert.throws(
       () => model.applyChatTemplate(MESSAGES, { template: '{% for %}' }),
-      (e) => e.code === 'INVALID_ARGUMENT' && /parsed/.test(e.message),
+      (e) => e.code === 'TEMPLATE_ERROR' && /parsed/.test(e.message),
     );
     assert.throws(
       () => model.applyChatTemplate([{ role: 'user' }]),
@@ -80,8 +80,28 @@ describe('chat templates', () => {
     );
     assert.throws(
       () => model.applyChatTemplate(MESSAGES, { template: "{{ raise_exception('no system') }}" }),
-      (e) => e.code === 'INVALID_ARGUMENT' && /no system/.test(e.message),
+      (e) => e.code === 'TEMPLATE_ERROR' && /no system/.test(e.message),
     );
+  });
+
+  it('a hostile template is stopped within its budget (time, string and list sizes, range) with TEMPLATE_ERROR', () => {
+    const hostile = [
+      // Each ended the process (V8 out of memory) or blocked the JS thread for tens of seconds before.
+      ['{% for i in range(300000000) %}x{% endfor %}', /range\(\) of 300000000/],
+      ['{% for i in range(1000000) %}{% for j in range(1000000) %}x{% endfor %}{% endfor %}', /ran past/],
+      ["{% set ns = namespace(s='x') %}{% for i in range(40) %}{% set ns.s = ns.s + ns.s %}{% endfor %}{{ ns.s }}", /string of more than/],
+      ['{% set ns = namespace(l=[1]) %}{% for i in range(40) %}{% set ns.l = ns.l + ns.l %}{% endfor %}{{ ns.l | length }}', /list or mapping of more than/],
+      [`{{ ${'('.repeat(100000)}1${')'.repeat(100000)} }}`, /call stack/],
+    ];
+    for (const [template, message] of hostile) {
+      assert.throws(
+        () => model.applyChatTemplate(MESSAGES, { template }),
+        (e) => e.code === 'TEMPLATE_ERROR' && message.test(e.message),
+        template.slice(0, 80),
+      );
+    }
+    // The library is left as it was: a plain template renders after them.
+    assert.equal(model.applyChatTemplate(MESSAGES.slice(1, 2), { template: CHATML_TEMPLATE }), '<|im_start|>user\nHello!<|im_end|>\n<|im_start|>assistant\n');
   });
 });
 

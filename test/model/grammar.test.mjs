@@ -174,6 +174,26 @@ describe('grammar-constrained generation', { skip: skipWithoutStories }, () => {
     }
   });
 
+  it("a chat reply under a JSON grammar has its parsed json, the turn's grammar or the chat's", async () => {
+    const grammar = Grammar.jsonSchema({ type: 'object', properties: { n: { type: 'integer', minimum: 0, maximum: 9 } }, required: ['n'] });
+    const template = '{% for m in messages %}{{ m.role }}: {{ m.content }}\n{% endfor %}{% if add_generation_prompt %}assistant: {% endif %}';
+    const turn = model.createChat({ template });
+    const reply = await turn.send('A number?', { grammar, temperature: 1, seed: 3, maxTokens: 64 });
+    assert.equal(reply.finishReason, 'eos', reply.text);
+    assert.deepEqual(reply.json, JSON.parse(reply.text));
+    assert.equal(turn.history.at(-1).content, reply.text);
+    const chat = model.createChat({ template, generate: { grammar, temperature: 1, seed: 5, maxTokens: 64 } });
+    const second = await chat.send('Another?');
+    assert.deepEqual(second.json, JSON.parse(second.text));
+    const cut = await chat.send('More?', { maxTokens: 1 });
+    assert.throws(
+      () => cut.json,
+      (e) => e.code === 'INCOMPLETE_OUTPUT',
+    );
+    const free = await model.createChat({ template }).send('Hi', { maxTokens: 4 });
+    assert.equal('json' in free, false);
+  });
+
   it("a Zod schema: every sample that ends passes the schema's own safeParse", async () => {
     const schema = z.object({
       name: z.string().max(24),

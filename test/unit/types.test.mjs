@@ -33,8 +33,13 @@ export async function main(file: string, texts: string | string[]): Promise<numb
   const text: string = any.json;
   // @ts-expect-error a result without a JSON grammar has no json
   void reply.json;
+  const chat = model.createChat();
+  const answer = await chat.send('A person?', { grammar: Grammar.jsonSchema(z.object({ name: z.string() })) });
+  const name: string = answer.json.name;
+  // @ts-expect-error a chat reply without a JSON grammar has no json
+  void (await chat.send('Hi')).json;
   await model[Symbol.asyncDispose]();
-  return age + id.length + text.length + reply.text.length + history.length + (Array.isArray(vectors) ? vectors.length : 1) + finish.length;
+  return age + id.length + name.length + text.length + reply.text.length + history.length + (Array.isArray(vectors) ? vectors.length : 1) + finish.length;
 }
 `;
 

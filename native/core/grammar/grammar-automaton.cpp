@@ -138,11 +138,7 @@ uint32_t GrammarAutomaton::intern(std::vector<uint32_t> & stacks) {
 uint32_t GrammarAutomaton::compute_step(uint32_t state, uint32_t cp) {
     if (!(flags_[state] & HAS_CHARS)) return DEAD;
     const uint32_t first = state_begin_[state], last = state_begin_[state + 1];
-    const auto matches = [&](uint32_t n) {
-        if (n == 0) return false;
-        const GrammarElement & e = rules_->elements[nodes_[n].pos];
-        return e.kind == GrammarElementKind::Chars && rules_->classes[e.value].matches(cp);
-    };
+    const auto takes = [&](const GrammarElement & e) { return e.kind == GrammarElementKind::Chars && rules_->classes[e.value].matches(cp); };
     // Beyond ASCII there are tens of thousands of code points in a large vocabulary, but a state only
     // tells them apart by which of its stacks accept them: steps are kept per such signature, and a
     // state whose every class takes all of them or none has one step for them all.
@@ -167,17 +163,16 @@ uint32_t GrammarAutomaton::compute_step(uint32_t state, uint32_t cp) {
     if (cp >= 128) {
         uint32_t signature = 0;
         const bool small = last - first <= 31;
-        for (uint32_t i = first; small && i < last; i++) signature |= static_cast<uint32_t>(matches(state_pool_[i])) << (i - first);
+        for (uint32_t i = first; small && i < last; i++) {
+            const uint32_t n = state_pool_[i];
+            signature |= static_cast<uint32_t>(n != 0 && takes(rules_->elements[nodes_[n].pos])) << (i - first);
+        }
         if (small && signature == 0) return DEAD;
         key = pair_key(state, small ? 0x80000000u | signature : cp);
         const uint32_t known = steps_.find(key);
         if (known != FlatMap64::MISSING) return known;
     }
-    std::vector<uint32_t> next;
-    for (uint32_t i = first; i < last; i++) {
-        if (matches(state_pool_[i])) follow(state_pool_[i], next);
-    }
-    const uint32_t result = intern(next);
+    const uint32_t result = advance(state, takes);
     if (cp >= 128) {
         steps_.insert(key, result);
     } else {
@@ -204,15 +199,10 @@ uint32_t GrammarAutomaton::walk_text(uint32_t state, std::string_view text, Utf8
 
 uint32_t GrammarAutomaton::step_token(uint32_t state, Token token) {
     if (!(flags_[state] & HAS_TOKENS)) return DEAD;
-    std::vector<uint32_t> next;
-    for (uint32_t i = state_begin_[state]; i < state_begin_[state + 1]; i++) {
-        const uint32_t n = state_pool_[i];
-        if (n == 0) continue;
-        const GrammarElement & e = rules_->elements[nodes_[n].pos];
+    return advance(state, [&](const GrammarElement & e) {
         const bool same = e.value == static_cast<uint32_t>(token);
-        if ((e.kind == GrammarElementKind::Token && same) || (e.kind == GrammarElementKind::NotToken && !same)) follow(n, next);
-    }
-    return intern(next);
+        return (e.kind == GrammarElementKind::Token && same) || (e.kind == GrammarElementKind::NotToken && !same);
+    });
 }
 
 uint32_t GrammarAutomaton::merge(uint32_t a, uint32_t b) {

@@ -77,6 +77,16 @@ private:
     // The stacks after node n's top element has matched (memoized per node).
     void follow(uint32_t n, std::vector<uint32_t> & out);
     uint32_t intern(std::vector<uint32_t> & stacks);
+    // The state after each stack of `state` whose top element `takes` (a predicate on it) has matched it.
+    template <typename Takes>
+    uint32_t advance(uint32_t state, const Takes & takes) {
+        std::vector<uint32_t> next;
+        for (uint32_t i = state_begin_[state]; i < state_begin_[state + 1]; i++) {
+            const uint32_t n = state_pool_[i];
+            if (n != 0 && takes(rules_->elements[nodes_[n].pos])) follow(n, next);
+        }
+        return intern(next);
+    }
     // A state's run: the characters that lead it to one next state (those that lead back to it when
     // some do, else those of the most common next state), and how many such characters in a row the
     // states along that way all take alike (RUN_UNBOUNDED past a loop). A trie subtree made only of
