@@ -24,6 +24,7 @@ const ANNOTATIONS = new Set([
   'writeOnly',
   'contentMediaType',
   'contentEncoding',
+  'nullable', // OpenAPI 3.0's: read past (null is not generated; JSON Schema validators ignore it too)
   '$defs',
   'definitions',
 ]);
@@ -59,6 +60,9 @@ const HANDLED = new Set([
 const RESERVED = new Set(JSON_RULES.split('\n').map((line) => line.split(' ::=')[0]!));
 RESERVED.add('root');
 
+// Formats every string has, for ajv-formats (and OpenAPI): read past on a string.
+const ANY_STRING_FORMATS = new Set(['password', 'binary', 'int32', 'int64', 'float', 'double']);
+
 // Characters a generated string may hold as themselves (escapes aside).
 const PLAIN_CHAR = String.raw`[^"\\\x7F\x00-\x1F]`;
 
@@ -73,6 +77,25 @@ FORMATS['date-time'] = `${FORMATS.date} "T" ${FORMATS.time}`;
 // Lower-case hosts of 2 to 4 labels, short paths: a small, always valid part of each format.
 FORMATS.hostname = String.raw`( [a-z0-9] ( [a-z0-9-]{0,20} [a-z0-9] )? "." ){1,3} [a-z] [a-z]{1,5}`;
 FORMATS.uri = String.raw`"http" "s"? "://" ${FORMATS.hostname} ( "/" [a-zA-Z0-9._~-]{1,20} ){0,4} "/"?`;
+FORMATS.ipv6 = String.raw`[0-9a-f]{1,4} ( ":" [0-9a-f]{1,4} ){7}`;
+FORMATS.duration = String.raw`"P" ( [0-9]{1,3} "D" ( "T" [0-9]{1,2} "H" )? | "T" [0-9]{1,2} "H" ( [0-9]{1,2} "M" )? | [0-9]{1,2} "W" )`;
+FORMATS.byte = String.raw`( [A-Za-z0-9+/]{4} ){0,64} ( [A-Za-z0-9+/]{2} "==" | [A-Za-z0-9+/]{3} "=" )?`;
+FORMATS['json-pointer'] = String.raw`( "/" [a-z0-9_]{1,12} ){0,5}`;
+FORMATS['relative-json-pointer'] = String.raw`( "0" | [1-9] [0-9]{0,2} ) ( "#" | ( "/" [a-z0-9_]{1,12} ){0,5} )`;
+FORMATS.regex = String.raw`[a-z]{1,10}`;
+// Formats whose every string above is one of theirs: a URI is a URI reference, an IRI, a URL and a URI template.
+for (const [alias, of] of [
+  ['uri-reference', 'uri'],
+  ['iri', 'uri'],
+  ['iri-reference', 'uri'],
+  ['url', 'uri'],
+  ['uri-template', 'uri'],
+  ['idn-hostname', 'hostname'],
+  ['idn-email', 'email'],
+  ['iso-time', 'time'],
+  ['iso-date-time', 'date-time'],
+] as const)
+  FORMATS[alias] = FORMATS[of]!;
 FORMATS.ipv4 = String.raw`( ( "25" [0-5] | "2" [0-4] [0-9] | "1" [0-9] [0-9] | [1-9]? [0-9] ) "." ){3} ( "25" [0-5] | "2" [0-4] [0-9] | "1" [0-9] [0-9] | [1-9]? [0-9] )`;
 
 function unsupported(what: string, path: string): FathomError {
@@ -343,7 +366,8 @@ class Converter {
     if (!isCount(minLength) || !(maxLength === Infinity || isCount(maxLength))) throw invalid('minLength/maxLength must be non-negative integers', path);
     if ((maxLength as number) < minLength) throw invalid('maxLength is below minLength', path);
     // A pattern beside a format (Zod writes both) is what the grammar enforces: the two are taken to agree.
-    if (format !== undefined && pattern === undefined) {
+    // password and binary (OpenAPI) are any string; int32 and the other number formats do not apply to strings.
+    if (format !== undefined && pattern === undefined && !ANY_STRING_FORMATS.has(format as string)) {
       const body = typeof format === 'string' ? FORMATS[format] : undefined;
       if (!body) throw unsupported(`the string format ${JSON.stringify(format)} (supported: ${Object.keys(FORMATS).join(', ')})`, path);
       if (schema.minLength !== undefined || schema.maxLength !== undefined) throw unsupported('format with minLength/maxLength', path);
@@ -391,7 +415,10 @@ class Converter {
 
   #integer(schema: SchemaObject, hint: string, path: string): string {
     if (schema.multipleOf !== undefined && schema.multipleOf !== 1) throw unsupported('multipleOf', path);
-    const { min, max } = this.#bounds(schema, path, true);
+    let { min, max } = this.#bounds(schema, path, true);
+    // OpenAPI's int32 (ajv-formats checks its range); int64 holds every integer written here.
+    if (schema.format === 'int32') [min, max] = [Math.max(min, -(2 ** 31)), Math.min(max, 2 ** 31 - 1)];
+    if (min > max) throw invalid('the bounds leave no number', path);
     // Bounds at or past 10^16 bound nothing here (integers have at most 16 digits); ones between
     // Number.MAX_SAFE_INTEGER (which Zod writes) and 10^16 cannot be read exactly.
     const reach = 10 ** MAX_DIGITS;
@@ -403,6 +430,7 @@ class Converter {
   }
 
   #number(schema: SchemaObject, hint: string, path: string): string {
+    if (schema.format === 'int32' || schema.format === 'int64') return this.#integer(schema, hint, path);
     if (schema.multipleOf !== undefined) throw unsupported('multipleOf on a number', path);
     const { min, max } = this.#bounds(schema, path, false);
     // Open at a bound that came from exclusiveMinimum/Maximum (a number, or draft 4's true beside minimum/maximum).

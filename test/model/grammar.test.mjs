@@ -4,6 +4,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
+import Ajv2020 from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
 import * as z from 'zod';
 
 import { Grammar, loadModel } from '../../dist/index.js';
@@ -192,6 +194,55 @@ describe('grammar-constrained generation', { skip: skipWithoutStories }, () => {
     );
     const free = await model.createChat({ template }).send('Hi', { maxTokens: 4 });
     assert.equal('json' in free, false);
+  });
+
+  it('every string format: samples validate with ajv-formats', async () => {
+    const ajv = new Ajv2020({ strict: false });
+    addFormats(ajv);
+    const formats = [
+      'date',
+      'time',
+      'date-time',
+      'iso-time',
+      'iso-date-time',
+      'duration',
+      'uuid',
+      'email',
+      'idn-email',
+      'hostname',
+      'idn-hostname',
+      'ipv4',
+      'ipv6',
+      'uri',
+      'uri-reference',
+      'iri',
+      'iri-reference',
+      'url',
+      'uri-template',
+      'json-pointer',
+      'relative-json-pointer',
+      'byte',
+      'regex',
+      'password',
+      'binary',
+    ];
+    let ended = 0;
+    for (const format of formats) {
+      const schema = { type: 'string', format };
+      const grammar = Grammar.jsonSchema(schema);
+      const validate = ajv.compile(schema);
+      for (const seed of [1, 2, 3]) {
+        const result = await model.complete('"', { grammar, temperature: 1, seed, maxTokens: 200 });
+        if (result.finishReason !== 'eos') continue;
+        assert.ok(validate(result.json), `${format}: ${result.text}`);
+        ended++;
+      }
+    }
+    assert.ok(ended >= formats.length * 2, `${ended} of ${formats.length * 3} samples ended`);
+    const int32 = Grammar.jsonSchema({ type: 'number', format: 'int32' });
+    assert.equal(int32.matches('2147483647'), true);
+    assert.equal(int32.matches('2147483648'), false);
+    assert.equal(int32.matches('1.5'), false);
   });
 
   it("a Zod schema: every sample that ends passes the schema's own safeParse", async () => {
