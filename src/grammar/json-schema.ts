@@ -56,6 +56,7 @@ const HANDLED = new Set([
   'maxProperties',
   'multipleOf',
   'uniqueItems',
+  'not',
 ]);
 const RESERVED = new Set(JSON_RULES.split('\n').map((line) => line.split(' ::=')[0]!));
 RESERVED.add('root');
@@ -154,6 +155,10 @@ function sameLengthRange(lo: string, hi: string): string {
   if (!hiFull) parts.push(`${gbnfLiteral(hi[0]!)} ( ${sameLengthRange('0'.repeat(rest), hi.slice(1))} )`);
   return parts.join(' | ');
 }
+
+// minProperties/maxProperties (and uniqueItems over an enum) are counted with a rule per (property or value, count)
+// pair, up to this many.
+const MAX_COUNTED_RULES = 20000;
 
 // As JSON_RULES' integers (up to 16 digits; Number.MAX_SAFE_INTEGER has 16).
 const MAX_DIGITS = 16;
@@ -267,6 +272,7 @@ class Converter {
     for (const key of Object.keys(schema)) {
       if (!HANDLED.has(key) && !ANNOTATIONS.has(key)) throw unsupported(`the keyword "${key}"`, path);
     }
+    if (schema.not !== undefined) return this.#visit(this.#withoutNot(schema, path), hint, path);
     if (typeof schema.$ref === 'string') {
       const ref = schema.$ref;
       let name = this.#refs.get(ref);
@@ -318,6 +324,23 @@ class Converter {
     if (types.length === 0) throw invalid('type must not be an empty array', path);
     const alternatives = types.map((type) => this.#typed(String(type), schema, types.length > 1 ? `${hint}-${String(type)}` : hint, path));
     return alternatives.length === 1 ? alternatives[0]! : this.#rule(hint, alternatives.join(' | '));
+  }
+
+  // "not": {"type": ...} (the only form enforced): the schema's own types less those.
+  #withoutNot(schema: SchemaObject, path: string): SchemaObject {
+    const not = schema.not;
+    if (!isObject(not) || not.type === undefined || Object.keys(not).some((k) => k !== 'type' && !ANNOTATIONS.has(k)))
+      throw unsupported('"not" other than {"type": ...}', path);
+    const negated = new Set(Array.isArray(not.type) ? (not.type as unknown[]) : [not.type]);
+    if (negated.has('number')) negated.add('integer');
+    const own =
+      schema.type === undefined ? ['null', 'boolean', 'object', 'array', 'number', 'string'] : Array.isArray(schema.type) ? schema.type : [schema.type];
+    const kept = own.filter((t) => !negated.has(t));
+    if (negated.has('integer') && kept.includes('number')) throw unsupported('"not": {"type": "integer"} beside "number" (numbers that are not whole)', path);
+    if (kept.length === 0) throw invalid('"not" leaves no type', path);
+    const rest: Record<string, unknown> = { ...schema, type: kept.length === 1 ? kept[0] : kept };
+    delete rest.not;
+    return rest;
   }
 
   #typed(type: string, schema: SchemaObject, hint: string, path: string): string {
@@ -468,10 +491,11 @@ class Converter {
     const additional = schema.additionalProperties;
     if (additional !== undefined && typeof additional !== 'boolean' && !isObject(additional))
       throw invalid('additionalProperties must be a boolean or a schema', path);
-    if (schema.minProperties !== undefined && !(isCount(schema.minProperties) && schema.minProperties <= isRequired.size))
-      throw unsupported('minProperties above the number of required properties', path);
-    if (schema.maxProperties !== undefined && !(isCount(schema.maxProperties) && schema.maxProperties >= listed.length && !additional))
-      throw unsupported('maxProperties below the number of properties', path);
+    const { minProperties = 0, maxProperties = Infinity } = schema;
+    if (!isCount(minProperties) || !(maxProperties === Infinity || isCount(maxProperties)))
+      throw invalid('minProperties/maxProperties must be non-negative integers', path);
+    if ((minProperties as number) > (maxProperties as number) || (maxProperties as number) < isRequired.size)
+      throw invalid('the property counts leave no object', path);
     const members = listed.map(([name, sub]) => {
       const value = this.#visit(sub, `${hint}-${name}`, `${path}/properties/${name}`);
       return { kv: `${gbnfLiteral(JSON.stringify(name))} ws ":" ws ${value}`, required: isRequired.has(name) };
@@ -486,6 +510,9 @@ class Converter {
       );
       extra = this.#rule(`${hint}-extra`, `${key} ws ":" ws ${value}`);
     }
+    const open = extra !== '';
+    const counted = (minProperties as number) > isRequired.size || (maxProperties as number) < (open ? Infinity : members.length);
+    if (counted) return this.#countedMembers(members, extra, minProperties as number, maxProperties as number, hint, path);
     // first(i): members from i on when none is written yet; rest(i): after one was (so each starts with a comma).
     const n = members.length;
     const rest: string[] = new Array<string>(n + 1);
@@ -501,6 +528,48 @@ class Converter {
     }
     const body = first[0] ? `"{" ws ( ${first[0]} ) "}"` : `"{" ws "}"`;
     return this.#rule(hint, body);
+  }
+
+  // An object whose member count is bounded (minProperties/maxProperties): after(i, c) is the rest of
+  // the object from listed member i on with c members written, listed ones in order, then extras.
+  #countedMembers(members: Array<{ kv: string; required: boolean }>, extra: string, min: number, max: number, hint: string, path: string): string {
+    const n = members.length;
+    if (!extra && min > n) throw invalid('minProperties above the properties the object may have', path);
+    // One rule per (member, count) pair: bounded, so a hostile schema cannot make millions.
+    if ((n + 1) * ((max === Infinity ? Math.max(min, 1) : max) + 1) > MAX_COUNTED_RULES)
+      throw unsupported(`minProperties/maxProperties over this many properties (more than ${MAX_COUNTED_RULES} counted states)`, path);
+    const names = new Map<string, string>();
+    const after = (i: number, c: number): string => {
+      // With no upper bound, counts past the minimum (and past the first member, for the comma) are all alike.
+      const key = `${i},${max === Infinity ? Math.min(c, Math.max(min, 1)) : c}`;
+      const known = names.get(key);
+      if (known !== undefined) return known;
+      const comma = c > 0 ? '"," ws ' : '';
+      const alternatives: string[] = [];
+      if (i === n) {
+        const need = Math.max(0, min - c);
+        const room = max - c;
+        if (!extra) {
+          if (need === 0) alternatives.push('""');
+        } else if (c > 0) {
+          alternatives.push(room === 0 ? '""' : this.#repeat(`"," ws ${extra} ws`, need, room, hint, path) || '""');
+        } else if (room > 0) {
+          const more = this.#repeat(`"," ws ${extra} ws`, Math.max(0, need - 1), room - 1, hint, path);
+          alternatives.push(`${extra} ws ${more}`);
+          if (need === 0) alternatives.push('""');
+        } else alternatives.push('""');
+      } else {
+        const { kv, required } = members[i]!;
+        const possibleAfter = extra ? Infinity : n - i - 1;
+        if (c < max && c + 1 + possibleAfter >= min) alternatives.push(`${comma}${kv} ws ${after(i + 1, c + 1)}`);
+        if (!required && c + possibleAfter >= min) alternatives.push(after(i + 1, c));
+      }
+      if (alternatives.length === 0) throw invalid('the property counts leave no object', path);
+      const name = this.#rule(`${hint}-members`, alternatives.join(' | '));
+      names.set(key, name);
+      return name;
+    };
+    return this.#rule(hint, `"{" ws ${after(0, 0)} "}"`);
   }
 
   // A JSON string key that is none of `names` (a trie of the names, with every way out of it).
@@ -582,7 +651,9 @@ class Converter {
     const choices = isObject(items) && (Object.hasOwn(items, 'const') || Array.isArray(items.enum)) && onlyChoices(items) ? items : undefined;
     const values = choices ? this.#enumValues(Object.hasOwn(choices, 'const') ? [choices.const] : (choices.enum as unknown[]), choices, `${path}/items`) : [];
     const scalars = values.length > 0 && values.every((v) => v === null || typeof v !== 'object');
-    if (!scalars) {
+    // One rule per (value, count) pair, bounded as object member counts are.
+    const states = (values.length + 1) * (Math.min(maxItems as number, values.length) + 1);
+    if (!scalars || states > MAX_COUNTED_RULES) {
       if ((minItems as number) > 1) throw unsupported('uniqueItems with minItems above 1 (items other than an enum of scalars)', path);
       return this.#array({ ...schema, uniqueItems: false, maxItems: Math.min(maxItems as number, 1) }, hint, path);
     }

@@ -251,6 +251,64 @@ describe('JSON grammars', () => {
     }
   });
 
+  it('"not": {"type": ...} leaves the other types, each as the schema says', () => {
+    const ajv = new Ajv();
+    const values = ['null', 'true', '1', '-2.5', '"s"', '"longer string"', '[]', '[1]', '{}', '{"a": 1}'];
+    const cases = [
+      // Objects with no properties listed are {} here: additional properties only when the schema asks for them.
+      [{ not: { type: 'null' } }, ['true', '1', '-2.5', '"s"', '"longer string"', '[]', '[1]', '{}']],
+      [{ type: ['string', 'null'], maxLength: 3, not: { type: 'null' } }, ['"s"']],
+      [{ not: { type: ['number', 'object'] }, items: { type: 'integer' } }, ['null', 'true', '"s"', '"longer string"', '[]', '[1]']],
+      [{ enum: ['a', 1, null], not: { type: 'string' } }, ['null', '1']],
+    ];
+    for (const [schema, expected] of cases) {
+      const grammar = Grammar.jsonSchema(schema);
+      const validate = ajv.compile(schema);
+      const allowed = values.filter((v) => grammar.matches(v));
+      for (const v of allowed) assert.equal(validate(JSON.parse(v)), true, `${JSON.stringify(schema)} allows ${v}`);
+      assert.deepEqual(
+        allowed,
+        expected.filter((v) => values.includes(v)),
+        JSON.stringify(schema),
+      );
+    }
+    assert.throws(
+      () => Grammar.jsonSchema({ type: 'number', not: { type: 'integer' } }),
+      (e) => e.code === 'INVALID_ARGUMENT' && /not whole/.test(e.message),
+    );
+  });
+
+  it('minProperties/maxProperties: the counts hold, listed properties in order, then additional ones', () => {
+    const ajv = new Ajv();
+    // Every object over keys a, b, c (in that order) and then x, y, each at most once, values 1.
+    const objects = [];
+    for (let mask = 0; mask < 32; mask++) {
+      const keys = ['a', 'b', 'c', 'x', 'y'].filter((_, k) => mask & (1 << k));
+      objects.push(`{${keys.map((k) => `"${k}": 1`).join(', ')}}`);
+    }
+    const listed = { a: { type: 'integer' }, b: { type: 'integer' }, c: { type: 'integer' } };
+    const cases = [
+      // [schema, how many of the objects above it allows]
+      [{ type: 'object', properties: listed, minProperties: 1 }, 7],
+      [{ type: 'object', properties: listed, minProperties: 2, maxProperties: 2 }, 3],
+      [{ type: 'object', properties: listed, required: ['a'], maxProperties: 2 }, 3],
+      [{ type: 'object', properties: listed, additionalProperties: { type: 'integer' }, minProperties: 4 }, 6],
+      [{ type: 'object', additionalProperties: true, maxProperties: 1 }, 6],
+      [{ type: 'object', properties: listed, additionalProperties: true, minProperties: 1, maxProperties: 3 }, 25],
+    ];
+    for (const [schema, count] of cases) {
+      const grammar = Grammar.jsonSchema(schema);
+      const validate = ajv.compile(schema);
+      const allowed = objects.filter((text) => grammar.matches(text));
+      for (const text of allowed) assert.equal(validate(JSON.parse(text)), true, `${JSON.stringify(schema)} allows ${text}`);
+      assert.equal(allowed.length, count, `${JSON.stringify(schema)}: ${allowed.join(' ')}`);
+    }
+    assert.throws(
+      () => Grammar.jsonSchema({ type: 'object', properties: listed, minProperties: 4 }),
+      (e) => e.code === 'INVALID_ARGUMENT' && /minProperties/.test(e.message),
+    );
+  });
+
   it('keeps property order and makes optional properties optional', () => {
     const g = Grammar.jsonSchema({
       type: 'object',
@@ -327,7 +385,7 @@ describe('JSON grammars', () => {
       (e) => e.code === 'INVALID_ARGUMENT' && /uniqueItems/.test(e.message),
     );
     assert.throws(
-      () => Grammar.jsonSchema({ not: { type: 'string' } }),
+      () => Grammar.jsonSchema({ not: { enum: ['a'] } }),
       (e) => e.code === 'INVALID_ARGUMENT' && /"not"/.test(e.message),
     );
     assert.throws(
