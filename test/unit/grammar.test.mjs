@@ -149,6 +149,15 @@ describe('GBNF errors', () => {
   });
 });
 
+// The texts a schema's grammar allows, each checked with ajv: the grammar may allow less than the schema, never more.
+function allowedAndValid(schema, texts) {
+  const grammar = Grammar.jsonSchema(schema);
+  const validate = new Ajv().compile(schema);
+  const allowed = texts.filter((text) => grammar.matches(text));
+  for (const text of allowed) assert.equal(validate(JSON.parse(text)), true, `${JSON.stringify(schema)} allows ${text}`);
+  return allowed;
+}
+
 describe('JSON grammars', () => {
   it('Grammar.json() matches JSON values and nothing around them', () => {
     const json = Grammar.json();
@@ -225,7 +234,6 @@ describe('JSON grammars', () => {
   });
 
   it('uniqueItems: enum items each at most once, in the enum order; other items at most one', () => {
-    const ajv = new Ajv();
     const elements = ['"a"', '"b"', '"c"', '"d"', '"x"', '1', '2'];
     const arrays = ['[]'];
     for (const a of elements) {
@@ -242,17 +250,10 @@ describe('JSON grammars', () => {
       [{ type: 'array', items: { type: 'string' }, uniqueItems: true }, 6],
       [{ type: 'array', items: { type: 'integer' }, uniqueItems: true, minItems: 1 }, 2],
     ];
-    for (const [schema, count] of cases) {
-      const grammar = Grammar.jsonSchema(schema);
-      const validate = ajv.compile(schema);
-      const allowed = arrays.filter((text) => grammar.matches(text));
-      for (const text of allowed) assert.equal(validate(JSON.parse(text)), true, `${JSON.stringify(schema)} allows ${text}`);
-      assert.equal(allowed.length, count, `${JSON.stringify(schema)}: ${allowed.join(' ')}`);
-    }
+    for (const [schema, count] of cases) assert.equal(allowedAndValid(schema, arrays).length, count, JSON.stringify(schema));
   });
 
   it('"not": {"type": ...} leaves the other types, each as the schema says', () => {
-    const ajv = new Ajv();
     const values = ['null', 'true', '1', '-2.5', '"s"', '"longer string"', '[]', '[1]', '{}', '{"a": 1}'];
     const cases = [
       // Objects with no properties listed are {} here: additional properties only when the schema asks for them.
@@ -261,17 +262,7 @@ describe('JSON grammars', () => {
       [{ not: { type: ['number', 'object'] }, items: { type: 'integer' } }, ['null', 'true', '"s"', '"longer string"', '[]', '[1]']],
       [{ enum: ['a', 1, null], not: { type: 'string' } }, ['null', '1']],
     ];
-    for (const [schema, expected] of cases) {
-      const grammar = Grammar.jsonSchema(schema);
-      const validate = ajv.compile(schema);
-      const allowed = values.filter((v) => grammar.matches(v));
-      for (const v of allowed) assert.equal(validate(JSON.parse(v)), true, `${JSON.stringify(schema)} allows ${v}`);
-      assert.deepEqual(
-        allowed,
-        expected.filter((v) => values.includes(v)),
-        JSON.stringify(schema),
-      );
-    }
+    for (const [schema, expected] of cases) assert.deepEqual(allowedAndValid(schema, values), expected, JSON.stringify(schema));
     assert.throws(
       () => Grammar.jsonSchema({ type: 'number', not: { type: 'integer' } }),
       (e) => e.code === 'INVALID_ARGUMENT' && /not whole/.test(e.message),
@@ -279,7 +270,6 @@ describe('JSON grammars', () => {
   });
 
   it('minProperties/maxProperties: the counts hold, listed properties in order, then additional ones', () => {
-    const ajv = new Ajv();
     // Every object over keys a, b, c (in that order) and then x, y, each at most once, values 1.
     const objects = [];
     for (let mask = 0; mask < 32; mask++) {
@@ -296,13 +286,7 @@ describe('JSON grammars', () => {
       [{ type: 'object', additionalProperties: true, maxProperties: 1 }, 6],
       [{ type: 'object', properties: listed, additionalProperties: true, minProperties: 1, maxProperties: 3 }, 25],
     ];
-    for (const [schema, count] of cases) {
-      const grammar = Grammar.jsonSchema(schema);
-      const validate = ajv.compile(schema);
-      const allowed = objects.filter((text) => grammar.matches(text));
-      for (const text of allowed) assert.equal(validate(JSON.parse(text)), true, `${JSON.stringify(schema)} allows ${text}`);
-      assert.equal(allowed.length, count, `${JSON.stringify(schema)}: ${allowed.join(' ')}`);
-    }
+    for (const [schema, count] of cases) assert.equal(allowedAndValid(schema, objects).length, count, JSON.stringify(schema));
     assert.throws(
       () => Grammar.jsonSchema({ type: 'object', properties: listed, minProperties: 4 }),
       (e) => e.code === 'INVALID_ARGUMENT' && /minProperties/.test(e.message),
