@@ -4,7 +4,8 @@
 // is refused with INVALID_ARGUMENT naming it; annotations (title, description, ...) are read
 // past. oneOf is treated as anyOf: alternatives that overlap can make an output match two.
 import { FathomError } from '../errors.js';
-import { MAX_CODE_POINT } from './grammar-source.js';
+import { parseGbnf } from './gbnf.js';
+import { MAX_CODE_POINT, type GrammarSource } from './grammar-source.js';
 import { JSON_RULES } from './json-gbnf.js';
 
 export type JsonSchema = boolean | { readonly [keyword: string]: unknown };
@@ -60,6 +61,35 @@ const HANDLED = new Set([
 ]);
 const RESERVED = new Set(JSON_RULES.split('\n').map((line) => line.split(' ::=')[0]!));
 RESERVED.add('root');
+
+// The fewest and most characters a format's strings have here, from its GBNF body (no recursion there).
+const formatLengthCache = new Map<string, [number, number]>();
+function formatLengths(format: string, body: string): [number, number] {
+  const known = formatLengthCache.get(format);
+  if (known) return known;
+  const source: GrammarSource = parseGbnf(`root ::= ${body}`);
+  const memo = new Map<number, [number, number]>();
+  const rule = (r: number): [number, number] => {
+    const seen = memo.get(r);
+    if (seen) return seen;
+    memo.set(r, [0, Infinity]); // a rule reached again inside itself: any length, as far as bounds go
+    let range: [number, number] = [Infinity, 0];
+    for (const alternative of source.rules[r]!) {
+      let [lo, hi] = [0, 0];
+      for (const item of alternative) {
+        const [a, b] = item.kind === 'rule' ? rule(item.rule) : [1, 1];
+        lo += a;
+        hi += b;
+      }
+      range = [Math.min(range[0], lo), Math.max(range[1], hi)];
+    }
+    memo.set(r, range);
+    return range;
+  };
+  const lengths = rule(source.root);
+  formatLengthCache.set(format, lengths);
+  return lengths;
+}
 
 // Formats every string has, for ajv-formats (and OpenAPI): read past on a string.
 const ANY_STRING_FORMATS = new Set(['password', 'binary', 'int32', 'int64', 'float', 'double']);
@@ -393,7 +423,10 @@ class Converter {
     if (format !== undefined && pattern === undefined && !ANY_STRING_FORMATS.has(format as string)) {
       const body = typeof format === 'string' ? FORMATS[format] : undefined;
       if (!body) throw unsupported(`the string format ${JSON.stringify(format)} (supported: ${Object.keys(FORMATS).join(', ')})`, path);
-      if (schema.minLength !== undefined || schema.maxLength !== undefined) throw unsupported('format with minLength/maxLength', path);
+      // Lengths every string of the format already has (an email's maxLength: 254) bound nothing more.
+      const [shortest, longest] = formatLengths(format as string, body);
+      if (minLength > shortest || (maxLength as number) < longest)
+        throw unsupported(`minLength/maxLength inside the format's own lengths (${shortest} to ${longest} characters here)`, path);
       return this.#rule(`${hint}-${format}`, `"\\"" ${body} "\\""`);
     }
     if (pattern !== undefined) {

@@ -1,4 +1,4 @@
-// The JSON Schema corpus (test/fixtures/json-schemas.json, 277 schemas: API payloads, forms, records,
+// The JSON Schema corpus (test/fixtures/json-schemas.json, 278 schemas: API payloads, forms, records,
 // tool arguments, recursive trees): every schema converts, and a seeded sample at temperature 1 on a
 // real model, when it ends, always parses and validates with ajv (draft 2020-12, formats). The suite
 // samples every 5th schema; FATHOM_FULL_CORPUS=1 (npm run test:schemas) samples all, with retries.

@@ -231,6 +231,13 @@ describe('JSON grammars', () => {
       }
       for (const text of bad) assert.equal(grammar.matches(text), false, `${format}: ${text}`);
     }
+    // Lengths the format's strings all have already are no constraint; ones that cut into it are refused.
+    const email = Grammar.jsonSchema({ type: 'string', format: 'email', minLength: 3, maxLength: 254 });
+    assert.equal(email.matches('"a.b@example.com"'), true);
+    assert.throws(
+      () => Grammar.jsonSchema({ type: 'string', format: 'date', maxLength: 8 }),
+      (e) => e.code === 'INVALID_ARGUMENT' && /10 to 10 characters/.test(e.message),
+    );
   });
 
   it('uniqueItems: enum items each at most once, in the enum order; other items at most one', () => {
