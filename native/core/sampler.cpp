@@ -10,6 +10,7 @@
 #include <string>
 
 #include "error.h"
+#include "grammar/token-mask.h"
 #include "thread-clock.h"
 
 namespace fathom {
@@ -401,9 +402,6 @@ size_t Sampler::draw(Candidates & c) {
 }
 
 namespace {
-
-// Rows may be wider than the vocabulary (padded output): those tokens are never allowed.
-bool in_mask(const std::vector<uint64_t> & bits, size_t t) { return (t >> 6) < bits.size() && ((bits[t >> 6] >> (t & 63)) & 1); }
 
 // The allowed token with the highest logit (the first of equals); throws when the grammar allows none.
 Token best_allowed(const float * logits, size_t n_vocab, const std::vector<uint64_t> & allowed) {

@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "error.h"
+#include "token-mask.h"
 
 namespace fathom {
 
@@ -234,7 +235,7 @@ const std::vector<uint64_t> & GrammarAutomaton::allowed(uint32_t state, const Ut
     const TokenTrie & vocab = *vocabulary_;
     std::vector<uint64_t> & bits = scratch_mask_;
     bits.assign((vocab.n_vocab() + 63) / 64, 0);
-    const auto set = [&](Token t) { bits[static_cast<size_t>(t) >> 6] |= uint64_t(1) << (t & 63); };
+    const auto set = [&](Token t) { add_to_mask(bits, static_cast<size_t>(t)); };
     if (can_end(state)) {
         for (Token t : vocab.eog_tokens()) set(t);
     }
@@ -320,7 +321,7 @@ void GrammarAutomaton::walk_trie(uint32_t state, const Utf8Partial & partial, st
 
 void GrammarAutomaton::walk_nodes(size_t begin, size_t end, uint32_t root, std::vector<uint64_t> & bits) {
     const TokenTrie & trie = *vocabulary_;
-    const auto allow = [&](Token t) { bits[static_cast<size_t>(t) >> 6] |= uint64_t(1) << (t & 63); };
+    const auto allow = [&](Token t) { add_to_mask(bits, static_cast<size_t>(t)); };
     for (size_t i = begin; i < end;) {
         Frame f = frames_[trie.depth(i) - 1];
         // A subtree within the run of the state it is entered from is allowed whole. Runs are computed

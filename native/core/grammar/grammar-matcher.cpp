@@ -34,17 +34,6 @@ void GrammarMatcher::allowed(std::vector<uint64_t> & bits) {
     bits = automaton_->allowed(state_, partial_);
 }
 
-std::vector<Token> GrammarMatcher::mask_disagreements() {
-    std::vector<uint64_t> bits;
-    allowed(bits);
-    std::vector<Token> out;
-    const uint32_t n = automaton_->vocabulary().n_vocab();
-    for (Token t = 0; static_cast<uint32_t>(t) < n; t++) {
-        if (allows(t) != static_cast<bool>(bits[static_cast<size_t>(t) >> 6] >> (t & 63) & 1)) out.push_back(t);
-    }
-    return out;
-}
-
 void GrammarMatcher::accept(Token token) {
     if (!active_) return wait_for_trigger(token);
     std::lock_guard<std::mutex> lock(automaton_->mutex());

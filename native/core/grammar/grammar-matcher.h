@@ -32,10 +32,6 @@ public:
     // Takes a generated token: advances the grammar (end-of-generation tokens leave it as is), or
     // for a waiting lazy grammar, looks for its trigger. Throws INVALID_GRAMMAR if the token is refused.
     void accept(Token token);
-    // For tests of the mask's shortcuts: the tokens where allows() (each token's own walk) and allowed()
-    // (the trie walk) disagree here; none when both are right.
-    std::vector<Token> mask_disagreements();
-
     // Counts one sampled token's grammar work toward the grammar's timings (when recording).
     bool recording() const { return grammar_->recording(); }
     void add_timing(float micros) { grammar_->add_timing(micros); }
