@@ -114,6 +114,8 @@ Napi::Value GrammarWrap::audit_masks(const Napi::CallbackInfo & info) {
     FATHOM_REQUIRE(env, info.Length() == 2 && info[0].IsNumber() && info[1].IsNumber(), "auditMasks(seed: number, steps: number)");
     const uint32_t seed = info[0].As<Napi::Number>().Uint32Value();
     const uint32_t steps = info[1].As<Napi::Number>().Uint32Value();
+    // Each step checks every token on the JS thread: a test's walk, not a long one.
+    FATHOM_REQUIRE(env, steps <= 1000, "auditMasks: steps must be at most 1000");
     const fathom::MaskAudit audit = guard(env, [&] { return fathom::audit_masks(grammar_, seed, steps); });
     Napi::Object out = Napi::Object::New(env);
     out.Set("steps", Napi::Number::New(env, audit.steps));

@@ -196,7 +196,7 @@ export interface NativeGrammar {
   recordTimings(on: boolean): void;
   takeTimings(): Float32Array;
   /**
-   * Tests: follows the grammar for up to `steps` random tokens (seeded), comparing at each state the
+   * Tests: follows the grammar for up to `steps` (at most 1000) random tokens (seeded), comparing at each state the
    * token mask with each token's own check; `at`/`tokens` list where and which tokens disagree.
    */
   auditMasks(seed: number, steps: number): { steps: number; at: Uint32Array; tokens: Int32Array };
