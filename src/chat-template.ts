@@ -7,12 +7,23 @@ import { Template } from '@huggingface/jinja';
 import { describe, FathomError, invalidArgument } from './errors.js';
 import { renderWithinBudget, TemplateBudgetError } from './template-budget.js';
 import type { Tokenizer } from './tokenizer/tokenizer.js';
+import type { ToolCall, ToolSignature } from './tools/tool-call.js';
 
 export interface ChatMessage {
   /** "system", "user", "assistant", or another role the template knows (e.g. "tool"). */
   role: 'system' | 'user' | 'assistant' | 'tool' | (string & {});
   content: string;
+  /** An assistant message's reasoning (templates that keep it render it; others drop it). */
+  reasoning?: string;
+  /** The calls an assistant message made. */
+  toolCalls?: ToolCall[];
+  /** A tool message: the id of the call it answers. */
+  toolCallId?: string;
+  /** A tool message: the tool that answered. */
+  name?: string;
 }
+
+const OPTIONAL_STRINGS = ['reasoning', 'toolCallId', 'name'] as const;
 
 /** INVALID_ARGUMENT unless `messages` is an array of { role: string, content: string }; names the entry at fault. */
 export function checkMessages(messages: unknown, what: string): asserts messages is readonly ChatMessage[] {
@@ -24,6 +35,20 @@ export function checkMessages(messages: unknown, what: string): asserts messages
       if (typeof entry[key] !== 'string')
         throw invalidArgument(`${what}[${i}].${key} must be a string, got ${describe(entry[key])} (keys: ${Object.keys(entry).join(', ')})`);
     }
+    for (const key of OPTIONAL_STRINGS) {
+      if (entry[key] !== undefined && typeof entry[key] !== 'string')
+        throw invalidArgument(`${what}[${i}].${key} must be a string, got ${describe(entry[key])}`);
+    }
+    if (entry.toolCalls === undefined) return;
+    if (!Array.isArray(entry.toolCalls)) throw invalidArgument(`${what}[${i}].toolCalls must be an array of { id?, name, arguments }`);
+    entry.toolCalls.forEach((call: Partial<ToolCall> | null, j) => {
+      const at = `${what}[${i}].toolCalls[${j}]`;
+      if (typeof call !== 'object' || call === null || typeof call.name !== 'string')
+        throw invalidArgument(`${at} must be { id?, name: string, arguments: object }`);
+      if (call.id !== undefined && typeof call.id !== 'string') throw invalidArgument(`${at}.id must be a string`);
+      if (typeof call.arguments !== 'object' || call.arguments === null || Array.isArray(call.arguments))
+        throw invalidArgument(`${at}.arguments must be an object`);
+    });
   });
 }
 
@@ -32,6 +57,8 @@ export interface RenderOptions {
   addGenerationPrompt?: boolean;
   /** Extra template variables (e.g. enable_thinking: false). */
   variables?: Record<string, unknown>;
+  /** @internal Tools to present, in the form Hugging Face templates read (`tools`). */
+  tools?: readonly ToolSignature[];
 }
 
 /** What llama.cpp uses when a file has no template. */
@@ -43,6 +70,7 @@ export class ChatTemplate {
   readonly source: string;
   readonly #template: Template;
   readonly #tokenizer: Tokenizer;
+  #argumentsAsText?: boolean;
 
   constructor(source: string, tokenizer: Tokenizer) {
     if (typeof source !== 'string' || !source) throw invalidArgument('a chat template must be a non-empty string');
@@ -60,21 +88,49 @@ export class ChatTemplate {
     checkMessages(messages, 'messages');
     checkBoolean(options.addGenerationPrompt, 'addGenerationPrompt');
     checkPlainObject(options.variables, 'variables');
-    const { special } = this.#tokenizer.vocabulary;
-    const text = (id: number | null) => (id === null ? '' : this.#tokenizer.detokenize([id], { special: true }));
+    const calls = messages.some((m) => m.toolCalls?.length);
+    const argumentsAsText = calls && this.#takesArgumentsAsText();
     try {
-      return renderWithinBudget(this.#template, {
-        messages: messages.map((m) => ({ role: m.role, content: m.content })),
-        add_generation_prompt: options.addGenerationPrompt ?? true,
-        bos_token: text(special.bos),
-        eos_token: text(special.eos),
-        enable_thinking: true, // llama.cpp's default
-        ...options.variables,
-      });
+      return this.#render(messages, options, argumentsAsText);
     } catch (error) {
       const reason = error instanceof TemplateBudgetError ? `it was stopped: ${error.message}` : `it failed: ${(error as Error).message}`;
       throw new FathomError('TEMPLATE_ERROR', `the chat template cannot render this conversation: ${reason}`, { cause: error });
     }
+  }
+
+  #render(messages: readonly ChatMessage[], options: RenderOptions, argumentsAsText: boolean): string {
+    const { special } = this.#tokenizer.vocabulary;
+    const text = (id: number | null) => (id === null ? '' : this.#tokenizer.detokenize([id], { special: true }));
+    const tools = options.tools?.map((t) => ({ type: 'function', function: t }));
+    return renderWithinBudget(this.#template, {
+      messages: messages.map((m) => templateMessage(m, argumentsAsText)),
+      ...(tools?.length ? { tools } : {}),
+      add_generation_prompt: options.addGenerationPrompt ?? true,
+      bos_token: text(special.bos),
+      eos_token: text(special.eos),
+      enable_thinking: true, // llama.cpp's default
+      ...servingVariables(tools ?? []),
+      ...options.variables,
+    });
+  }
+
+  // Most templates print a call's arguments with `| tojson`, from an object; some concatenate them as
+  // text (DeepSeek R1's). As llama.cpp's capability probe does, render a call with object arguments
+  // once: unless its key shows up in the output, the template is given the arguments as JSON text.
+  #takesArgumentsAsText(): boolean {
+    if (this.#argumentsAsText === undefined) {
+      const probe: ChatMessage[] = [
+        { role: 'user', content: 'Hi' },
+        { role: 'assistant', content: '', toolCalls: [{ id: 'call00001', name: 'probe_tool', arguments: { probe_argument: 'probe_value' } }] },
+        { role: 'tool', content: 'ok', toolCallId: 'call00001', name: 'probe_tool' },
+      ];
+      try {
+        this.#argumentsAsText = !this.#render(probe, { addGenerationPrompt: true }, false).includes('probe_argument');
+      } catch {
+        this.#argumentsAsText = true;
+      }
+    }
+    return this.#argumentsAsText;
   }
 
   /**
@@ -90,4 +146,30 @@ export class ChatTemplate {
     if (addEos && eos && rendered.endsWith(eos)) rendered = rendered.slice(0, -eos.length);
     return this.#tokenizer.tokenize(rendered, { special: true, addEos: false });
   }
+}
+
+// A message in the shape Hugging Face templates read (OpenAI's): tool_calls with a function each, tool_call_id, reasoning_content.
+function templateMessage(m: ChatMessage, argumentsAsText: boolean): Record<string, unknown> {
+  const out: Record<string, unknown> = { role: m.role, content: m.content };
+  if (m.reasoning) out.reasoning_content = m.reasoning;
+  if (m.toolCalls?.length) {
+    out.tool_calls = m.toolCalls.map((c) => ({
+      ...(c.id !== undefined ? { id: c.id } : {}),
+      type: 'function',
+      function: { name: c.name, arguments: argumentsAsText ? JSON.stringify(c.arguments) : c.arguments },
+    }));
+  }
+  if (m.toolCallId !== undefined) out.tool_call_id = m.toolCallId;
+  if (m.name !== undefined) out.name = m.name;
+  return out;
+}
+
+// What the serving stacks templates were written for pass besides the messages: today's date as
+// llama.cpp gives it (datetime "Dec 02 2026", date_string "02 Dec 2026"), and the tools as a JSON
+// spec (Firefunction's `functions`).
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+function servingVariables(tools: readonly unknown[]): Record<string, string> {
+  const now = new Date();
+  const [day, month, year] = [String(now.getDate()).padStart(2, '0'), MONTHS[now.getMonth()]!, now.getFullYear()];
+  return { datetime: `${month} ${day} ${year}`, date_string: `${day} ${month} ${year}`, functions: JSON.stringify(tools, null, 2) };
 }

@@ -1,21 +1,31 @@
-// A conversation: the history of messages, rendered through the model's chat
-// template for each turn. Every turn's prompt starts with the previous turns,
-// so the context's cached prefix is reused and only the new text is evaluated.
+// A conversation: the history of messages, rendered through the model's chat template for each
+// turn. Every turn's prompt starts with the previous turns, so the context's cached prefix is reused
+// and only the new text is evaluated. The reply is read in the template family's syntax: reasoning
+// and tool calls come apart from the content, calls are generated under a grammar of the tools,
+// handlers run, and their results go back to the model until it answers.
 import { checkMessages, type ChatMessage, type ChatTemplate, type RenderOptions } from './chat-template.js';
-import { FathomError, invalidArgument } from './errors.js';
+import { abortedError, describe, FathomError, invalidArgument } from './errors.js';
 import { checkPlainObject } from './options.js';
 import type { Evaluator } from './evaluator.js';
 import {
-  collectCompletion,
   generate,
   withJson,
   type CompletionResult,
   type FinishReason,
   type GenerationChunk,
   type JsonCompletionResult,
+  type TokenLogprob,
 } from './generation.js';
 import { JsonGrammar } from './grammar/grammar.js';
 import { checkGenerateOptions, type GenerateOptions } from './sampling-options.js';
+import { detectToolSyntax } from './tools/detect-syntax.js';
+import { ReplyReader } from './tools/reply-reader.js';
+import { promptOpensReasoning } from './tools/syntax/markers.js';
+import { GENERIC_INSTRUCTIONS, withGenericToolMessages } from './tools/syntax/generic.js';
+import type { ToolSyntax } from './tools/syntax/tool-syntax.js';
+import type { AssistantMessage, ToolCall, ToolChoice, ToolSet } from './tools/tool-call.js';
+import { toolCallGrammar } from './tools/tool-grammar.js';
+import { callProblem, checkToolChoice, checkTools, type CheckedTool } from './tools/tool-set.js';
 
 /** A conversation's settings (model.createChat's options, which also choose the context). */
 export interface ChatSettings {
@@ -25,131 +35,416 @@ export interface ChatSettings {
   history?: readonly ChatMessage[];
   /** A Jinja chat template to use instead of the model's. */
   template?: string;
-  /** Extra template variables for every turn (e.g. enable_thinking: false): an object. */
+  /** Extra template variables for every turn (e.g. enable_thinking: false, reasoning_effort: 'low'): an object. */
   templateVariables?: Record<string, unknown>;
   /** Default generation options for every turn. */
   generate?: GenerateOptions;
+  /** Tools the model may call, by name. */
+  tools?: ToolSet;
+  /** Default: 'auto'. */
+  toolChoice?: ToolChoice;
+  /** Let the model make several calls in one step. Default: true. */
+  parallelToolCalls?: boolean;
+  /** Most rounds of calls in one turn; the step after the last round is generated without the call grammar. Default: 8. */
+  maxToolSteps?: number;
+  /** A handler that throws: 'report' (default) gives its message to the model as the result; 'throw' rejects the turn with its error. */
+  toolErrors?: 'report' | 'throw';
 }
 
-export type ChatReply = CompletionResult;
+/** One turn's options: generation options, and the tools for this turn only. */
+export interface ChatTurnOptions extends GenerateOptions {
+  tools?: ToolSet;
+  toolChoice?: ToolChoice;
+}
+
+/** What chat.stream yields. Text and reasoning events carry the tokens generated since the previous event. */
+export type ChatEvent =
+  | ({ type: 'text' } & Omit<GenerationChunk, 'finishReason'> & { finishReason?: ChatFinishReason })
+  | ({ type: 'reasoning' } & Omit<GenerationChunk, 'finishReason'>)
+  | { type: 'toolCall'; call: ToolCall }
+  | { type: 'toolResult'; call: ToolCall; result: string; isError: boolean };
+
+/** Why a turn ended: a generation's reason, or 'toolCalls' when calls are left for the caller to run (see sendToolResults). */
+export type ChatFinishReason = FinishReason | 'toolCalls';
+
+export interface ChatReply extends Omit<CompletionResult, 'finishReason'> {
+  /** The final answer's content (reasoning and call markup taken out). */
+  text: string;
+  reasoning: string;
+  /** Calls of the last step left unanswered (finishReason 'toolCalls'); [] otherwise. */
+  toolCalls: ToolCall[];
+  /** What the turn added to the history: the user message, calls, tool results and the answer. */
+  messages: ChatMessage[];
+  finishReason: ChatFinishReason;
+}
+
+/** A result for a call that a chat left to its caller. */
+export interface ToolResult {
+  /** The call's id. */
+  id: string;
+  /** A string as is; anything else as JSON. */
+  result: unknown;
+}
+
+interface Turn {
+  tools: Map<string, CheckedTool>;
+  choice: ToolChoice;
+  generate: GenerateOptions;
+}
+
+const ID_CHARS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
 
 export class Chat {
   readonly #context: Evaluator;
   readonly #template: ChatTemplate;
-  readonly #render: RenderOptions;
+  readonly #syntax: ToolSyntax;
+  readonly #variables: Record<string, unknown> | undefined;
   readonly #defaults: GenerateOptions;
+  readonly #tools: Map<string, CheckedTool>;
+  readonly #choice: ToolChoice;
+  readonly #parallel: boolean;
+  readonly #maxSteps: number;
+  readonly #toolErrors: 'report' | 'throw';
   #messages: ChatMessage[];
-  /** The template refuses a system role: its text goes into the first user message instead. */
-  readonly #systemInUser: boolean;
-  #promptTokens = 0;
+  /** False when the template refuses a system role: its text goes into the first user message instead. */
+  readonly #rendersSystem: boolean;
   #busy = false;
+  #promptTokens = 0;
 
   /** Made by model.createChat(); not for direct use. */
   constructor(context: Evaluator, template: ChatTemplate, options: ChatSettings) {
     this.#context = context;
     this.#template = template;
-    this.#render = { addGenerationPrompt: true, variables: options.templateVariables };
+    this.#syntax = detectToolSyntax(template.source);
     checkGenerateOptions(options.generate);
     checkPlainObject(options.templateVariables, 'templateVariables');
+    this.#variables = options.templateVariables;
     this.#defaults = options.generate ?? {};
+    this.#tools = options.tools !== undefined ? checkTools(options.tools) : new Map();
+    checkToolChoice(options.toolChoice, this.#tools);
+    this.#choice = options.toolChoice ?? 'auto';
+    if (options.parallelToolCalls !== undefined && typeof options.parallelToolCalls !== 'boolean') throw invalidArgument('parallelToolCalls must be a boolean');
+    this.#parallel = options.parallelToolCalls ?? true;
+    const steps = options.maxToolSteps ?? 8;
+    if (!Number.isSafeInteger(steps) || steps < 0) throw invalidArgument('maxToolSteps must be a non-negative integer');
+    this.#maxSteps = steps;
+    if (options.toolErrors !== undefined && options.toolErrors !== 'report' && options.toolErrors !== 'throw')
+      throw invalidArgument("toolErrors must be 'report' or 'throw'");
+    this.#toolErrors = options.toolErrors ?? 'report';
     if (options.system !== undefined && typeof options.system !== 'string') throw invalidArgument('system must be a string');
     if (options.history !== undefined) checkMessages(options.history, 'history');
     this.#messages = [...(options.system !== undefined ? [{ role: 'system', content: options.system }] : []), ...(options.history ?? [])];
-    this.#systemInUser = this.#messages[0]?.role === 'system' && !rendersSystemRole(template, this.#render);
+    this.#rendersSystem = rendersSystemRole(template, this.#variables);
     // Fails now, not on the first turn, when the template cannot render this history.
-    template.render(this.#forTemplate(this.#messages), this.#render);
+    if (this.#messages.length) template.render(this.#forTemplate(this.#messages, []), this.#renderOptions([]));
   }
 
   /** The conversation so far (a copy). */
   get history(): ChatMessage[] {
-    return this.#messages.map((m) => ({ ...m }));
+    return this.#messages.map((m) => ({ ...m, ...(m.toolCalls ? { toolCalls: m.toolCalls.map((c) => ({ ...c })) } : {}) }));
+  }
+
+  /** The conversation as the model reads it, as this chat renders it (with its tools and the generation prompt). */
+  get prompt(): string {
+    const tools = this.#choice === 'none' ? [] : [...this.#tools.values()].map((t) => t.signature);
+    return this.#template.render(this.#forTemplate(this.#messages, tools), this.#renderOptions(tools));
+  }
+
+  /** The call syntax this chat reads, from its template's family ('hermes', 'llama3', 'harmony', …; 'generic' when none is known). */
+  get toolSyntax(): string {
+    return this.#syntax.name;
   }
 
   /**
-   * Streams the reply to `text`. The turn joins the history once the reply ends — when the chunk
-   * carrying `finishReason` arrives, so a loop may stop there — with its text so far for 'length' or
-   * 'stop'; an error, an abort or a loop left early leaves the history as it was.
+   * Streams the reply to `text`: text and reasoning as they come, each call the model makes and each
+   * handler's result. The last event is a text event carrying `finishReason`. The turn joins the
+   * history when it ends (a loop may stop at that event); an error, an abort or a loop left early
+   * leaves the history as it was.
    */
-  async *stream(text: string, options: GenerateOptions = {}): AsyncGenerator<GenerationChunk, FinishReason, undefined> {
+  async *stream(text: string, options: ChatTurnOptions = {}): AsyncGenerator<ChatEvent, ChatFinishReason, undefined> {
     if (typeof text !== 'string') throw invalidArgument('the message must be a string');
+    return yield* this.#turn([{ role: 'user', content: text }], options);
+  }
+
+  /**
+   * The whole reply to `text`, after any calls and their results. An abort resolves with finishReason
+   * 'abort' and leaves the history as it was. Under a JSON grammar (this turn's or the chat's),
+   * `reply.json` is the parsed value, as with complete().
+   */
+  send<T>(text: string, options: ChatTurnOptions & { grammar: JsonGrammar<T> }): Promise<ChatReply & Pick<JsonCompletionResult<T>, 'json'>>;
+  send(text: string, options?: ChatTurnOptions): Promise<ChatReply>;
+  async send(text: string, options: ChatTurnOptions = {}): Promise<ChatReply> {
+    return this.#collect(this.stream(text, options), options);
+  }
+
+  /** Answers the calls a turn left to its caller (finishReason 'toolCalls'), then streams on like stream(). */
+  async *streamToolResults(results: readonly ToolResult[], options: ChatTurnOptions = {}): AsyncGenerator<ChatEvent, ChatFinishReason, undefined> {
+    const last = this.#messages.at(-1);
+    const pending = last?.role === 'assistant' ? (last.toolCalls ?? []) : [];
+    if (!Array.isArray(results) || pending.length === 0) throw invalidArgument('there are no calls waiting for results (the last message made no calls)');
+    const byId = new Map(results.map((r) => [r?.id, r]));
+    const messages = pending.map((call): ChatMessage => {
+      const answer = byId.get(call.id!);
+      if (!answer) throw invalidArgument(`no result for call '${call.id}' (${call.name})`);
+      return { role: 'tool', content: resultText(answer.result), toolCallId: call.id!, name: call.name };
+    });
+    return yield* this.#turn(messages, options);
+  }
+
+  /** sendToolResults: the whole reply after the results, as send() gives it. */
+  async sendToolResults(results: readonly ToolResult[], options: ChatTurnOptions = {}): Promise<ChatReply> {
+    return this.#collect(this.streamToolResults(results, options), options);
+  }
+
+  async *#turn(opening: ChatMessage[], options: ChatTurnOptions): AsyncGenerator<ChatEvent, ChatFinishReason, undefined> {
     if (this.#busy) throw new FathomError('BUSY', 'this chat is already replying; await the previous turn first');
-    checkGenerateOptions(options);
+    const turn = this.#checkTurn(options);
     this.#busy = true;
     try {
-      const messages = [...this.#messages, { role: 'user', content: text }];
-      const settings = { ...this.#defaults, ...options };
-      const prompt = this.#fittingPrompt(messages, settings.maxTokens);
-      this.#promptTokens = prompt.length;
-      let reply = '';
-      const chunks = generate(this.#context, prompt, settings);
-      try {
-        for (;;) {
-          const step = await chunks.next();
-          if (step.done) return step.value;
-          reply += step.value.text;
-          // The turn is complete with its last chunk: keep it before handing the chunk over.
-          if (step.value.finishReason) this.#messages = [...messages, { role: 'assistant', content: reply }];
-          yield step.value;
+      const added: ChatMessage[] = [...opening];
+      for (let step = 0; ; step++) {
+        const withTools = turn.tools.size > 0 && turn.choice !== 'none';
+        const grammarOn = withTools && step < this.#maxSteps;
+        const reply = yield* this.#generateStep([...this.#messages, ...added], turn, grammarOn, step === 0);
+        const { message, finishReason } = reply;
+        const calls = withTools ? message.toolCalls.map((call) => ({ ...call, id: call.id ?? callId() })) : [];
+        added.push({
+          role: 'assistant',
+          content: message.content,
+          ...(message.reasoning ? { reasoning: message.reasoning } : {}),
+          ...(calls.length ? { toolCalls: calls } : {}),
+        });
+        for (const call of calls) yield { type: 'toolCall', call };
+        const runnable = calls.length > 0 && finishReason === 'eos' && step < this.#maxSteps && calls.every((c) => turn.tools.get(c.name)?.handler);
+        if (!runnable) {
+          const reason: ChatFinishReason = calls.length && finishReason === 'eos' ? 'toolCalls' : finishReason;
+          this.#messages = [...this.#messages, ...added];
+          yield { type: 'text', text: '', tokens: [], finishReason: reason };
+          return reason;
         }
-      } finally {
-        await chunks.return('abort'); // a loop left early still ends the generation (and frees its sequence)
+        const results = await this.#runCalls(calls, turn, options.signal ?? this.#defaults.signal);
+        for (const [i, call] of calls.entries()) {
+          added.push({ role: 'tool', content: results[i]!.result, toolCallId: call.id, name: call.name });
+          yield { type: 'toolResult', call, ...results[i]! };
+        }
       }
     } finally {
       this.#busy = false;
     }
   }
 
-  /**
-   * The whole reply to `text`. An abort resolves with finishReason 'abort' and leaves the history as it was.
-   * Under a JSON grammar (this turn's or the chat's), `reply.json` is the parsed value, as with complete().
-   */
-  send<T>(text: string, options: GenerateOptions & { grammar: JsonGrammar<T> }): Promise<JsonCompletionResult<T>>;
-  send(text: string, options?: GenerateOptions): Promise<ChatReply>;
-  async send(text: string, options: GenerateOptions = {}): Promise<ChatReply> {
-    checkGenerateOptions(options);
-    const reply = await collectCompletion(this.stream(text, options), () => this.#promptTokens, options.signal ?? this.#defaults.signal);
+  // One generation: its text and reasoning events as they come, then the message read from it.
+  async *#generateStep(
+    messages: ChatMessage[],
+    turn: Turn,
+    grammarOn: boolean,
+    first: boolean,
+  ): AsyncGenerator<ChatEvent, { message: AssistantMessage; finishReason: FinishReason }, undefined> {
+    const tools = turn.choice === 'none' ? [] : [...turn.tools.values()].map((t) => t.signature);
+    const render = this.#renderOptions(tools);
+    const shown = this.#forTemplate(messages, tools);
+    const reasoningOpen = promptOpensReasoning(this.#template.render(shown, render), this.#syntax.reasoning);
+    const settings: GenerateOptions = { ...turn.generate };
+    if (grammarOn) {
+      const forced = first && (turn.choice === 'required' || typeof turn.choice === 'object');
+      const offered = typeof turn.choice === 'object' && forced ? tools.filter((t) => t.name === (turn.choice as { name: string }).name) : tools;
+      settings.grammar = toolCallGrammar(this.#syntax, offered, { forced, parallel: this.#parallel, reasoningOpen });
+    }
+    const prompt = this.#fittingPrompt(shown, render, settings.maxTokens);
+    const reader = new ReplyReader(this.#syntax, { reasoningOpen, calls: tools.length > 0, tools });
+    const chunks = generate(this.#context, prompt, settings);
+    let tokens: number[] = [];
+    let logprobs: TokenLogprob[] | undefined;
+    try {
+      for (;;) {
+        const step = await chunks.next();
+        if (step.done) throw new Error('a generation ended without its last chunk'); // generate() always yields one
+        tokens.push(...step.value.tokens);
+        if (step.value.logprobs) (logprobs ??= []).push(...step.value.logprobs);
+        const finishReason = step.value.finishReason;
+        const end = finishReason ? reader.finish() : null;
+        const delta = end ?? reader.push(step.value.text);
+        // Tokens (and their logprobs) go with the next event shown: call markup's with the text after it.
+        const event = (type: 'text' | 'reasoning', text: string): ChatEvent => {
+          const out = { type, text, tokens, ...(logprobs ? { logprobs } : {}) };
+          tokens = [];
+          logprobs = logprobs ? [] : undefined;
+          return out;
+        };
+        if (delta.reasoning) yield event('reasoning', delta.reasoning);
+        if (delta.content) yield event('text', delta.content);
+        if (end) {
+          if (tokens.length) yield event('text', '');
+          return { message: end.message, finishReason: finishReason! };
+        }
+      }
+    } finally {
+      await chunks.return('abort'); // a loop left early still ends the generation (and frees its sequence)
+    }
+  }
+
+  async #runCalls(calls: ToolCall[], turn: Turn, signal: AbortSignal | undefined): Promise<{ result: string; isError: boolean }[]> {
+    const controller = new AbortController();
+    const abort = () => controller.abort(signal?.reason);
+    signal?.addEventListener('abort', abort, { once: true });
+    try {
+      return await Promise.all(
+        calls.map(async (call) => {
+          const tool = turn.tools.get(call.name)!;
+          // The grammar makes the arguments valid; a call read without it (or a schema the grammar only approximates) is checked here.
+          const problem = callProblem(call, turn.tools);
+          if (problem) return { result: `Error: ${problem}`, isError: true };
+          try {
+            return { result: resultText(await tool.handler!(call.arguments as never, { signal: controller.signal, call })), isError: false };
+          } catch (error) {
+            if (signal?.aborted) throw abortedError(signal);
+            if (this.#toolErrors === 'throw') throw error;
+            return { result: `Error: ${error instanceof Error ? error.message : String(error)}`, isError: true };
+          }
+        }),
+      );
+    } finally {
+      signal?.removeEventListener('abort', abort);
+    }
+  }
+
+  async #collect(events: AsyncGenerator<ChatEvent, ChatFinishReason, undefined>, options: ChatTurnOptions): Promise<ChatReply> {
+    const before = this.#messages.length;
+    const signal = options.signal ?? this.#defaults.signal;
+    let text = '';
+    let reasoning = '';
+    const tokens: number[] = [];
+    let logprobs: TokenLogprob[] | undefined;
+    let finishReason: ChatFinishReason;
+    for (;;) {
+      let step: IteratorResult<ChatEvent, ChatFinishReason>;
+      try {
+        step = await events.next();
+      } catch (error) {
+        if (error instanceof FathomError && error.code === 'ABORTED' && signal?.aborted) {
+          finishReason = 'abort';
+          break;
+        }
+        throw error;
+      }
+      if (step.done) {
+        finishReason = step.value;
+        break;
+      }
+      const event = step.value;
+      if (event.type === 'toolCall' || event.type === 'toolResult') {
+        if (event.type === 'toolResult') [text, reasoning] = ['', '']; // a new step's reply follows
+        continue;
+      }
+      if (event.type === 'text') text += event.text;
+      else reasoning += event.text;
+      tokens.push(...event.tokens);
+      if (event.logprobs) (logprobs ??= []).push(...event.logprobs);
+    }
+    const messages = finishReason === 'abort' ? [] : this.#messages.slice(before);
+    const last = messages.at(-1);
+    const reply: ChatReply = {
+      text: finishReason === 'abort' ? text : (last?.content ?? text),
+      reasoning: finishReason === 'abort' ? reasoning : (last?.reasoning ?? ''),
+      toolCalls: finishReason === 'toolCalls' ? (last?.toolCalls ?? []) : [],
+      messages,
+      tokens,
+      ...(logprobs ? { logprobs } : {}),
+      finishReason,
+      promptTokens: this.#promptTokens,
+    };
     const grammar = options.grammar ?? this.#defaults.grammar;
-    return grammar instanceof JsonGrammar ? withJson(reply, grammar, this.#context.tokenizer) : reply;
+    return grammar instanceof JsonGrammar && finishReason !== 'toolCalls'
+      ? (withJson(reply as CompletionResult, grammar, this.#context.tokenizer) as unknown as ChatReply)
+      : reply;
+  }
+
+  #checkTurn(options: ChatTurnOptions): Turn {
+    if (typeof options !== 'object' || options === null) throw invalidArgument(`generate options must be an object, got ${describe(options)}`);
+    const { tools, toolChoice, ...generateOptions } = options;
+    checkGenerateOptions(generateOptions);
+    const turnTools = tools !== undefined ? checkTools(tools) : this.#tools;
+    checkToolChoice(toolChoice, turnTools);
+    const choice = toolChoice ?? (tools !== undefined ? 'auto' : this.#choice);
+    const generate = { ...this.#defaults, ...generateOptions };
+    if (generate.grammar && turnTools.size > 0 && choice !== 'none')
+      throw invalidArgument("a grammar and tools cannot both constrain one turn: pass toolChoice 'none', or leave the grammar out");
+    if ((choice === 'required' || typeof choice === 'object') && turnTools.size === 0)
+      throw invalidArgument(`toolChoice '${JSON.stringify(choice)}' needs tools`);
+    return { tools: turnTools, choice, generate };
+  }
+
+  #renderOptions(tools: RenderOptions['tools']): RenderOptions {
+    return { addGenerationPrompt: true, variables: this.#variables, ...(tools?.length ? { tools } : {}) };
   }
 
   // The conversation's tokens, leaving room for the reply (maxTokens, or a quarter of the context):
   // when it does not fit, the oldest turns after the system message are left out of the prompt
   // (they stay in the history).
-  #fittingPrompt(messages: ChatMessage[], maxTokens = Infinity): number[] {
+  #fittingPrompt(messages: ChatMessage[], render: RenderOptions, maxTokens = Infinity): number[] {
     const { contextSize } = this.#context;
     const budget = contextSize - Math.min(maxTokens, Math.floor(contextSize / 4));
     const system = messages[0]?.role === 'system' ? 1 : 0;
     let turns = messages;
     for (;;) {
-      const prompt = this.#template.tokenize(this.#forTemplate(turns), this.#render);
+      const prompt = this.#template.tokenize(turns, render);
+      this.#promptTokens = prompt.length;
       if (prompt.length <= budget || turns.length - system <= 1) return prompt;
-      // Drop the oldest message after the system one, and any assistant reply that would now lead.
+      // Drop the oldest message after the system one, and any reply or tool result that would now lead.
       turns = [...turns.slice(0, system), ...turns.slice(system + 1)];
       while (turns.length - system > 1 && turns[system]!.role !== 'user') turns = [...turns.slice(0, system), ...turns.slice(system + 1)];
     }
   }
 
-  #forTemplate(messages: ChatMessage[]): ChatMessage[] {
-    if (!this.#systemInUser) return messages;
-    const [system, ...rest] = messages;
+  // The messages as this template takes them: a template with no call syntax of its own is told
+  // the generic one, and a system message it refuses goes into the first user message.
+  #forTemplate(messages: ChatMessage[], tools: NonNullable<RenderOptions['tools']>): ChatMessage[] {
+    let out = messages;
+    if (this.#syntax.name === 'generic' && !this.#template.source.includes('tool_calls')) out = withGenericToolMessages(out);
+    if (tools.length && this.#syntax.name === 'generic') {
+      const listed = this.#template.source.includes('tools') ? '' : `Tools:\n${JSON.stringify(tools)}\n`;
+      const instructions = `${listed}${GENERIC_INSTRUCTIONS}`;
+      out =
+        out[0]?.role === 'system'
+          ? [{ ...out[0], content: `${out[0].content}\n\n${instructions}` }, ...out.slice(1)]
+          : [{ role: 'system', content: instructions }, ...out];
+    }
+    if (this.#rendersSystem || out[0]?.role !== 'system') return out;
+    const [system, ...rest] = out;
     const first = rest.findIndex((m) => m.role === 'user');
-    if (first !== -1) rest[first] = { role: 'user', content: `${system!.content}\n\n${rest[first]!.content}` };
+    if (first !== -1) rest[first] = { ...rest[first]!, content: `${system!.content}\n\n${rest[first]!.content}` };
     return rest;
   }
 }
 
 // Templates such as Gemma's raise an error for a system message.
-function rendersSystemRole(template: ChatTemplate, options: RenderOptions): boolean {
+function rendersSystemRole(template: ChatTemplate, variables: Record<string, unknown> | undefined): boolean {
   try {
     template.render(
       [
         { role: 'system', content: 'S' },
         { role: 'user', content: 'U' },
       ],
-      options,
+      { variables },
     );
     return true;
   } catch {
     return false;
+  }
+}
+
+function callId(): string {
+  let id = '';
+  for (let i = 0; i < 9; i++) id += ID_CHARS[Math.floor(Math.random() * ID_CHARS.length)];
+  return id;
+}
+
+function resultText(result: unknown): string {
+  if (typeof result === 'string') return result;
+  if (result === undefined) return '';
+  try {
+    return JSON.stringify(result);
+  } catch {
+    return String(result);
   }
 }

@@ -5,11 +5,20 @@ import { readGguf } from './gguf/read-gguf.js';
 
 export { FATHOM_ERROR_CODES, FathomError, type FathomErrorCode } from './errors.js';
 export type { GgufInfo, GgufTensorInfo, GgufValue } from './gguf/gguf-info.js';
-export { loadModel, Model, type ChatOptions, type LoadModelOptions, type VocabularyInfo } from './model.js';
+export {
+  loadModel,
+  Model,
+  type ApplyChatTemplateOptions,
+  type ChatOptions,
+  type LoadModelOptions,
+  type ParseAssistantMessageOptions,
+  type VocabularyInfo,
+} from './model.js';
 export { getBuildInfo, getDevices, type Device, type GpuLayers } from './devices.js';
 export type { BuildInfo } from './native/contract.js';
 export { Context, type ContextOptions, type ContextStats } from './context.js';
-export { Chat, type ChatReply, type ChatSettings } from './chat.js';
+export { Chat, type ChatEvent, type ChatFinishReason, type ChatReply, type ChatSettings, type ChatTurnOptions, type ToolResult } from './chat.js';
+export type { AssistantMessage, Tool, ToolCall, ToolChoice, ToolHandlerContext, ToolSet } from './tools/tool-call.js';
 export { CHATML_TEMPLATE, type ChatMessage, type RenderOptions } from './chat-template.js';
 export { ControlVector, type ControlVectorOptions } from './control-vector.js';
 export type { DeriveOptions } from './control-vector-derivation.js';

@@ -18,7 +18,7 @@ import type { GgufInfo } from './gguf/gguf-info.js';
 import { readGguf } from './gguf/read-gguf.js';
 import type { InspectOptions, Inspection, LensOptions } from './inspection.js';
 import { loadNativeModel } from './native/addon.js';
-import { checkOptions, type KeySet } from './options.js';
+import { checkOptions, checkPlainObject, type KeySet } from './options.js';
 import type { NativeModel } from './native/contract.js';
 import type { Prompt, TokenAlternative } from './prompt.js';
 import type { GenerateOptions } from './sampling-options.js';
@@ -26,6 +26,10 @@ import { renderTextReport } from './report/html-page.js';
 import { collectTextReport, type TextReportOptions } from './report/text-report.js';
 import type { PerplexityOptions, PerplexityResult, ScoreOptions, ScoreResult } from './scoring.js';
 import { Tokenizer, type DetokenizeOptions, type TokenizeOptions } from './tokenizer/tokenizer.js';
+import { detectToolSyntax } from './tools/detect-syntax.js';
+import { promptOpensReasoning } from './tools/syntax/markers.js';
+import type { AssistantMessage, ToolSet } from './tools/tool-call.js';
+import { checkTools } from './tools/tool-set.js';
 
 export interface LoadModelOptions extends ContextOptions {
   /** Load only the tokenizer (no weights are read): tokenize/detokenize work, generation does not. */
@@ -63,8 +67,30 @@ const CHAT_KEYS = {
   template: true,
   templateVariables: true,
   generate: true,
+  tools: true,
+  toolChoice: true,
+  parallelToolCalls: true,
+  maxToolSteps: true,
+  toolErrors: true,
 } as const satisfies KeySet<ChatOptions>;
-const RENDER_KEYS = { addGenerationPrompt: true, variables: true, template: true } as const satisfies KeySet<RenderOptions & { template?: string }>;
+const RENDER_KEYS = { addGenerationPrompt: true, variables: true, template: true, tools: true } as const satisfies KeySet<ApplyChatTemplateOptions>;
+const PARSE_KEYS = { template: true, tools: true, templateVariables: true } as const satisfies KeySet<ParseAssistantMessageOptions>;
+
+export interface ApplyChatTemplateOptions extends Omit<RenderOptions, 'tools'> {
+  /** A Jinja chat template to use instead of the model's. */
+  template?: string;
+  /** Tools to present (as `tools`, in the form Hugging Face templates read). */
+  tools?: ToolSet;
+}
+
+export interface ParseAssistantMessageOptions {
+  /** The template whose family's syntax to read (default: the model's). */
+  template?: string;
+  /** The tools offered (syntaxes that write arguments as plain text read them with their schema). */
+  tools?: ToolSet;
+  /** The template variables the prompt was rendered with (whether it opened the reasoning depends on them: enable_thinking). */
+  templateVariables?: Record<string, unknown>;
+}
 
 const DEFAULT_CONTEXT_SIZE = 4096;
 const MAX_DEFAULT_THREADS = 4;
@@ -207,11 +233,33 @@ export class Model {
    * Renders messages with the model's chat template (llama.cpp's ChatML when the file has none),
    * or with `options.template`.
    */
-  applyChatTemplate(messages: readonly ChatMessage[], options: RenderOptions & { template?: string } = {}): string {
+  applyChatTemplate(messages: readonly ChatMessage[], options: ApplyChatTemplateOptions = {}): string {
     this.#checkNotDisposed();
     checkOptions(options, RENDER_KEYS, 'applyChatTemplate options');
-    const { template, ...render } = options;
-    return (template !== undefined ? new ChatTemplate(template, this.tokenizer) : this.#template()).render(messages, render);
+    const { template, tools, ...render } = options;
+    const signatures = tools !== undefined ? [...checkTools(tools).values()].map((t) => t.signature) : [];
+    return this.#templateOr(template).render(messages, { ...render, ...(signatures.length ? { tools: signatures } : {}) });
+  }
+
+  /**
+   * Reads a reply the model wrote (the text generated after a chat prompt) in its template family's
+   * syntax: content, reasoning and tool calls. For apps that run their own loop.
+   */
+  parseAssistantMessage(text: string, options: ParseAssistantMessageOptions = {}): AssistantMessage {
+    this.#checkNotDisposed();
+    if (typeof text !== 'string') throw invalidArgument('parseAssistantMessage(text) takes a string');
+    checkOptions(options, PARSE_KEYS, 'parseAssistantMessage options');
+    checkPlainObject(options.templateVariables, 'templateVariables');
+    const template = this.#templateOr(options.template);
+    const tools = options.tools !== undefined ? [...checkTools(options.tools).values()].map((t) => t.signature) : [];
+    const syntax = detectToolSyntax(template.source);
+    // Whether the reply starts inside the reasoning depends on the prompt: a one-message one stands for it.
+    const prompt = template.render([{ role: 'user', content: 'Hi' }], { variables: options.templateVariables, ...(tools.length ? { tools } : {}) });
+    return syntax.parse(text, { reasoningOpen: promptOpensReasoning(prompt, syntax.reasoning), partial: false, calls: true, tools });
+  }
+
+  #templateOr(source: string | undefined): ChatTemplate {
+    return source !== undefined ? new ChatTemplate(source, this.tokenizer) : this.#template();
   }
 
   /**
@@ -221,7 +269,7 @@ export class Model {
   createChat(options: ChatOptions = {}): Chat {
     this.#checkNotDisposed();
     checkOptions(options, CHAT_KEYS, 'createChat options');
-    const template = options.template !== undefined ? new ChatTemplate(options.template, this.tokenizer) : this.#template();
+    const template = this.#templateOr(options.template);
     if (options.context !== undefined && !(options.context instanceof Context)) throw invalidArgument('context must be a Context');
     return new Chat((options.context ?? this.context).evaluator, template, options);
   }

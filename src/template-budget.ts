@@ -3,8 +3,11 @@
 // template fails with an error instead of freezing the JS thread or exhausting V8's heap (which ends
 // the process). @huggingface/jinja has no hook for this: while one of our renders runs (synchronously,
 // so no other code can see it), its Interpreter's evaluate() is wrapped to count steps and sizes, and
-// the range() its globals get is ours.
+// the range() its globals get is ours. Python-Jinja behaviours real templates rely on are installed
+// for the same span (template-compat).
 import { Environment, Interpreter, type Template } from '@huggingface/jinja';
+
+import { installTemplateCompat } from './template-compat.js';
 
 export interface TemplateBudget {
   /** Wall time for one render. */
@@ -26,6 +29,7 @@ type SetVariable = (this: Environment, name: string, value: unknown) => unknown;
 
 /** template.render(context) within `budget`; TemplateBudgetError past it. */
 export function renderWithinBudget(template: Template, context: Record<string, unknown>, budget: TemplateBudget = TEMPLATE_BUDGET): string {
+  const uninstallCompat = installTemplateCompat();
   const prototype = Interpreter.prototype as unknown as { evaluate: Evaluate };
   const environment = Environment.prototype as unknown as { set: SetVariable };
   const evaluate = prototype.evaluate;
@@ -51,6 +55,7 @@ export function renderWithinBudget(template: Template, context: Record<string, u
   } finally {
     prototype.evaluate = evaluate;
     environment.set = set;
+    uninstallCompat();
   }
 }
 

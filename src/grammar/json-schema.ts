@@ -229,7 +229,7 @@ function integerRange(min: number, max: number): string {
 }
 
 class Converter {
-  readonly #root: JsonSchema;
+  #root: JsonSchema;
   readonly #rules = new Map<string, string>();
   readonly #refs = new Map<string, string>();
   readonly #used = new Set<string>();
@@ -241,9 +241,28 @@ class Converter {
 
   convert(): string {
     const root = this.#visit(this.#root, 'root', '#');
-    const lines = [`root ::= ${root}`];
+    return `root ::= ${root}\n${this.#ruleLines()}`;
+  }
+
+  // Another schema in this namespace of rule names, the root of its own $refs: the name of its rule.
+  add(hint: string, schema: JsonSchema): string {
+    this.#root = schema;
+    this.#refs.clear();
+    return this.#rule(hint, this.#visit(schema, hint, '#'));
+  }
+
+  reserve(name: string): void {
+    this.#used.add(name);
+  }
+
+  get rules(): string {
+    return this.#ruleLines();
+  }
+
+  #ruleLines(): string {
+    const lines: string[] = [];
     for (const [name, body] of this.#rules) lines.push(`${name} ::= ${body}`);
-    return `${lines.join('\n')}\n${JSON_RULES}`;
+    return `${lines.join('\n')}${lines.length ? '\n' : ''}${JSON_RULES}`;
   }
 
   // x{min,max}; counts past what GBNF's repetition syntax allows (llama.cpp's limit of 2000) become chains of rules.
@@ -996,4 +1015,30 @@ function jsonStringChars(ranges: Ranges): string | null {
 /** The GBNF for a JSON Schema; INVALID_ARGUMENT names a keyword it cannot enforce. */
 export function jsonSchemaToGbnf(schema: JsonSchema): string {
   return new Converter(schema).convert();
+}
+
+/**
+ * Rules for several schemas in one grammar (a tool's arguments each, or each of its parameters):
+ * `add` gives the rule for a schema, `rules` is the GBNF of all of them and of the JSON rules they
+ * use. The caller writes `root` and its own rules, whose names it reserves first.
+ */
+export class SchemaRules {
+  readonly #converter = new Converter(true);
+  readonly #compact: boolean;
+
+  /** `compact`: whitespace between JSON tokens is at most one space (how models write a call's arguments). */
+  constructor(options: { reserved?: readonly string[]; compact?: boolean } = {}) {
+    for (const name of options.reserved ?? []) this.#converter.reserve(name);
+    this.#compact = options.compact ?? false;
+  }
+
+  /** The name of the rule for `schema` (made from `hint`); INVALID_ARGUMENT names a keyword it cannot enforce. */
+  add(hint: string, schema: JsonSchema): string {
+    return this.#converter.add(hint, schema);
+  }
+
+  get rules(): string {
+    const rules = this.#converter.rules;
+    return this.#compact ? rules.replace(/^ws ::= .*$/m, 'ws ::= | " "') : rules;
+  }
 }

@@ -78,6 +78,8 @@ export interface SynthesizeOptions {
   seed?: number;
   /** Add RoPE frequency factors (rope_freqs.weight), as Llama 3.1+ files carry. */
   ropeFactors?: boolean;
+  /** The chat template the file carries (tokenizer.chat_template), instead of the vocabulary file's. */
+  chatTemplate?: string;
 }
 
 /** mulberry32: a small, fast, seeded PRNG. */
@@ -100,11 +102,12 @@ function gaussian(random: () => number, n: number, std: number, mean = 0): Float
   return out;
 }
 
-function vocabularyMetadata(info: GgufInfo): Record<string, GgufWritableValue> {
+function vocabularyMetadata(info: GgufInfo, chatTemplate: string | undefined): Record<string, GgufWritableValue> {
   const out: Record<string, GgufWritableValue> = {};
   for (const [key, value] of Object.entries(info.metadata)) {
     if (key.startsWith('tokenizer.')) out[key] = storedValue(value, info.metadataTypes[key]);
   }
+  if (chatTemplate !== undefined) out['tokenizer.chat_template'] = gguf.string(chatTemplate);
   return out;
 }
 
@@ -138,7 +141,7 @@ export async function synthesizeModel(path: string, options: SynthesizeOptions):
   const norm = (name: string) => vector(name, E, 0.1, 1);
 
   if (architecture === 'bert') {
-    await writeGguf(path, bertModel({ shape, nVocab, matrix, vector, type, vocabulary: vocabularyMetadata(vocabInfo) }));
+    await writeGguf(path, bertModel({ shape, nVocab, matrix, vector, type, vocabulary: vocabularyMetadata(vocabInfo, options.chatTemplate) }));
     return;
   }
   const gemma = architecture === 'gemma2' || architecture === 'gemma3';
@@ -207,7 +210,7 @@ export async function synthesizeModel(path: string, options: SynthesizeOptions):
             ...(architecture === 'gemma2' ? { [`${arch}.attn_logit_softcapping`]: gguf.f32(50), [`${arch}.final_logit_softcapping`]: gguf.f32(30) } : {}),
           }
         : {}),
-      ...vocabularyMetadata(vocabInfo),
+      ...vocabularyMetadata(vocabInfo, options.chatTemplate),
     },
     tensors,
   });

@@ -5,7 +5,7 @@
 
 const ESCAPES = { n: '\n', t: '\t', r: '\r', '"': '"', "'": "'", '\\': '\\', 0: '\0', a: '\x07', b: '\b', f: '\f', v: '\v', '?': '?' };
 
-class CppReader {
+export class CppReader {
   constructor(source, pos) {
     this.s = source;
     this.pos = pos;

@@ -1,0 +1,70 @@
+// Mistral's [TOOL_CALLS]. Nemo writes a JSON list with 9-character ids,
+//   [TOOL_CALLS][{"name": "get_weather", "arguments": {"city": "Paris"}, "id": "a1b2c3d4e"}]
+// Small 3.2, Devstral and Ministral write each call as name[ARGS]json ([CALL_ID]id in between where
+// the template has it), reasoning in [THINK]…[/THINK]:
+//   [TOOL_CALLS]get_weather[CALL_ID]a1b2c3d4e[ARGS]{"city": "Paris"}
+import { gbnfLiteral, type SchemaRules } from '../../grammar/json-schema.js';
+import type { ToolCall, ToolSignature } from '../tool-call.js';
+import { callFromJson, jsonCallRule } from './json-call.js';
+import { parseMarkedCalls } from './markers.js';
+import { readJson } from './read-json.js';
+import { alternatives, repeated, type CallGrammar, type ParseState, type ReasoningMarkers, type ToolSyntax } from './tool-syntax.js';
+
+const OPEN = '[TOOL_CALLS]';
+const ID_RULE = 'Id ::= [a-zA-Z0-9]{9}\n';
+
+export class MistralNemoSyntax implements ToolSyntax {
+  readonly name = 'mistral-nemo';
+  readonly reasoning = null;
+
+  parse(text: string, state: ParseState) {
+    return parseMarkedCalls(text, state, null, [OPEN], (calls) => {
+      const json = readJson(calls, OPEN.length);
+      if (!json || !Array.isArray(json.value) || calls.slice(json.end).trim()) return null;
+      const read = json.value.map((v) => callFromJson(v));
+      return read.every((c) => c !== null) ? (read as ToolCall[]) : null;
+    });
+  }
+
+  callGrammar(tools: readonly ToolSignature[], schemas: SchemaRules, parallel: boolean): CallGrammar {
+    const call = `( ${jsonCallRule(tools, schemas, 'arguments', 'Id')} )`;
+    return { rules: `Calls ::= ${gbnfLiteral(`${OPEN}[`)} ${repeated(call, parallel, '", "')} "]"\n${ID_RULE}`, triggers: [OPEN] };
+  }
+}
+
+export class MistralArgsSyntax implements ToolSyntax {
+  readonly name = 'mistral';
+  readonly reasoning: ReasoningMarkers | null;
+  readonly #callIds: boolean;
+
+  constructor(reasoning: ReasoningMarkers | null, callIds: boolean) {
+    this.reasoning = reasoning;
+    this.#callIds = callIds;
+  }
+
+  parse(text: string, state: ParseState) {
+    return parseMarkedCalls(text, state, this.reasoning, [OPEN], readArgsCalls);
+  }
+
+  callGrammar(tools: readonly ToolSignature[], schemas: SchemaRules, parallel: boolean): CallGrammar {
+    const id = this.#callIds ? ' "[CALL_ID]" Id' : '';
+    const call = alternatives(tools.map((tool) => `${gbnfLiteral(tool.name)}${id} "[ARGS]" ${schemas.add(`${tool.name}-args`, tool.parameters)}`));
+    return { rules: `Calls ::= ${repeated(`${gbnfLiteral(OPEN)} ${call}`, parallel)}\n${ID_RULE}`, triggers: [OPEN] };
+  }
+}
+
+// [TOOL_CALLS]name([CALL_ID]id)?[ARGS]json, repeated.
+function readArgsCalls(text: string): ToolCall[] | null {
+  const calls: ToolCall[] = [];
+  let rest = text;
+  while (rest.trim()) {
+    const head = /^\s*\[TOOL_CALLS\]([^[\s]+)(?:\[CALL_ID\]([^[\s]+))?\[ARGS\]/.exec(rest);
+    if (!head) return null;
+    const json = readJson(rest, head[0].length);
+    const call = json && callFromJson({ name: head[1], arguments: json.value, id: head[2] });
+    if (!call) return null;
+    calls.push(call);
+    rest = rest.slice(json.end);
+  }
+  return calls;
+}

@@ -1,0 +1,41 @@
+// The grammar a chat's calls are generated under: the family's call syntax with each tool's
+// arguments as its JSON Schema allows, lazy (from the first call opener) under toolChoice 'auto',
+// from the first token when a call is required.
+import { Grammar } from '../grammar/grammar.js';
+import { gbnfLiteral, SchemaRules } from '../grammar/json-schema.js';
+import type { ToolSignature } from './tool-call.js';
+import { textWithoutRules } from './syntax/free-text.js';
+import type { ToolSyntax } from './syntax/tool-syntax.js';
+
+export interface ToolGrammarOptions {
+  /** A call from the first token (after any reasoning), not only where the model opens one. */
+  forced: boolean;
+  /** Several calls in a row. */
+  parallel: boolean;
+  /** The prompt ended inside the reasoning. */
+  reasoningOpen: boolean;
+}
+
+/** The grammar for calls of `tools` in `syntax`. */
+export function toolCallGrammar(syntax: ToolSyntax, tools: readonly ToolSignature[], options: ToolGrammarOptions): Grammar {
+  const schemas = new SchemaRules({ compact: true });
+  const calls = syntax.callGrammar(tools, schemas, options.parallel);
+  let root = 'Calls';
+  let triggers = calls.triggers;
+  let extra = '';
+  if (options.forced) {
+    triggers = [];
+    if (calls.forced) root = calls.forced;
+    else if (syntax.reasoning) {
+      // Reasoning may come first: the model's own, up to its end marker.
+      const { start, end } = syntax.reasoning;
+      const think = `Think ${gbnfLiteral(end)} "\\n"{0,2}`;
+      root = options.reasoningOpen ? `${think} Calls` : `( ${gbnfLiteral(start)} ${think} )? Calls`;
+      extra = textWithoutRules('Think', end);
+    }
+  } else if (calls.auto) {
+    triggers = [];
+    root = calls.auto;
+  }
+  return Grammar.gbnf(`root ::= ${root}\n${calls.rules}${extra}${schemas.rules}`, { triggers });
+}

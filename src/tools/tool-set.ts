@@ -1,0 +1,96 @@
+// The tools a chat offers, checked once: each one's signature for the template and the grammar,
+// and a validator its arguments pass before its handler sees them.
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import * as ajvFormats from 'ajv-formats';
+
+import { describe, FathomError, invalidArgument } from '../errors.js';
+import type { JsonSchema } from '../grammar/json-schema.js';
+import type { SchemaWithJsonExport, Tool, ToolCall, ToolChoice, ToolSet, ToolSignature } from './tool-call.js';
+
+type Validate = (value: unknown) => string | null;
+
+export interface CheckedTool {
+  signature: ToolSignature;
+  /** Null when the arguments are valid, else what is wrong with them. */
+  validate: Validate;
+  handler?: Tool['handler'];
+}
+
+// ajv-formats is CommonJS: under ESM its function is the default export, or that export's own default.
+type AddFormats = (ajv: Ajv2020) => Ajv2020;
+const formats = ajvFormats as unknown as { default: AddFormats | { default: AddFormats } };
+const addFormats: AddFormats = typeof formats.default === 'function' ? formats.default : formats.default.default;
+let ajv: Ajv2020 | undefined;
+
+const NAME = /^[a-zA-Z0-9_.-]{1,64}$/;
+
+/** INVALID_ARGUMENT unless `tools` is an object of tools by name; the checked tools. */
+export function checkTools(tools: unknown, what = 'tools'): Map<string, CheckedTool> {
+  if (typeof tools !== 'object' || tools === null || Array.isArray(tools))
+    throw invalidArgument(`${what} must be an object of tools by name, got ${describe(tools)}`);
+  const checked = new Map<string, CheckedTool>();
+  for (const [name, tool] of Object.entries(tools as ToolSet)) {
+    if (!NAME.test(name)) throw invalidArgument(`${what}: the tool name ${JSON.stringify(name)} must be 1 to 64 of a-z, A-Z, 0-9, _ . -`);
+    if (typeof tool !== 'object' || tool === null) throw invalidArgument(`${what}.${name} must be { description?, parameters?, handler? }`);
+    for (const key of Object.keys(tool)) {
+      if (!['description', 'parameters', 'handler'].includes(key)) throw invalidArgument(`${what}.${name}: unknown key '${key}'`);
+    }
+    if (tool.description !== undefined && typeof tool.description !== 'string') throw invalidArgument(`${what}.${name}.description must be a string`);
+    if (tool.handler !== undefined && typeof tool.handler !== 'function') throw invalidArgument(`${what}.${name}.handler must be a function`);
+    const parameters = plainSchema(tool.parameters, `${what}.${name}.parameters`);
+    checked.set(name, {
+      signature: { name, description: tool.description ?? '', parameters },
+      validate: validator(parameters, `${what}.${name}.parameters`),
+      ...(tool.handler ? { handler: tool.handler as Tool['handler'] } : {}),
+    });
+  }
+  return checked;
+}
+
+/** INVALID_ARGUMENT unless `choice` is a tool choice naming one of `tools`. */
+export function checkToolChoice(choice: unknown, tools: ReadonlyMap<string, CheckedTool>): asserts choice is ToolChoice | undefined {
+  if (choice === undefined || choice === 'auto' || choice === 'none' || choice === 'required') return;
+  const name = (choice as { name?: unknown } | null)?.name;
+  if (typeof choice === 'object' && choice !== null && typeof name === 'string') {
+    if (!tools.has(name)) throw invalidArgument(`toolChoice names '${name}', which is not one of the tools (${[...tools.keys()].join(', ') || 'none'})`);
+    return;
+  }
+  throw invalidArgument(`toolChoice must be 'auto', 'none', 'required' or { name }, got ${describe(choice)}`);
+}
+
+/** What is wrong with a call (an unknown tool, arguments its schema refuses), or null. */
+export function callProblem(call: ToolCall, tools: ReadonlyMap<string, CheckedTool>): string | null {
+  const tool = tools.get(call.name);
+  if (!tool) return `there is no tool named '${call.name}'`;
+  return tool.validate(call.arguments);
+}
+
+function plainSchema(parameters: unknown, what: string): { [key: string]: unknown } {
+  if (parameters === undefined) return { type: 'object', properties: {} };
+  let schema = parameters as JsonSchema | SchemaWithJsonExport;
+  if (typeof schema === 'object' && schema !== null && typeof (schema as SchemaWithJsonExport).toJSONSchema === 'function') {
+    try {
+      schema = (schema as SchemaWithJsonExport).toJSONSchema() as JsonSchema;
+    } catch (error) {
+      throw invalidArgument(`${what} has no JSON Schema form: ${(error as Error).message}`);
+    }
+    // Zod writes the draft it follows; the tool's parameters are shown to the model without it.
+    schema = Object.fromEntries(Object.entries(schema as { [key: string]: unknown }).filter(([key]) => key !== '$schema'));
+  }
+  if (typeof schema !== 'object' || schema === null || Array.isArray(schema))
+    throw invalidArgument(`${what} must be a JSON Schema object, got ${describe(schema)}`);
+  const type = (schema as { type?: unknown }).type;
+  if (type !== undefined && type !== 'object') throw invalidArgument(`${what} must describe an object (type 'object'), got type ${JSON.stringify(type)}`);
+  return schema as { [key: string]: unknown };
+}
+
+function validator(schema: object, what: string): Validate {
+  ajv ??= addFormats(new Ajv2020({ allErrors: false, strict: false }));
+  let validate: ReturnType<typeof ajv.compile>;
+  try {
+    validate = ajv.compile(schema);
+  } catch (error) {
+    throw new FathomError('INVALID_ARGUMENT', `${what} is not a valid JSON Schema: ${(error as Error).message}`, { cause: error });
+  }
+  return (value) => (validate(value) ? null : ajv!.errorsText(validate.errors, { dataVar: 'arguments' }));
+}
