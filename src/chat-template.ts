@@ -70,7 +70,7 @@ export class ChatTemplate {
   readonly source: string;
   readonly #template: Template;
   readonly #tokenizer: Tokenizer;
-  #argumentsAsText?: boolean;
+  #callForm?: 'object' | 'text' | 'none';
 
   constructor(source: string, tokenizer: Tokenizer) {
     if (typeof source !== 'string' || !source) throw invalidArgument('a chat template must be a non-empty string');
@@ -89,7 +89,7 @@ export class ChatTemplate {
     checkBoolean(options.addGenerationPrompt, 'addGenerationPrompt');
     checkPlainObject(options.variables, 'variables');
     const calls = messages.some((m) => m.toolCalls?.length);
-    const argumentsAsText = calls && this.#takesArgumentsAsText();
+    const argumentsAsText = calls && this.callForm === 'text';
     try {
       return this.#render(messages, options, argumentsAsText);
     } catch (error) {
@@ -114,23 +114,29 @@ export class ChatTemplate {
     });
   }
 
-  // Most templates print a call's arguments with `| tojson`, from an object; some concatenate them as
-  // text (DeepSeek R1's). As llama.cpp's capability probe does, render a call with object arguments
-  // once: unless its key shows up in the output, the template is given the arguments as JSON text.
-  #takesArgumentsAsText(): boolean {
-    if (this.#argumentsAsText === undefined) {
-      const probe: ChatMessage[] = [
-        { role: 'user', content: 'Hi' },
-        { role: 'assistant', content: '', toolCalls: [{ id: 'call00001', name: 'probe_tool', arguments: { probe_argument: 'probe_value' } }] },
-        { role: 'tool', content: 'ok', toolCallId: 'call00001', name: 'probe_tool' },
-      ];
-      try {
-        this.#argumentsAsText = !this.#render(probe, { addGenerationPrompt: true }, false).includes('probe_argument');
-      } catch {
-        this.#argumentsAsText = true;
-      }
+  /**
+   * How the template shows a call's arguments. Most print them with `| tojson`, from an object; some
+   * concatenate them as text (DeepSeek R1's); some show no calls at all (Granite 3.3's: the model's
+   * own call text is the message). As llama.cpp's capability probe does, a call is rendered with
+   * object arguments, then with text ones, and the first whose key shows up is the form.
+   */
+  get callForm(): 'object' | 'text' | 'none' {
+    if (this.#callForm === undefined) {
+      const shows = (asText: boolean): boolean => {
+        const probe: ChatMessage[] = [
+          { role: 'user', content: 'Hi' },
+          { role: 'assistant', content: '', toolCalls: [{ id: 'call00001', name: 'probe_tool', arguments: { probe_argument: 'probe_value' } }] },
+          { role: 'tool', content: 'ok', toolCallId: 'call00001', name: 'probe_tool' },
+        ];
+        try {
+          return this.#render(probe, { addGenerationPrompt: true }, asText).includes('probe_argument');
+        } catch {
+          return false;
+        }
+      };
+      this.#callForm = shows(false) ? 'object' : shows(true) ? 'text' : 'none';
     }
-    return this.#argumentsAsText;
+    return this.#callForm;
   }
 
   /**

@@ -39,6 +39,10 @@ export interface ChatSettings {
   templateVariables?: Record<string, unknown>;
   /** Default generation options for every turn. */
   generate?: GenerateOptions;
+  /** Whether a model that can think first does (the template's enable_thinking). Default: as the template has it (llama.cpp's default: on). */
+  thinking?: boolean;
+  /** How hard a model that takes an effort level thinks (the template's reasoning_effort: gpt-oss, ...). */
+  reasoningEffort?: 'low' | 'medium' | 'high';
   /** Tools the model may call, by name. */
   tools?: ToolSet;
   /** Default: 'auto'. */
@@ -98,7 +102,7 @@ export class Chat {
   readonly #context: Evaluator;
   readonly #template: ChatTemplate;
   readonly #syntax: ToolSyntax;
-  readonly #variables: Record<string, unknown> | undefined;
+  readonly #variables: Record<string, unknown>;
   readonly #defaults: GenerateOptions;
   readonly #tools: Map<string, CheckedTool>;
   readonly #choice: ToolChoice;
@@ -110,6 +114,8 @@ export class Chat {
   readonly #rendersSystem: boolean;
   #busy = false;
   #promptTokens = 0;
+  /** What the model wrote for a message with calls: the message itself for a template that shows no calls. */
+  readonly #written = new WeakMap<ChatMessage, string>();
 
   /** Made by model.createChat(); not for direct use. */
   constructor(context: Evaluator, template: ChatTemplate, options: ChatSettings) {
@@ -118,7 +124,14 @@ export class Chat {
     this.#syntax = detectToolSyntax(template.source);
     checkGenerateOptions(options.generate);
     checkPlainObject(options.templateVariables, 'templateVariables');
-    this.#variables = options.templateVariables;
+    if (options.thinking !== undefined && typeof options.thinking !== 'boolean') throw invalidArgument('thinking must be a boolean');
+    if (options.reasoningEffort !== undefined && !['low', 'medium', 'high'].includes(options.reasoningEffort))
+      throw invalidArgument(`reasoningEffort must be 'low', 'medium' or 'high', got ${describe(options.reasoningEffort)}`);
+    this.#variables = {
+      ...(options.thinking !== undefined ? { enable_thinking: options.thinking } : {}),
+      ...(options.reasoningEffort !== undefined ? { reasoning_effort: options.reasoningEffort } : {}),
+      ...options.templateVariables,
+    };
     this.#defaults = options.generate ?? {};
     this.#tools = options.tools !== undefined ? checkTools(options.tools) : new Map();
     checkToolChoice(options.toolChoice, this.#tools);
@@ -239,7 +252,7 @@ export class Chat {
     turn: Turn,
     grammarOn: boolean,
     first: boolean,
-  ): AsyncGenerator<ChatEvent, { message: AssistantMessage; finishReason: FinishReason }, undefined> {
+  ): AsyncGenerator<ChatEvent, { message: AssistantMessage; finishReason: FinishReason; text: string }, undefined> {
     const tools = turn.choice === 'none' ? [] : [...turn.tools.values()].map((t) => t.signature);
     const render = this.#renderOptions(tools);
     const shown = this.#forTemplate(messages, tools);
@@ -275,7 +288,7 @@ export class Chat {
         if (delta.content) yield event('text', delta.content);
         if (end) {
           if (tokens.length) yield event('text', '');
-          return { message: end.message, finishReason: finishReason! };
+          return { message: end.message, finishReason: finishReason!, text: reader.text };
         }
       }
     } finally {
@@ -400,7 +413,11 @@ export class Chat {
   // the generic one, and a system message it refuses goes into the first user message.
   #forTemplate(messages: ChatMessage[], tools: NonNullable<RenderOptions['tools']>): ChatMessage[] {
     let out = messages;
-    if (this.#syntax.name === 'generic' && !this.#template.source.includes('tool_calls')) out = withGenericToolMessages(out);
+    if (this.#template.callForm === 'none') {
+      // The template shows no calls: a call message is what the model wrote (or, from a history given, the generic JSON).
+      out = out.map((m) => (this.#written.has(m) ? { role: m.role, content: this.#written.get(m)! } : m));
+      if (this.#syntax.name === 'generic') out = withGenericToolMessages(out);
+    }
     if (tools.length && this.#syntax.name === 'generic') {
       const listed = this.#template.source.includes('tools') ? '' : `Tools:\n${JSON.stringify(tools)}\n`;
       const instructions = `${listed}${GENERIC_INSTRUCTIONS}`;

@@ -67,6 +67,8 @@ const CHAT_KEYS = {
   template: true,
   templateVariables: true,
   generate: true,
+  thinking: true,
+  reasoningEffort: true,
   tools: true,
   toolChoice: true,
   parallelToolCalls: true,

@@ -26,12 +26,11 @@ export function toolCallGrammar(syntax: ToolSyntax, tools: readonly ToolSignatur
   if (options.forced) {
     triggers = [];
     if (calls.forced) root = calls.forced;
-    else if (syntax.reasoning) {
-      // Reasoning may come first: the model's own, up to its end marker.
-      const { start, end } = syntax.reasoning;
-      const think = `Think ${gbnfLiteral(end)} "\\n"{0,2}`;
-      root = options.reasoningOpen ? `${think} Calls` : `( ${gbnfLiteral(start)} ${think} )? Calls`;
-      extra = textWithoutRules('Think', end);
+    else if (syntax.reasoning && options.reasoningOpen) {
+      // The prompt opened the reasoning: the model finishes it (up to its end marker), then calls. A
+      // reasoning block the model would open itself is left out: the call comes first.
+      root = `Think ${gbnfLiteral(syntax.reasoning.end)} "\\n"{0,2} Calls`;
+      extra = textWithoutRules('Think', syntax.reasoning.end);
     }
   } else if (calls.auto) {
     triggers = [];

@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import Ajv2020 from 'ajv/dist/2020.js';
 import { z } from 'zod';
 
-import { FathomError, loadModel } from '../../dist/index.js';
+import { FathomError, Grammar, loadModel } from '../../dist/index.js';
 import { bundleText } from '../helpers/bundle.mjs';
 import { chatParserCases } from '../helpers/chat-cases.mjs';
 import { syntheticModel } from '../helpers/synthetic.mjs';
@@ -28,17 +28,39 @@ const FAMILIES = {
     'ibm-granite-granite-4.1.jinja',
   ],
   'qwen3-coder': ['Qwen3-Coder.jinja', 'Qwen3.5-4B.jinja', 'NVIDIA-Nemotron-3-Nano-30B-A3B-BF16.jinja', 'StepFun3.5-Flash.jinja'],
+  'seed-oss': ['ByteDance-Seed-OSS.jinja'],
   llama3: ['meta-llama-Llama-3.1-8B-Instruct.jinja', 'meta-llama-Llama-3.2-3B-Instruct.jinja', 'meta-llama-Llama-3.3-70B-Instruct.jinja'],
   'mistral-nemo': ['mistralai-Mistral-Nemo-Instruct-2407.jinja'],
   mistral: ['Mistral-Small-3.2-24B-Instruct-2506.jinja', 'unsloth-mistral-Devstral-Small-2507.jinja', 'mistralai-Ministral-3-14B-Reasoning-2512.jinja'],
   harmony: ['openai-gpt-oss-120b.jinja'],
   'deepseek-r1': ['deepseek-ai-DeepSeek-R1-Distill-Llama-8B.jinja', 'deepseek-ai-DeepSeek-R1-Distill-Qwen-32B.jinja', 'llama-cpp-deepseek-r1.jinja'],
   'deepseek-v3.1': ['deepseek-ai-DeepSeek-V3.1.jinja'],
-  generic: ['google-gemma-2-2b-it.jinja', 'ibm-granite-granite-3.3-2B-Instruct.jinja'],
+  'deepseek-dsml': ['deepseek-ai-DeepSeek-V3.2.jinja', 'deepseek-ai-DeepSeek-V4.jinja', 'deepseek-ai-DeepSeek-V4-Flash-0731.jinja'],
+  'functionary-v3.1': ['meetkai-functionary-medium-v3.1.jinja'],
+  'functionary-v3.2': ['meetkai-functionary-medium-v3.2.jinja'],
+  firefunction: ['fireworks-ai-llama-3-firefunction-v2.jinja'],
+  'command-r': ['CohereForAI-c4ai-command-r7b-12-2024-tool_use.jinja'],
+  granite: ['ibm-granite-granite-3.3-2B-Instruct.jinja'],
+  glm: ['GLM-4.6.jinja', 'GLM-4.7-Flash.jinja'],
+  'kimi-k2': ['Kimi-K2-Thinking.jinja', 'moonshotai-Kimi-K2.jinja', 'Kimi-K2-Instruct.jinja'],
+  gemma4: ['google-gemma-4-31B-it.jinja'],
+  nemotron: ['NVIDIA-Nemotron-Nano-v2.jinja'],
+  apriel: ['unsloth-Apriel-1.5.jinja'],
+  generic: ['google-gemma-2-2b-it.jinja'],
 };
 // With reasoning_format NONE (test-chat.cpp's default) llama.cpp leaves reasoning in the content;
 // fathom always separates it, so those cases are not comparable when the input has reasoning.
-const REASONING_MARKERS = ['<think>', '</think>', '[THINK]', '[/THINK]', '<|START_THINKING|>', '<|END_THINKING|>', '<|channel|>analysis'];
+const REASONING_MARKERS = [
+  '<think>',
+  '</think>',
+  '[THINK]',
+  '[/THINK]',
+  '<|START_THINKING|>',
+  '<|END_THINKING|>',
+  '<|channel|>analysis',
+  '<|channel>',
+  '<seed:think>',
+];
 
 const normalized = (m) => ({
   content: m.content.trim(),
@@ -103,7 +125,7 @@ describe('reading replies in each family’s syntax', () => {
       tally.passed++;
     }
     // The reader finds the cases: a change in the file that hid them would show here.
-    assert.ok(tally.passed >= 100, `${tally.passed} cases compared`);
+    assert.ok(tally.passed >= 200, `${tally.passed} cases compared`);
     console.log(
       `# ${tally.passed} cases equal llama.cpp's; skipped: ${JSON.stringify(Object.fromEntries(tally.skipped))}; ${tally.other} cases of other families`,
     );
@@ -167,19 +189,33 @@ describe('chats that call tools, on random-weight models with real templates', (
     additionalProperties: false,
   };
   const validate = new Ajv2020().compile(schema);
-  // The vocabulary each template's family ships with, or one of its kind.
+  // The vocabulary each template's family ships with, or one of its kind. The first four models carry
+  // their template in the file (tokenizer.chat_template); the others are given theirs with createChat.
   const MODELS = [
-    ['qwen2', 'Qwen-Qwen2.5-7B-Instruct', 'hermes', '<tool_response>'],
-    ['llama-bpe', 'meta-llama-Llama-3.1-8B-Instruct', 'llama3', '<|start_header_id|>ipython<|end_header_id|>'],
-    ['llama-spm', 'mistralai-Mistral-Nemo-Instruct-2407', 'mistral-nemo', '[TOOL_RESULTS]'],
-    ['qwen2', 'openai-gpt-oss-120b', 'harmony', '<|start|>functions.get_weather to=assistant'],
-    ['qwen2', 'Qwen3-Coder', 'qwen3-coder', '<tool_response>'],
+    ['qwen2', 'Qwen-Qwen2.5-7B-Instruct', 'hermes', '<tool_response>', true],
+    ['llama-bpe', 'meta-llama-Llama-3.1-8B-Instruct', 'llama3', '<|start_header_id|>ipython<|end_header_id|>', true],
+    ['llama-spm', 'mistralai-Mistral-Nemo-Instruct-2407', 'mistral-nemo', '[TOOL_RESULTS]', true],
+    ['qwen2', 'openai-gpt-oss-120b', 'harmony', '<|start|>functions.get_weather to=assistant', true],
+    ['qwen2', 'Qwen-Qwen3-0.6B', 'hermes', '<tool_response>'],
     ['llama-spm', 'Mistral-Small-3.2-24B-Instruct-2506', 'mistral', '[TOOL_RESULTS]'],
+    ['qwen2', 'Qwen3-Coder', 'qwen3-coder', '<tool_response>'],
+    ['qwen2', 'GLM-4.6', 'glm', '<|observation|>'],
+    ['llama-bpe', 'moonshotai-Kimi-K2', 'kimi-k2', '## Return of functions.get_weather:'],
+    ['command-r', 'CohereForAI-c4ai-command-r7b-12-2024-tool_use', 'command-r', '<|START_TOOL_RESULT|>'],
+    ['llama-bpe', 'meetkai-functionary-medium-v3.1', 'functionary-v3.1', '<|start_header_id|>ipython<|end_header_id|>'],
+    ['llama-bpe', 'meetkai-functionary-medium-v3.2', 'functionary-v3.2', '<|start_header_id|>tool<|end_header_id|>'],
+    ['qwen2', 'deepseek-ai-DeepSeek-V3.2', 'deepseek-dsml', '<function_results>'],
+    ['llama-bpe', 'deepseek-ai-DeepSeek-V3.1', 'deepseek-v3.1', '<｜tool▁output▁begin｜>'],
+    ['llama-bpe', 'ibm-granite-granite-3.3-2B-Instruct', 'granite', '<|start_of_role|>tool<|end_of_role|>'],
+    ['llama-bpe', 'google-gemma-2-2b-it', 'generic', '{"tool_responses":'],
   ];
+  // Q8_0 keeps these 152k- and 256k-word models small on disk.
+  const load = async (vocab, chatTemplate) => loadModel(await syntheticModel({ vocab, type: 'Q8_0', chatTemplate }), { contextSize: 2048 });
 
-  for (const [vocab, template, syntax, resultMarker] of MODELS) {
+  for (const [vocab, template, syntax, resultMarker, carried] of MODELS) {
     it(`${template}: toolChoice 'required' makes a valid call, the handler runs, its result is rendered, generation goes on`, async () => {
-      const model = await loadModel(await syntheticModel({ vocab, chatTemplate: template }), { contextSize: 2048 });
+      const model = await load(vocab, carried ? template : undefined);
+      const source = await bundleText(`models/templates/${template}.jinja`);
       try {
         const seen = [];
         const tools = {
@@ -193,7 +229,18 @@ describe('chats that call tools, on random-weight models with real templates', (
             },
           },
         };
-        const chat = model.createChat({ tools, toolChoice: 'required', parallelToolCalls: false, generate: { maxTokens: 120 } });
+        // One forced call, then a free generation (maxToolSteps 1): a random model under 'auto' may call again and again.
+        // thinking: false, so that the call comes first (a random model's reasoning need never end).
+        const chat = model.createChat({
+          ...(carried ? {} : { template: source }),
+          tools,
+          toolChoice: 'required',
+          parallelToolCalls: false,
+          maxToolSteps: 1,
+          thinking: false,
+          generate: { maxTokens: 240 },
+        });
+        if (carried) assert.equal(model.chatTemplate, source);
         assert.equal(chat.toolSyntax, syntax);
         const events = [];
         for await (const event of chat.stream('What is the weather in Paris?')) events.push(event);
@@ -216,9 +263,10 @@ describe('chats that call tools, on random-weight models with real templates', (
         );
         assert.deepEqual(history[1].toolCalls[0].arguments, seen[0].args);
         assert.equal(history[2].toolCallId, history[1].toolCalls[0].id);
-        // The result is in the prompt in the template's own tool-result form.
-        const prompt = model.applyChatTemplate(history, { tools });
+        // The result is in the prompt in the template's own tool-result form (the marker is the template's, or the generic JSON's).
+        const { prompt } = chat;
         assert.ok(prompt.includes(resultMarker), `the prompt has ${resultMarker}`);
+        assert.ok(source.includes(resultMarker.slice(0, 12)) || syntax === 'generic');
         assert.ok(prompt.includes('temperature'));
       } finally {
         await model.dispose();
@@ -227,7 +275,7 @@ describe('chats that call tools, on random-weight models with real templates', (
   }
 
   it('a call to a tool without a handler ends the turn with the calls; sendToolResults goes on from there', async () => {
-    const model = await loadModel(await syntheticModel({ vocab: 'qwen2', chatTemplate: 'Qwen-Qwen2.5-7B-Instruct' }), { contextSize: 2048 });
+    const model = await load('qwen2', 'Qwen-Qwen2.5-7B-Instruct');
     try {
       const chat = model.createChat({
         tools: { get_weather: { parameters: z.object({ city: z.string().max(10) }) } },
@@ -251,7 +299,7 @@ describe('chats that call tools, on random-weight models with real templates', (
   });
 
   it("a handler's error goes back to the model as the result, or rejects the turn with toolErrors 'throw'", async () => {
-    const model = await loadModel(await syntheticModel({ vocab: 'qwen2', chatTemplate: 'Qwen-Qwen2.5-7B-Instruct' }), { contextSize: 2048 });
+    const model = await load('qwen2', 'Qwen-Qwen2.5-7B-Instruct');
     try {
       const failing = {
         parameters: { type: 'object', properties: { city: { enum: ['Paris'] } }, required: ['city'] },
@@ -273,7 +321,7 @@ describe('chats that call tools, on random-weight models with real templates', (
   });
 
   it('tools and tool choices are checked: INVALID_ARGUMENT names what is wrong', async () => {
-    const model = await loadModel(await syntheticModel({ vocab: 'qwen2' }), { contextSize: 256 });
+    const model = await load('qwen2');
     try {
       const invalid = (fn, pattern) => assert.throws(fn, (e) => e instanceof FathomError && e.code === 'INVALID_ARGUMENT' && pattern.test(e.message));
       invalid(() => model.createChat({ tools: [] }), /tools must be an object of tools by name/);
@@ -283,6 +331,56 @@ describe('chats that call tools, on random-weight models with real templates', (
       invalid(() => model.createChat({ tools: { f: {} }, toolChoice: { name: 'g' } }), /toolChoice names 'g'/);
       invalid(() => model.createChat({ toolChoice: 'always' }), /toolChoice must be/);
       invalid(() => model.parseAssistantMessage(3), /takes a string/);
+    } finally {
+      await model.dispose();
+    }
+  });
+});
+
+describe('reasoning, streamed apart from the text', () => {
+  // The grammar writes the reply, so what the chat makes of it is known.
+  const events = async (chat, reply, options = {}) => {
+    const out = { reasoning: '', text: '', kinds: [] };
+    for await (const e of chat.stream('Hi', { grammar: Grammar.gbnf(`root ::= ${JSON.stringify(reply)}`), ...options })) {
+      if (e.type === 'reasoning') out.reasoning += e.text;
+      if (e.type === 'text') out.text += e.text;
+      if (e.text) out.kinds.push(e.type);
+    }
+    return out;
+  };
+
+  it('<think> in the reply (Qwen 3) and in the prompt (DeepSeek R1 opens it): reasoning, then text', async () => {
+    const qwen = await loadModel(await syntheticModel({ vocab: 'qwen2', type: 'Q8_0' }), { contextSize: 1024 });
+    const r1 = await loadModel(await syntheticModel({ vocab: 'llama-bpe', type: 'Q8_0' }), { contextSize: 1024 });
+    try {
+      const qwenTemplate = await bundleText('models/templates/Qwen-Qwen3-0.6B.jinja');
+      const chat = qwen.createChat({ template: qwenTemplate });
+      const got = await events(chat, '<think>\nI am thinking\n</think>\n\nHello there');
+      assert.equal(got.reasoning, 'I am thinking');
+      assert.equal(got.text, 'Hello there');
+      assert.ok(got.kinds.indexOf('text') > got.kinds.lastIndexOf('reasoning'), 'all reasoning comes before the text');
+      assert.deepEqual(chat.history[1], { role: 'assistant', content: 'Hello there', reasoning: 'I am thinking' });
+      // thinking: false is the template's enable_thinking: Qwen 3's prompt then closes an empty think block itself.
+      const closed = qwen.createChat({ template: qwenTemplate, thinking: false, history: [{ role: 'user', content: 'Hi' }] });
+      assert.ok(closed.prompt.endsWith('<think>\n\n</think>\n\n'));
+
+      const opened = r1.createChat({ template: await bundleText('models/templates/deepseek-ai-DeepSeek-R1-Distill-Llama-8B.jinja') });
+      assert.ok(opened.prompt.endsWith('<think>\n'), 'the R1 template opens the reasoning in the prompt');
+      const r1Got = await events(opened, 'Weighing it up.</think>The answer.');
+      assert.deepEqual([r1Got.reasoning, r1Got.text], ['Weighing it up.', 'The answer.']);
+    } finally {
+      await qwen.dispose();
+      await r1.dispose();
+    }
+  });
+
+  it("Harmony's analysis channel is reasoning, its final channel the text; reasoningEffort reaches the template", async () => {
+    const model = await loadModel(await syntheticModel({ vocab: 'qwen2', type: 'Q8_0', chatTemplate: 'openai-gpt-oss-120b' }), { contextSize: 1024 });
+    try {
+      const chat = model.createChat({ reasoningEffort: 'high' });
+      assert.ok(chat.prompt.includes('Reasoning: high'));
+      const got = await events(chat, '<|channel|>analysis<|message|>Let me see.<|end|><|start|>assistant<|channel|>final<|message|>Done.');
+      assert.deepEqual([got.reasoning, got.text], ['Let me see.', 'Done.']);
     } finally {
       await model.dispose();
     }

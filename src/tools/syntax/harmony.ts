@@ -6,7 +6,6 @@
 // commentary without a recipient are content.
 import { gbnfLiteral, type SchemaRules } from '../../grammar/json-schema.js';
 import type { AssistantMessage, ToolCall, ToolSignature } from '../tool-call.js';
-import { textWithoutRules } from './free-text.js';
 import { firstIndex, shownLength } from './markers.js';
 import { asObject, readJson } from './read-json.js';
 import { alternatives, repeated, type CallGrammar, type ParseState, type ToolSyntax } from './tool-syntax.js';
@@ -63,10 +62,11 @@ export class HarmonySyntax implements ToolSyntax {
     );
     const one = `"to=functions." ${call}`;
     return {
-      rules: `Calls ::= ${repeated(one, parallel, gbnfLiteral('<|call|><|start|>assistant '))}\n${textWithoutRules('Analysis', '<|end|>')}`,
+      rules: `Calls ::= ${repeated(one, parallel, gbnfLiteral('<|call|><|start|>assistant '))}\n`,
       triggers: ['to=functions.'],
-      // Forced from the first token: optional analysis, then the call as its own message.
-      forced: `( ${gbnfLiteral('<|channel|>analysis<|message|>')} Analysis ${gbnfLiteral('<|end|><|start|>assistant')} )? " " Calls`,
+      // Forced from the first token: the call is the first message (the analysis channel is left out, as
+      // other families' reasoning is when the prompt does not open it).
+      forced: '" " Calls',
     };
   }
 }

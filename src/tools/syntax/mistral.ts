@@ -1,36 +1,15 @@
-// Mistral's [TOOL_CALLS]. Nemo writes a JSON list with 9-character ids,
-//   [TOOL_CALLS][{"name": "get_weather", "arguments": {"city": "Paris"}, "id": "a1b2c3d4e"}]
-// Small 3.2, Devstral and Ministral write each call as name[ARGS]json ([CALL_ID]id in between where
-// the template has it), reasoning in [THINK]…[/THINK]:
+// Mistral Small 3.2, Devstral and Ministral write each call after [TOOL_CALLS] as name[ARGS]json
+// ([CALL_ID]id in between where the template has it), reasoning in [THINK]…[/THINK]:
 //   [TOOL_CALLS]get_weather[CALL_ID]a1b2c3d4e[ARGS]{"city": "Paris"}
 import { gbnfLiteral, type SchemaRules } from '../../grammar/json-schema.js';
 import type { ToolCall, ToolSignature } from '../tool-call.js';
-import { callFromJson, jsonCallRule } from './json-call.js';
+import { callFromJson } from './json-call.js';
 import { parseMarkedCalls } from './markers.js';
 import { readJson } from './read-json.js';
 import { alternatives, repeated, type CallGrammar, type ParseState, type ReasoningMarkers, type ToolSyntax } from './tool-syntax.js';
 
 const OPEN = '[TOOL_CALLS]';
 const ID_RULE = 'Id ::= [a-zA-Z0-9]{9}\n';
-
-export class MistralNemoSyntax implements ToolSyntax {
-  readonly name = 'mistral-nemo';
-  readonly reasoning = null;
-
-  parse(text: string, state: ParseState) {
-    return parseMarkedCalls(text, state, null, [OPEN], (calls) => {
-      const json = readJson(calls, OPEN.length);
-      if (!json || !Array.isArray(json.value) || calls.slice(json.end).trim()) return null;
-      const read = json.value.map((v) => callFromJson(v));
-      return read.every((c) => c !== null) ? (read as ToolCall[]) : null;
-    });
-  }
-
-  callGrammar(tools: readonly ToolSignature[], schemas: SchemaRules, parallel: boolean): CallGrammar {
-    const call = `( ${jsonCallRule(tools, schemas, 'arguments', 'Id')} )`;
-    return { rules: `Calls ::= ${gbnfLiteral(`${OPEN}[`)} ${repeated(call, parallel, '", "')} "]"\n${ID_RULE}`, triggers: [OPEN] };
-  }
-}
 
 export class MistralArgsSyntax implements ToolSyntax {
   readonly name = 'mistral';

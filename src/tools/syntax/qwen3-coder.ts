@@ -6,58 +6,55 @@ import type { ToolCall, ToolSignature } from '../tool-call.js';
 import { textWithoutRules } from './free-text.js';
 import { parseMarkedCalls } from './markers.js';
 import { asObject } from './read-json.js';
+import { parameterValue, rawStringRule } from './raw-parameters.js';
 import { repeated, alternatives, type CallGrammar, type ParseState, type ReasoningMarkers, type ToolSyntax } from './tool-syntax.js';
 
-const OPEN = '<tool_call>';
-// A model may leave out the <tool_call> tag and start at <function=.
-const OPENERS = [OPEN, '<function='];
-const CALL = /^\s*(?:<tool_call>\s*)?<function=([^>\n]+)>([\s\S]*?)<\/function>\s*(?:<\/tool_call>|$)/;
-const PARAMETER = /^\s*<parameter=([^>\n]+)>\n?([\s\S]*?)\n?<\/parameter>/;
+// Qwen writes a value between newlines; Seed-OSS writes it as it is.
+const PARAMETER = { wrapped: /^\s*<parameter=([^>\n]+)>\n?([\s\S]*?)\n?<\/parameter>/, bare: /^\s*<parameter=([^>\n]+)>([\s\S]*?)<\/parameter>/ };
 
 export class Qwen3CoderSyntax implements ToolSyntax {
-  readonly name = 'qwen3-coder';
+  readonly name: string;
   readonly reasoning: ReasoningMarkers | null;
+  readonly #open: string;
+  readonly #close: string;
+  readonly #call: RegExp;
+  readonly #newlines: boolean;
 
-  constructor(reasoning: ReasoningMarkers | null) {
+  /** `tag` wraps each call: tool_call (Qwen), seed:tool_call (ByteDance Seed-OSS, which reasons in <seed:think>). */
+  constructor(reasoning: ReasoningMarkers | null, tag = 'tool_call') {
     this.reasoning = reasoning;
+    this.name = tag === 'tool_call' ? 'qwen3-coder' : 'seed-oss';
+    [this.#open, this.#close] = [`<${tag}>`, `</${tag}>`];
+    this.#newlines = tag === 'tool_call';
+    this.#call = new RegExp(`^\\s*(?:${this.#open}\\s*)?<function=([^>\\n]+)>([\\s\\S]*?)</function>\\s*(?:${this.#close}|$)`);
   }
 
   parse(text: string, state: ParseState) {
-    return parseMarkedCalls(text, state, this.reasoning, OPENERS, (calls) => readXmlCalls(calls, state));
+    // A model may leave out the wrapping tag and start at <function=.
+    return parseMarkedCalls(text, state, this.reasoning, [this.#open, '<function='], (calls) =>
+      readXmlCalls(calls, state, this.#call, this.#newlines ? PARAMETER.wrapped : PARAMETER.bare),
+    );
   }
 
   callGrammar(tools: readonly ToolSignature[], schemas: SchemaRules, parallel: boolean): CallGrammar {
-    const rules = [textWithoutRules('Text', '\n</parameter>')];
+    const nl = this.#newlines ? '\n' : '';
+    const rules = [textWithoutRules('Text', `${nl}</parameter>`)];
     const calls = tools.map((tool) => {
       const properties = asObject(tool.parameters.properties) ?? {};
       const required = new Set(Array.isArray(tool.parameters.required) ? tool.parameters.required : []);
       const parameters = Object.entries(properties).map(([key, schema]) => {
-        const value = rawStringRule(schema) ?? schemas.add(`${tool.name}-${key}`, schema as JsonSchema);
-        const item = `${gbnfLiteral(`<parameter=${key}>\n`)} ${value} ${gbnfLiteral('\n</parameter>\n')}`;
+        const value = rawStringRule(schema, 'Text') ?? schemas.add(`${tool.name}-${key}`, schema as JsonSchema);
+        const item = `${gbnfLiteral(`<parameter=${key}>${nl}`)} ${value} ${gbnfLiteral(`${nl}</parameter>\n`)}`;
         return required.has(key) ? item : `( ${item} )?`;
       });
-      return `${gbnfLiteral(`<function=${tool.name}>\n`)} ${parameters.join(' ')} ${gbnfLiteral('</function>\n</tool_call>')}`;
+      return `${gbnfLiteral(`<function=${tool.name}>\n`)} ${parameters.join(' ')} ${gbnfLiteral(`</function>\n${this.#close}`)}`;
     });
-    rules.push(`Calls ::= ${repeated(`${gbnfLiteral(`${OPEN}\n`)} ${alternatives(calls)}`, parallel, '"\\n"')}\n`);
-    return { rules: rules.join(''), triggers: [OPEN] };
+    rules.push(`Calls ::= ${repeated(`${gbnfLiteral(`${this.#open}\n`)} ${alternatives(calls)}`, parallel, '"\\n"')}\n`);
+    return { rules: rules.join(''), triggers: [this.#open] };
   }
 }
 
-// A string parameter is written raw, so its grammar is not JSON's: a choice of its enum's texts; up to
-// its length bounds of characters other than '<' (which could begin the closing tag); otherwise any
-// text up to the closing tag (a pattern or format is then checked after generation, with the schema).
-function rawStringRule(schema: unknown): string | null {
-  const s = asObject(schema);
-  if (!s) return null;
-  const texts = Array.isArray(s.enum) ? s.enum : 'const' in s ? [s.const] : null;
-  if (texts) return texts.every((t) => typeof t === 'string') ? alternatives(texts.map((t) => gbnfLiteral(t as string))) : null;
-  if (s.type !== 'string') return null;
-  const min = typeof s.minLength === 'number' ? s.minLength : 0;
-  const max = typeof s.maxLength === 'number' ? s.maxLength : null;
-  return max !== null || min > 0 ? `[^<]{${min},${max ?? ''}}` : 'Text';
-}
-
-function readXmlCalls(text: string, state: ParseState): ToolCall[] | null {
+function readXmlCalls(text: string, state: ParseState, CALL: RegExp, PARAMETER: RegExp): ToolCall[] | null {
   const calls: ToolCall[] = [];
   let rest = text;
   while (rest.trim()) {
@@ -77,16 +74,4 @@ function readXmlCalls(text: string, state: ParseState): ToolCall[] | null {
     rest = rest.slice(call[0].length);
   }
   return calls;
-}
-
-// A value is a string when its schema says so; otherwise JSON if it reads as JSON, else the text.
-function parameterValue(raw: string, schema: unknown): ToolCall['arguments'][string] {
-  const s = asObject(schema);
-  const texts = Array.isArray(s?.enum) ? s.enum : s && 'const' in s ? [s.const] : null;
-  if (s?.type === 'string' || texts?.every((t) => typeof t === 'string')) return raw;
-  try {
-    return JSON.parse(raw) as ToolCall['arguments'][string];
-  } catch {
-    return raw;
-  }
 }
