@@ -76,7 +76,7 @@ const CHAT_KEYS = {
   toolErrors: true,
 } as const satisfies KeySet<ChatOptions>;
 const RENDER_KEYS = { addGenerationPrompt: true, variables: true, template: true, tools: true } as const satisfies KeySet<ApplyChatTemplateOptions>;
-const PARSE_KEYS = { template: true, tools: true, templateVariables: true } as const satisfies KeySet<ParseAssistantMessageOptions>;
+const PARSE_KEYS = { template: true, tools: true, templateVariables: true, partial: true } as const satisfies KeySet<ParseAssistantMessageOptions>;
 
 export interface ApplyChatTemplateOptions extends Omit<RenderOptions, 'tools'> {
   /** A Jinja chat template to use instead of the model's. */
@@ -92,6 +92,12 @@ export interface ParseAssistantMessageOptions {
   tools?: ToolSet;
   /** The template variables the prompt was rendered with (whether it opened the reasoning depends on them: enable_thinking). */
   templateVariables?: Record<string, unknown>;
+  /**
+   * The text is a reply still streaming: text that could still become a marker is held back and
+   * calls are read only once the reply ends, so the content and reasoning of successive readings
+   * only grow (a server sends the difference).
+   */
+  partial?: boolean;
 }
 
 const DEFAULT_CONTEXT_SIZE = 4096;
@@ -252,12 +258,13 @@ export class Model {
     if (typeof text !== 'string') throw invalidArgument('parseAssistantMessage(text) takes a string');
     checkOptions(options, PARSE_KEYS, 'parseAssistantMessage options');
     checkPlainObject(options.templateVariables, 'templateVariables');
+    if (options.partial !== undefined && typeof options.partial !== 'boolean') throw invalidArgument('partial must be a boolean');
     const template = this.#templateOr(options.template);
     const tools = options.tools !== undefined ? [...checkTools(options.tools).values()].map((t) => t.signature) : [];
     const syntax = detectToolSyntax(template.source);
     // Whether the reply starts inside the reasoning depends on the prompt: a one-message one stands for it.
     const prompt = template.render([{ role: 'user', content: 'Hi' }], { variables: options.templateVariables, ...(tools.length ? { tools } : {}) });
-    return syntax.parse(text, { reasoningOpen: promptOpensReasoning(prompt, syntax.reasoning), partial: false, calls: true, tools });
+    return syntax.parse(text, { reasoningOpen: promptOpensReasoning(prompt, syntax.reasoning), partial: options.partial ?? false, calls: true, tools });
   }
 
   #templateOr(source: string | undefined): ChatTemplate {

@@ -131,6 +131,35 @@ describe('reading replies in each family’s syntax', () => {
     );
   });
 
+  it('read as a stream, every prefix of those cases shows content and reasoning that only grow, up to the whole reading', async () => {
+    const family = new Set(Object.values(FAMILIES).flat());
+    let checked = 0;
+    for (const c of cases) {
+      if (!family.has(c.template) || c.skip || c.reasoningFormat === 'NONE') continue;
+      const options = { template: await bundleText(`models/templates/${c.template}`), tools: toolSet(c.tools), templateVariables: c.variables };
+      const final = model.parseAssistantMessage(c.input, options);
+      let shown = { content: '', reasoning: '' };
+      const chars = [...c.input];
+      for (let i = 1; i < chars.length; i++) {
+        const now = model.parseAssistantMessage(chars.slice(0, i).join(''), { ...options, partial: true });
+        assert.deepEqual(now.toolCalls, [], 'calls are read once the reply ends');
+        for (const kind of ['content', 'reasoning']) {
+          assert.ok(
+            now[kind].startsWith(shown[kind]),
+            `${c.template} ${JSON.stringify(c.input)} at ${i}: ${kind} ${JSON.stringify(now[kind])} after ${JSON.stringify(shown[kind])}`,
+          );
+          assert.ok(
+            final[kind].startsWith(now[kind]),
+            `${c.template} ${JSON.stringify(c.input)} at ${i}: ${kind} ${JSON.stringify(now[kind])} is not the start of ${JSON.stringify(final[kind])}`,
+          );
+        }
+        shown = now;
+      }
+      checked++;
+    }
+    assert.ok(checked >= 100, `${checked} cases streamed`);
+  });
+
   it('each template is read in the family it belongs to', async () => {
     for (const [name, templates] of Object.entries(FAMILIES)) {
       for (const t of templates) {

@@ -4,7 +4,7 @@
 import { gbnfLiteral, type SchemaRules } from '../../grammar/json-schema.js';
 import type { AssistantMessage, ToolCall, ToolSignature } from '../tool-call.js';
 import { callFromJson } from './json-call.js';
-import { parseMarkedCalls } from './markers.js';
+import { parseMarkedCalls, shownLength } from './markers.js';
 import { readJson } from './read-json.js';
 import { alternatives, repeated, type CallGrammar, type ParseState, type ToolSyntax } from './tool-syntax.js';
 
@@ -19,8 +19,11 @@ export class CommandRSyntax implements ToolSyntax {
   parse(text: string, state: ParseState): AssistantMessage {
     const read = parseMarkedCalls(text, state, this.reasoning, [OPEN], readActions);
     const response = RESPONSE.exec(read.content);
-    if (response) read.content = response[1]!.trim();
-    else if (state.partial && read.content.startsWith('<|START_RESPONSE|>'.slice(0, read.content.length))) read.content = '';
+    if (response) {
+      const body = response[1]!;
+      const open = state.partial && !response[0].endsWith('<|END_RESPONSE|>');
+      read.content = (open ? body.slice(0, shownLength(body, ['<|END_RESPONSE|>'])) : body).trim();
+    } else if (state.partial && read.content.startsWith('<|START_RESPONSE|>'.slice(0, read.content.length))) read.content = '';
     return read;
   }
 

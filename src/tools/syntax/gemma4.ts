@@ -5,7 +5,7 @@
 // after generation (the JSON Schema converter writes JSON, not this notation).
 import { gbnfLiteral, type SchemaRules } from '../../grammar/json-schema.js';
 import type { AssistantMessage, ToolCall, ToolSignature } from '../tool-call.js';
-import { parseMarkedCalls } from './markers.js';
+import { parseMarkedCalls, shownLength } from './markers.js';
 import { alternatives, repeated, type CallGrammar, type ParseState, type ToolSyntax } from './tool-syntax.js';
 
 const OPEN = '<|tool_call>';
@@ -21,7 +21,14 @@ export class Gemma4Syntax implements ToolSyntax {
     // A repeated opening mark, and empty thought blocks and stray closing marks after the answer, are noise.
     const cleaned = text.replace(/^(\s*<\|channel>)+(?=thought)/, '<|channel>');
     const read = parseMarkedCalls(cleaned, state, this.reasoning, [OPEN], readGemmaCalls);
-    read.content = read.content.replaceAll(/<\|channel>thought\s*<channel\|>|<channel\|>/g, '').trim();
+    read.content = read.content.replaceAll(/<\|channel>thought\s*<channel\|>|<channel\|>/g, '');
+    if (state.partial) {
+      // A thought block opening after the answer is held back until it closes (and is dropped).
+      const thought = read.content.indexOf('<|channel>');
+      if (thought >= 0) read.content = read.content.slice(0, thought);
+      read.content = read.content.slice(0, shownLength(read.content, [CHANNEL_END, '<|channel>thought']));
+    }
+    read.content = read.content.trim();
     return read;
   }
 

@@ -44,7 +44,7 @@ export function splitReasoning(
   const call = close < 0 ? firstIndex(body, openers) : -1;
   if (call >= 0) return { reasoning: body.slice(0, call).trim(), rest: body.slice(call) };
   if (close < 0) {
-    const shown = state.partial ? body.slice(0, shownLength(body, [markers.end])) : body;
+    const shown = state.partial ? body.slice(0, shownLength(body, [markers.end, ...openers])) : body;
     return { reasoning: shown.trim(), rest: '' };
   }
   return { reasoning: body.slice(0, close).trim(), rest: body.slice(close + markers.end.length) };
