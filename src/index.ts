@@ -18,7 +18,16 @@ export { getBuildInfo, getDevices, type Device, type GpuLayers } from './devices
 export type { BuildInfo } from './native/contract.js';
 export { Context, type ContextOptions, type ContextStats } from './context.js';
 export { Chat, type ChatEvent, type ChatFinishReason, type ChatReply, type ChatSettings, type ChatTurnOptions, type ToolResult } from './chat.js';
-export type { AssistantMessage, Tool, ToolCall, ToolChoice, ToolHandlerContext, ToolSet } from './tools/tool-call.js';
+export {
+  tool,
+  type AnyTool,
+  type AssistantMessage,
+  type Tool,
+  type ToolCall,
+  type ToolChoice,
+  type ToolHandlerContext,
+  type ToolSet,
+} from './tools/tool-call.js';
 export { CHATML_TEMPLATE, type ChatMessage, type RenderOptions } from './chat-template.js';
 export { ControlVector, type ControlVectorOptions } from './control-vector.js';
 export type { DeriveOptions } from './control-vector-derivation.js';

@@ -24,7 +24,8 @@ export interface GrammarOptions {
 }
 
 /** A Zod schema (v4, or any schema object with a toJSONSchema() method): its output type. */
-interface SchemaWithJsonExport<T> {
+/** A schema with a JSON Schema form and an output type: a Zod v4 schema. */
+export interface SchemaWithJsonExport<T> {
   toJSONSchema(): unknown;
   readonly _output: T;
 }

@@ -1,6 +1,6 @@
 // What tool calling is made of: the tools a chat offers, the calls a model makes, and an assistant
 // message read back into content, reasoning and calls.
-import type { JsonValue } from '../grammar/grammar.js';
+import type { JsonValue, SchemaWithJsonExport } from '../grammar/grammar.js';
 import type { JsonSchema } from '../grammar/json-schema.js';
 
 /** One call the model made. */
@@ -18,13 +18,6 @@ export interface AssistantMessage {
   /** The model's reasoning (`<think>`, an analysis channel, `[THINK]`, ...): '' when there is none. */
   reasoning: string;
   toolCalls: ToolCall[];
-}
-
-/** Something with a JSON Schema form, such as a Zod v4 schema. */
-export interface SchemaWithJsonExport<T = unknown> {
-  toJSONSchema(): unknown;
-  /** Zod's: a value of the schema's type, or the issues. */
-  safeParse?(value: unknown): { success: true; data: T } | { success: false; error: unknown };
 }
 
 /** What a handler is given besides the arguments. */
@@ -47,8 +40,25 @@ export interface Tool<Args = { [key: string]: JsonValue }> {
   handler?(args: Args, context: ToolHandlerContext): unknown;
 }
 
+/** Any tool, whatever its arguments' type. */
+export interface AnyTool {
+  description?: string;
+  parameters?: unknown;
+  handler?(args: never, context: ToolHandlerContext): unknown;
+}
+
 /** Tools by name. */
-export type ToolSet = Record<string, Tool<never>>;
+export type ToolSet = Record<string, AnyTool>;
+
+/**
+ * A tool, typed: with a Zod schema as its parameters, the handler's arguments have the schema's type.
+ * (An identity function: it only gives TypeScript the type to infer.)
+ */
+export function tool<Args>(definition: Tool<Args> & { parameters: SchemaWithJsonExport<Args> }): Tool<Args>;
+export function tool<Args = { [key: string]: JsonValue }>(definition: Tool<Args>): Tool<Args>;
+export function tool<Args>(definition: Tool<Args>): Tool<Args> {
+  return definition;
+}
 
 /** 'auto': the model chooses; 'none': no tools this turn; 'required': at least one call; { name }: a call of that tool. */
 export type ToolChoice = 'auto' | 'none' | 'required' | { name: string };

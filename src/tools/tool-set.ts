@@ -5,7 +5,8 @@ import * as ajvFormats from 'ajv-formats';
 
 import { describe, FathomError, invalidArgument } from '../errors.js';
 import type { JsonSchema } from '../grammar/json-schema.js';
-import type { SchemaWithJsonExport, Tool, ToolCall, ToolChoice, ToolSet, ToolSignature } from './tool-call.js';
+import type { SchemaWithJsonExport } from '../grammar/grammar.js';
+import type { Tool, ToolCall, ToolChoice, ToolSet, ToolSignature } from './tool-call.js';
 
 type Validate = (value: unknown) => string | null;
 
@@ -67,10 +68,10 @@ export function callProblem(call: ToolCall, tools: ReadonlyMap<string, CheckedTo
 
 function plainSchema(parameters: unknown, what: string): { [key: string]: unknown } {
   if (parameters === undefined) return { type: 'object', properties: {} };
-  let schema = parameters as JsonSchema | SchemaWithJsonExport;
-  if (typeof schema === 'object' && schema !== null && typeof (schema as SchemaWithJsonExport).toJSONSchema === 'function') {
+  let schema = parameters as JsonSchema | SchemaWithJsonExport<unknown>;
+  if (typeof schema === 'object' && schema !== null && typeof (schema as SchemaWithJsonExport<unknown>).toJSONSchema === 'function') {
     try {
-      schema = (schema as SchemaWithJsonExport).toJSONSchema() as JsonSchema;
+      schema = (schema as SchemaWithJsonExport<unknown>).toJSONSchema() as JsonSchema;
     } catch (error) {
       throw invalidArgument(`${what} has no JSON Schema form: ${(error as Error).message}`);
     }

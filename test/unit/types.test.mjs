@@ -9,7 +9,7 @@ import { describe, it } from 'node:test';
 
 import { ROOT, scratchDir } from '../helpers/fixtures.mjs';
 
-const CONSUMER = `import { Grammar, loadModel, type ChatMessage, type GenerateOptions } from ${JSON.stringify(path.join(ROOT, 'dist', 'index.js'))};
+const CONSUMER = `import { Grammar, loadModel, tool, type ChatMessage, type GenerateOptions } from ${JSON.stringify(path.join(ROOT, 'dist', 'index.js'))};
 import * as z from ${JSON.stringify(path.join(ROOT, 'node_modules', 'zod', 'index.js'))};
 export async function main(file: string, texts: string | string[]): Promise<number> {
   const model = await loadModel(file);
@@ -38,8 +38,16 @@ export async function main(file: string, texts: string | string[]): Promise<numb
   const name: string = answer.json.name;
   // @ts-expect-error a chat reply without a JSON grammar has no json
   void (await chat.send('Hi')).json;
+  // A tool with a Zod schema types its handler's arguments; events are told apart by their type.
+  const weather = tool({ parameters: z.object({ city: z.string(), days: z.number() }), handler: ({ city, days }) => city.repeat(days) });
+  // @ts-expect-error the arguments have the schema's type
+  tool({ parameters: z.object({ city: z.string() }), handler: ({ city }: { city: number }) => city });
+  const agent = model.createChat({ tools: { weather, plain: { parameters: { type: 'object' } } }, toolChoice: { name: 'weather' } });
+  let calls = 0;
+  for await (const event of agent.stream('Rain?')) if (event.type === 'toolCall') calls += event.call.name.length;
+  const parsed = model.parseAssistantMessage('<tool_call>{}</tool_call>', { partial: true });
   await model[Symbol.asyncDispose]();
-  return age + id.length + name.length + text.length + reply.text.length + history.length + (Array.isArray(vectors) ? vectors.length : 1) + finish.length;
+  return calls + parsed.toolCalls.length + age + id.length + name.length + text.length + reply.text.length + history.length + (Array.isArray(vectors) ? vectors.length : 1) + finish.length;
 }
 `;
 
