@@ -4,9 +4,9 @@
 // and reasoning in <think>…</think> (the R1 templates open it in the prompt).
 import { gbnfLiteral, type SchemaRules } from '../../grammar/json-schema.js';
 import type { ToolCall, ToolSignature } from '../tool-call.js';
-import { parseMarkedCalls } from './markers.js';
+import { MarkedCallSyntax } from './marked-call-syntax.js';
 import { readJson } from './read-json.js';
-import { alternatives, repeated, type CallGrammar, type ParseState, type ReasoningMarkers, type ToolSyntax } from './tool-syntax.js';
+import { alternatives, repeated, type CallGrammar, type ReasoningMarkers } from './tool-syntax.js';
 
 const CALLS_BEGIN = '<｜tool▁calls▁begin｜>';
 const CALLS_END = '<｜tool▁calls▁end｜>';
@@ -14,17 +14,13 @@ const CALL_BEGIN = '<｜tool▁call▁begin｜>';
 const CALL_END = '<｜tool▁call▁end｜>';
 const SEP = '<｜tool▁sep｜>';
 
-export class DeepSeekSyntax implements ToolSyntax {
-  readonly name: 'deepseek-r1' | 'deepseek-v3.1';
-  readonly reasoning: ReasoningMarkers | null;
-
+export class DeepSeekSyntax extends MarkedCallSyntax {
   constructor(reasoning: ReasoningMarkers | null, r1: boolean) {
-    this.reasoning = reasoning;
-    this.name = r1 ? 'deepseek-r1' : 'deepseek-v3.1';
+    super(r1 ? 'deepseek-r1' : 'deepseek-v3.1', reasoning, [CALLS_BEGIN, CALL_BEGIN]);
   }
 
-  parse(text: string, state: ParseState) {
-    return parseMarkedCalls(text, state, this.reasoning, [CALLS_BEGIN, CALL_BEGIN], readDeepSeekCalls);
+  protected readCalls(text: string): ToolCall[] | null {
+    return readDeepSeekCalls(text);
   }
 
   callGrammar(tools: readonly ToolSignature[], schemas: SchemaRules, parallel: boolean): CallGrammar {

@@ -2,43 +2,38 @@
 //   <｜DSML｜function_calls>\n<｜DSML｜invoke name="get_weather">\n
 //   <｜DSML｜parameter name="city" string="true">Paris</｜DSML｜parameter>\n</｜DSML｜invoke>\n</｜DSML｜function_calls>
 // (V4 names the block tool_calls), reasoning in <think>…</think>.
-import { gbnfLiteral, type JsonSchema, type SchemaRules } from '../../grammar/json-schema.js';
+import { gbnfLiteral, type SchemaRules } from '../../grammar/json-schema.js';
 import type { ToolCall, ToolSignature } from '../tool-call.js';
 import { textWithoutRules } from './free-text.js';
-import { parseMarkedCalls } from './markers.js';
-import { rawStringRule } from './raw-parameters.js';
-import { asObject } from './read-json.js';
-import { alternatives, repeated, type CallGrammar, type ParseState, type ReasoningMarkers, type ToolSyntax } from './tool-syntax.js';
+import { MarkedCallSyntax } from './marked-call-syntax.js';
+import { parameterItems } from './raw-parameters.js';
+import { alternatives, repeated, type CallGrammar, type ReasoningMarkers } from './tool-syntax.js';
 
 const T = '｜DSML｜';
 const INVOKE = new RegExp(`^\\s*<${T}invoke name="([^"]+)">([\\s\\S]*?)</${T}invoke>`);
 const PARAMETER = new RegExp(`<${T}parameter name="([^"]+)" string="(true|false)">([\\s\\S]*?)</${T}parameter>`, 'g');
 
-export class DsmlSyntax implements ToolSyntax {
-  readonly name = 'deepseek-dsml';
-  readonly reasoning: ReasoningMarkers | null;
+export class DsmlSyntax extends MarkedCallSyntax {
   readonly #block: string;
 
   constructor(reasoning: ReasoningMarkers | null, block: 'function_calls' | 'tool_calls') {
-    this.reasoning = reasoning;
+    super('deepseek-dsml', reasoning, [`<${T}function_calls>`, `<${T}tool_calls>`]);
     this.#block = block;
   }
 
-  parse(text: string, state: ParseState) {
-    return parseMarkedCalls(text, state, this.reasoning, [`<${T}function_calls>`, `<${T}tool_calls>`], readDsmlCalls);
+  protected readCalls(text: string): ToolCall[] | null {
+    return readDsmlCalls(text);
   }
 
   callGrammar(tools: readonly ToolSignature[], schemas: SchemaRules, parallel: boolean): CallGrammar {
     const invokes = tools.map((tool) => {
-      const properties = asObject(tool.parameters.properties) ?? {};
-      const required = new Set(Array.isArray(tool.parameters.required) ? tool.parameters.required : []);
-      const parameters = Object.entries(properties).map(([key, schema]) => {
-        const raw = rawStringRule(schema, 'Raw');
-        const [flag, value] = raw ? ['true', raw] : ['false', schemas.add(`${tool.name}-${key}`, schema as JsonSchema)];
-        const item = `${gbnfLiteral(`<${T}parameter name="${key}" string="${flag}">`)} ${value} ${gbnfLiteral(`</${T}parameter>\n`)}`;
-        return required.has(key) ? item : `( ${item} )?`;
-      });
-      return `${gbnfLiteral(`<${T}invoke name="${tool.name}">\n`)} ${parameters.join(' ')} ${gbnfLiteral(`</${T}invoke>\n`)}`;
+      const parameters = parameterItems(
+        tool,
+        schemas,
+        'Raw',
+        (key, value, raw) => `${gbnfLiteral(`<${T}parameter name="${key}" string="${raw}">`)} ${value} ${gbnfLiteral(`</${T}parameter>\n`)}`,
+      );
+      return `${gbnfLiteral(`<${T}invoke name="${tool.name}">\n`)} ${parameters} ${gbnfLiteral(`</${T}invoke>\n`)}`;
     });
     const open = `<${T}${this.#block}>`;
     return {

@@ -1,19 +1,20 @@
 // Functionary v3.1 (Llama 3.1 based): each call as <function=get_weather>{"city": "Paris"}</function>.
 import { gbnfLiteral, type SchemaRules } from '../../grammar/json-schema.js';
 import type { ToolCall, ToolSignature } from '../tool-call.js';
-import { parseMarkedCalls } from './markers.js';
+import { MarkedCallSyntax } from './marked-call-syntax.js';
 import { asObject, readJson } from './read-json.js';
-import { alternatives, repeated, type CallGrammar, type ParseState, type ToolSyntax } from './tool-syntax.js';
+import { alternatives, repeated, type CallGrammar } from './tool-syntax.js';
 
 const OPEN = '<function=';
 const CLOSE = '</function>';
 
-export class FunctionarySyntax implements ToolSyntax {
-  readonly name = 'functionary-v3.1';
-  readonly reasoning = null;
+export class FunctionarySyntax extends MarkedCallSyntax {
+  constructor() {
+    super('functionary-v3.1', null, [OPEN]);
+  }
 
-  parse(text: string, state: ParseState) {
-    return parseMarkedCalls(text, state, null, [OPEN], readFunctionCalls);
+  protected readCalls(text: string): ToolCall[] | null {
+    return readFunctionCalls(text);
   }
 
   callGrammar(tools: readonly ToolSignature[], schemas: SchemaRules, parallel: boolean): CallGrammar {

@@ -3,23 +3,20 @@
 import { gbnfLiteral, type SchemaRules } from '../../grammar/json-schema.js';
 import type { ToolCall, ToolSignature } from '../tool-call.js';
 import { callFromJson, jsonCallRule } from './json-call.js';
-import { parseMarkedCalls } from './markers.js';
+import { MarkedCallSyntax } from './marked-call-syntax.js';
 import { readJson } from './read-json.js';
-import { repeated, type CallGrammar, type ParseState, type ReasoningMarkers, type ToolSyntax } from './tool-syntax.js';
+import { repeated, type CallGrammar, type ReasoningMarkers } from './tool-syntax.js';
 
 const OPEN = '<tool_call>';
 const CLOSE = '</tool_call>';
 
-export class HermesSyntax implements ToolSyntax {
-  readonly name = 'hermes';
-  readonly reasoning: ReasoningMarkers | null;
-
+export class HermesSyntax extends MarkedCallSyntax {
   constructor(reasoning: ReasoningMarkers | null) {
-    this.reasoning = reasoning;
+    super('hermes', reasoning, [OPEN]);
   }
 
-  parse(text: string, state: ParseState) {
-    return parseMarkedCalls(text, state, this.reasoning, [OPEN], readHermesCalls);
+  protected readCalls(text: string): ToolCall[] | null {
+    return readHermesCalls(text);
   }
 
   callGrammar(tools: readonly ToolSignature[], schemas: SchemaRules, parallel: boolean): CallGrammar {

@@ -6,34 +6,29 @@
 import { gbnfLiteral, type SchemaRules } from '../../grammar/json-schema.js';
 import type { ToolCall, ToolSignature } from '../tool-call.js';
 import { callFromJson, jsonCallRule } from './json-call.js';
-import { parseMarkedCalls } from './markers.js';
+import { MarkedCallSyntax } from './marked-call-syntax.js';
 import { readJson } from './read-json.js';
-import { repeated, type CallGrammar, type ParseState, type ReasoningMarkers, type ToolSyntax } from './tool-syntax.js';
+import { repeated, type CallGrammar, type ReasoningMarkers } from './tool-syntax.js';
 
-export class JsonListSyntax implements ToolSyntax {
-  readonly name: string;
-  readonly reasoning: ReasoningMarkers | null;
+export class JsonListSyntax extends MarkedCallSyntax {
   readonly #opener: string;
   readonly #closer: string;
   /** Calls carry 9-character ids (Mistral's). */
   readonly #ids: boolean;
 
   constructor(name: string, opener: string, options: { closer?: string; ids?: boolean; reasoning?: ReasoningMarkers | null } = {}) {
-    this.name = name;
+    super(name, options.reasoning ?? null, [opener]);
     this.#opener = opener;
     this.#closer = options.closer ?? '';
     this.#ids = options.ids ?? false;
-    this.reasoning = options.reasoning ?? null;
   }
 
-  parse(text: string, state: ParseState) {
-    return parseMarkedCalls(text, state, this.reasoning, [this.#opener], (calls) => {
-      const json = readJson(calls, this.#opener.length);
-      const after = json ? calls.slice(json.end).trim() : '';
-      if (!json || !Array.isArray(json.value) || (after && after !== this.#closer)) return null;
-      const read = json.value.map((v) => callFromJson(v));
-      return read.every((c) => c !== null) ? (read as ToolCall[]) : null;
-    });
+  protected readCalls(calls: string): ToolCall[] | null {
+    const json = readJson(calls, this.#opener.length);
+    const after = json ? calls.slice(json.end).trim() : '';
+    if (!json || !Array.isArray(json.value) || (after && after !== this.#closer)) return null;
+    const read = json.value.map((v) => callFromJson(v));
+    return read.every((c) => c !== null) ? (read as ToolCall[]) : null;
   }
 
   callGrammar(tools: readonly ToolSignature[], schemas: SchemaRules, parallel: boolean): CallGrammar {

@@ -3,9 +3,9 @@
 // and (K2 Thinking) reasoning in <think>…</think>.
 import { gbnfLiteral, type SchemaRules } from '../../grammar/json-schema.js';
 import type { ToolCall, ToolSignature } from '../tool-call.js';
-import { parseMarkedCalls } from './markers.js';
+import { MarkedCallSyntax } from './marked-call-syntax.js';
 import { asObject, readJson } from './read-json.js';
-import { alternatives, repeated, type CallGrammar, type ParseState, type ReasoningMarkers, type ToolSyntax } from './tool-syntax.js';
+import { alternatives, repeated, type CallGrammar, type ReasoningMarkers } from './tool-syntax.js';
 
 const SECTION_BEGIN = '<|tool_calls_section_begin|>';
 const SECTION_END = '<|tool_calls_section_end|>';
@@ -13,16 +13,13 @@ const CALL_BEGIN = '<|tool_call_begin|>';
 const ARGUMENTS = '<|tool_call_argument_begin|>';
 const CALL_END = '<|tool_call_end|>';
 
-export class KimiSyntax implements ToolSyntax {
-  readonly name = 'kimi-k2';
-  readonly reasoning: ReasoningMarkers | null;
-
+export class KimiSyntax extends MarkedCallSyntax {
   constructor(reasoning: ReasoningMarkers | null) {
-    this.reasoning = reasoning;
+    super('kimi-k2', reasoning, [SECTION_BEGIN, CALL_BEGIN]);
   }
 
-  parse(text: string, state: ParseState) {
-    return parseMarkedCalls(text, state, this.reasoning, [SECTION_BEGIN, CALL_BEGIN], readKimiCalls);
+  protected readCalls(text: string): ToolCall[] | null {
+    return readKimiCalls(text);
   }
 
   callGrammar(tools: readonly ToolSignature[], schemas: SchemaRules, parallel: boolean): CallGrammar {

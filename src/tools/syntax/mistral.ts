@@ -4,25 +4,23 @@
 import { gbnfLiteral, type SchemaRules } from '../../grammar/json-schema.js';
 import type { ToolCall, ToolSignature } from '../tool-call.js';
 import { callFromJson } from './json-call.js';
-import { parseMarkedCalls } from './markers.js';
+import { MarkedCallSyntax } from './marked-call-syntax.js';
 import { readJson } from './read-json.js';
-import { alternatives, repeated, type CallGrammar, type ParseState, type ReasoningMarkers, type ToolSyntax } from './tool-syntax.js';
+import { alternatives, repeated, type CallGrammar, type ReasoningMarkers } from './tool-syntax.js';
 
 const OPEN = '[TOOL_CALLS]';
 const ID_RULE = 'Id ::= [a-zA-Z0-9]{9}\n';
 
-export class MistralArgsSyntax implements ToolSyntax {
-  readonly name = 'mistral';
-  readonly reasoning: ReasoningMarkers | null;
+export class MistralArgsSyntax extends MarkedCallSyntax {
   readonly #callIds: boolean;
 
   constructor(reasoning: ReasoningMarkers | null, callIds: boolean) {
-    this.reasoning = reasoning;
+    super('mistral', reasoning, [OPEN]);
     this.#callIds = callIds;
   }
 
-  parse(text: string, state: ParseState) {
-    return parseMarkedCalls(text, state, this.reasoning, [OPEN], readArgsCalls);
+  protected readCalls(text: string): ToolCall[] | null {
+    return readArgsCalls(text);
   }
 
   callGrammar(tools: readonly ToolSignature[], schemas: SchemaRules, parallel: boolean): CallGrammar {
