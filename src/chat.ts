@@ -23,7 +23,7 @@ import { ReplyReader } from './tools/reply-reader.js';
 import { promptOpensReasoning } from './tools/syntax/markers.js';
 import { GENERIC_INSTRUCTIONS, withGenericToolMessages } from './tools/syntax/generic.js';
 import type { ToolSyntax } from './tools/syntax/tool-syntax.js';
-import type { AssistantMessage, ToolCall, ToolChoice, ToolSet } from './tools/tool-call.js';
+import type { AssistantMessage, ToolCall, ToolChoice, ToolSet, ToolSignature } from './tools/tool-call.js';
 import { toolCallGrammar } from './tools/tool-grammar.js';
 import { callProblem, checkToolChoice, checkTools, type CheckedTool } from './tools/tool-set.js';
 
@@ -112,7 +112,7 @@ export class Chat {
   #messages: ChatMessage[];
   /** False when the template refuses a system role: its text goes into the first user message instead. */
   readonly #rendersSystem: boolean;
-  #busy = false;
+  #busy: object | null = null;
   #promptTokens = 0;
   /** What the model wrote for a message with calls: the message itself for a template that shows no calls. */
   readonly #written = new WeakMap<ChatMessage, string>();
@@ -196,6 +196,7 @@ export class Chat {
     const pending = last?.role === 'assistant' ? (last.toolCalls ?? []) : [];
     if (!Array.isArray(results) || pending.length === 0) throw invalidArgument('there are no calls waiting for results (the last message made no calls)');
     const byId = new Map(results.map((r) => [r?.id, r]));
+    for (const id of byId.keys()) if (!pending.some((call) => call.id === id)) throw invalidArgument(`a result for '${String(id)}', which no waiting call has`);
     const messages = pending.map((call): ChatMessage => {
       const answer = byId.get(call.id!);
       if (!answer) throw invalidArgument(`no result for call '${call.id}' (${call.name})`);
@@ -212,26 +213,32 @@ export class Chat {
   async *#turn(opening: ChatMessage[], options: ChatTurnOptions): AsyncGenerator<ChatEvent, ChatFinishReason, undefined> {
     if (this.#busy) throw new FathomError('BUSY', 'this chat is already replying; await the previous turn first');
     const turn = this.#checkTurn(options);
-    this.#busy = true;
+    const busy = {};
+    this.#busy = busy;
     try {
       const added: ChatMessage[] = [...opening];
       for (let step = 0; ; step++) {
         const withTools = turn.tools.size > 0 && turn.choice !== 'none';
         const grammarOn = withTools && step < this.#maxSteps;
-        const reply = yield* this.#generateStep([...this.#messages, ...added], turn, grammarOn, step === 0);
+        const reply = yield* this.#generateStep(added, turn, grammarOn, step === 0);
         const { message, finishReason } = reply;
-        const calls = withTools ? message.toolCalls.map((call) => ({ ...call, id: call.id ?? callId() })) : [];
-        added.push({
+        const calls = withTools ? this.#withIds(message.toolCalls, added) : [];
+        const assistant: ChatMessage = {
           role: 'assistant',
           content: message.content,
           ...(message.reasoning ? { reasoning: message.reasoning } : {}),
           ...(calls.length ? { toolCalls: calls } : {}),
-        });
+        };
+        if (calls.length) this.#written.set(assistant, reply.text);
+        added.push(assistant);
         for (const call of calls) yield { type: 'toolCall', call };
-        const runnable = calls.length > 0 && finishReason === 'eos' && step < this.#maxSteps && calls.every((c) => turn.tools.get(c.name)?.handler);
+        // A call to a tool the chat does not have is answered with an error; one to a tool without a handler is the caller's.
+        const runnable =
+          calls.length > 0 && finishReason === 'eos' && step < this.#maxSteps && calls.every((c) => !turn.tools.has(c.name) || turn.tools.get(c.name)!.handler);
         if (!runnable) {
           const reason: ChatFinishReason = calls.length && finishReason === 'eos' ? 'toolCalls' : finishReason;
           this.#messages = [...this.#messages, ...added];
+          this.#busy = null; // the turn is in the history: a consumer that stops at this last event leaves the chat free
           yield { type: 'text', text: '', tokens: [], finishReason: reason };
           return reason;
         }
@@ -242,28 +249,41 @@ export class Chat {
         }
       }
     } finally {
-      this.#busy = false;
+      if (this.#busy === busy) this.#busy = null;
     }
+  }
+
+  // The calls with ids: the model's where it wrote them, unless one is already taken in the conversation.
+  #withIds(calls: readonly ToolCall[], added: readonly ChatMessage[]): ToolCall[] {
+    const taken = new Set([...this.#messages, ...added].flatMap((m) => (m.toolCalls ?? []).map((c) => c.id)));
+    return calls.map((call) => {
+      let id = call.id;
+      while (id === undefined || taken.has(id)) id = callId();
+      taken.add(id);
+      return { ...call, id };
+    });
   }
 
   // One generation: its text and reasoning events as they come, then the message read from it.
   async *#generateStep(
-    messages: ChatMessage[],
+    turnMessages: ChatMessage[],
     turn: Turn,
     grammarOn: boolean,
     first: boolean,
   ): AsyncGenerator<ChatEvent, { message: AssistantMessage; finishReason: FinishReason; text: string }, undefined> {
     const tools = turn.choice === 'none' ? [] : [...turn.tools.values()].map((t) => t.signature);
     const render = this.#renderOptions(tools);
-    const shown = this.#forTemplate(messages, tools);
-    const reasoningOpen = promptOpensReasoning(this.#template.render(shown, render), this.#syntax.reasoning);
+    const reasoningOpen = promptOpensReasoning(
+      this.#template.render(this.#forTemplate([...this.#messages, ...turnMessages], tools), render),
+      this.#syntax.reasoning,
+    );
     const settings: GenerateOptions = { ...turn.generate };
     if (grammarOn) {
       const forced = first && (turn.choice === 'required' || typeof turn.choice === 'object');
       const offered = typeof turn.choice === 'object' && forced ? tools.filter((t) => t.name === (turn.choice as { name: string }).name) : tools;
       settings.grammar = toolCallGrammar(this.#syntax, offered, { forced, parallel: this.#parallel, reasoningOpen });
     }
-    const prompt = this.#fittingPrompt(shown, render, settings.maxTokens);
+    const prompt = this.#fittingPrompt(turnMessages, tools, render, settings.maxTokens);
     const reader = new ReplyReader(this.#syntax, { reasoningOpen, calls: tools.length > 0, tools });
     const chunks = generate(this.#context, prompt, settings);
     let tokens: number[] = [];
@@ -275,8 +295,10 @@ export class Chat {
         tokens.push(...step.value.tokens);
         if (step.value.logprobs) (logprobs ??= []).push(...step.value.logprobs);
         const finishReason = step.value.finishReason;
+        // The last chunk may carry text too (what came before a stop string, a held-back tail).
+        const pushed = reader.push(step.value.text);
         const end = finishReason ? reader.finish() : null;
-        const delta = end ?? reader.push(step.value.text);
+        const delta = end ? { reasoning: pushed.reasoning + end.reasoning, content: pushed.content + end.content } : pushed;
         // Tokens (and their logprobs) go with the next event shown: call markup's with the text after it.
         const event = (type: 'text' | 'reasoning', text: string): ChatEvent => {
           const out = { type, text, tokens, ...(logprobs ? { logprobs } : {}) };
@@ -299,16 +321,17 @@ export class Chat {
   async #runCalls(calls: ToolCall[], turn: Turn, signal: AbortSignal | undefined): Promise<{ result: string; isError: boolean }[]> {
     const controller = new AbortController();
     const abort = () => controller.abort(signal?.reason);
+    if (signal?.aborted) throw abortedError(signal);
     signal?.addEventListener('abort', abort, { once: true });
     try {
       return await Promise.all(
         calls.map(async (call) => {
-          const tool = turn.tools.get(call.name)!;
           // The grammar makes the arguments valid; a call read without it (or a schema the grammar only approximates) is checked here.
           const problem = callProblem(call, turn.tools);
           if (problem) return { result: `Error: ${problem}`, isError: true };
           try {
-            return { result: resultText(await tool.handler!(call.arguments as never, { signal: controller.signal, call })), isError: false };
+            const result = await turn.tools.get(call.name)!.handler!(call.arguments as never, { signal: controller.signal, call });
+            return { result: resultText(result), isError: false };
           } catch (error) {
             if (signal?.aborted) throw abortedError(signal);
             if (this.#toolErrors === 'throw') throw error;
@@ -318,6 +341,7 @@ export class Chat {
       );
     } finally {
       signal?.removeEventListener('abort', abort);
+      controller.abort(); // handlers still running when one failed (or the turn was aborted) are told to stop
     }
   }
 
@@ -393,29 +417,29 @@ export class Chat {
 
   // The conversation's tokens, leaving room for the reply (maxTokens, or a quarter of the context):
   // when it does not fit, the oldest turns after the system message are left out of the prompt
-  // (they stay in the history).
-  #fittingPrompt(messages: ChatMessage[], render: RenderOptions, maxTokens = Infinity): number[] {
+  // (they stay in the history); the current turn's messages always stay.
+  #fittingPrompt(turnMessages: ChatMessage[], tools: ToolSignature[], render: RenderOptions, maxTokens = Infinity): number[] {
     const { contextSize } = this.#context;
     const budget = contextSize - Math.min(maxTokens, Math.floor(contextSize / 4));
-    const system = messages[0]?.role === 'system' ? 1 : 0;
-    let turns = messages;
+    const system = this.#messages[0]?.role === 'system' ? 1 : 0;
+    let earlier = this.#messages;
     for (;;) {
-      const prompt = this.#template.tokenize(turns, render);
+      const prompt = this.#template.tokenize(this.#forTemplate([...earlier, ...turnMessages], tools), render);
       this.#promptTokens = prompt.length;
-      if (prompt.length <= budget || turns.length - system <= 1) return prompt;
+      if (prompt.length <= budget || earlier.length <= system) return prompt;
       // Drop the oldest message after the system one, and any reply or tool result that would now lead.
-      turns = [...turns.slice(0, system), ...turns.slice(system + 1)];
-      while (turns.length - system > 1 && turns[system]!.role !== 'user') turns = [...turns.slice(0, system), ...turns.slice(system + 1)];
+      earlier = [...earlier.slice(0, system), ...earlier.slice(system + 1)];
+      while (earlier.length > system && earlier[system]!.role !== 'user') earlier = [...earlier.slice(0, system), ...earlier.slice(system + 1)];
     }
   }
 
   // The messages as this template takes them: a template with no call syntax of its own is told
   // the generic one, and a system message it refuses goes into the first user message.
-  #forTemplate(messages: ChatMessage[], tools: NonNullable<RenderOptions['tools']>): ChatMessage[] {
+  #forTemplate(messages: ChatMessage[], tools: readonly ToolSignature[]): ChatMessage[] {
     let out = messages;
     if (this.#template.callForm === 'none') {
       // The template shows no calls: a call message is what the model wrote (or, from a history given, the generic JSON).
-      out = out.map((m) => (this.#written.has(m) ? { role: m.role, content: this.#written.get(m)! } : m));
+      out = out.map((m) => (this.#written.has(m) ? { role: m.role, content: this.#written.get(m)!, ...(m.reasoning ? { reasoning: m.reasoning } : {}) } : m));
       if (this.#syntax.name === 'generic') out = withGenericToolMessages(out);
     }
     if (tools.length && this.#syntax.name === 'generic') {
@@ -460,7 +484,7 @@ function resultText(result: unknown): string {
   if (typeof result === 'string') return result;
   if (result === undefined) return '';
   try {
-    return JSON.stringify(result);
+    return JSON.stringify(result) ?? String(result); // a function or symbol has no JSON
   } catch {
     return String(result);
   }

@@ -28,7 +28,8 @@ import type { PerplexityOptions, PerplexityResult, ScoreOptions, ScoreResult } f
 import { Tokenizer, type DetokenizeOptions, type TokenizeOptions } from './tokenizer/tokenizer.js';
 import { detectToolSyntax } from './tools/detect-syntax.js';
 import { promptOpensReasoning } from './tools/syntax/markers.js';
-import type { AssistantMessage, ToolSet } from './tools/tool-call.js';
+import type { ToolSyntax } from './tools/syntax/tool-syntax.js';
+import type { AssistantMessage, ToolSet, ToolSignature } from './tools/tool-call.js';
 import { checkTools } from './tools/tool-set.js';
 
 export interface LoadModelOptions extends ContextOptions {
@@ -143,6 +144,7 @@ export class Model {
   #disposing = false;
   #disposed: Promise<void> | undefined;
   #chatTemplate: ChatTemplate | undefined;
+  readonly #readings = new Map<string, { syntax: ToolSyntax; reasoningOpen: boolean }>();
 
   /** Made by loadModel(); not for direct use. */
   constructor(info: GgufInfo, tokenizer: Tokenizer, native: NativeModel | null) {
@@ -259,12 +261,30 @@ export class Model {
     checkOptions(options, PARSE_KEYS, 'parseAssistantMessage options');
     checkPlainObject(options.templateVariables, 'templateVariables');
     if (options.partial !== undefined && typeof options.partial !== 'boolean') throw invalidArgument('partial must be a boolean');
-    const template = this.#templateOr(options.template);
-    const tools = options.tools !== undefined ? [...checkTools(options.tools).values()].map((t) => t.signature) : [];
-    const syntax = detectToolSyntax(template.source);
-    // Whether the reply starts inside the reasoning depends on the prompt: a one-message one stands for it.
-    const prompt = template.render([{ role: 'user', content: 'Hi' }], { variables: options.templateVariables, ...(tools.length ? { tools } : {}) });
-    return syntax.parse(text, { reasoningOpen: promptOpensReasoning(prompt, syntax.reasoning), partial: options.partial ?? false, calls: true, tools });
+    const tools = options.tools !== undefined ? [...checkTools(options.tools, 'tools', { compile: false }).values()].map((t) => t.signature) : [];
+    const reader = this.#replyReading(options.template, tools, options.templateVariables);
+    return reader.syntax.parse(text, { reasoningOpen: reader.reasoningOpen, partial: options.partial ?? false, calls: true, tools });
+  }
+
+  // How replies after a prompt of this template read: its family's syntax, and whether the prompt opens
+  // the reasoning (a one-message prompt stands for any). Kept for the last few, as a stream reads the
+  // same reply again and again.
+  #replyReading(
+    source: string | undefined,
+    tools: ToolSignature[],
+    variables: Record<string, unknown> | undefined,
+  ): { syntax: ToolSyntax; reasoningOpen: boolean } {
+    const key = `${source ?? ''}\0${JSON.stringify(variables ?? {})}\0${JSON.stringify(tools)}`;
+    let reading = this.#readings.get(key);
+    if (!reading) {
+      const template = this.#templateOr(source);
+      const syntax = detectToolSyntax(template.source);
+      const prompt = template.render([{ role: 'user', content: 'Hi' }], { variables, ...(tools.length ? { tools } : {}) });
+      reading = { syntax, reasoningOpen: promptOpensReasoning(prompt, syntax.reasoning) };
+      if (this.#readings.size >= 16) this.#readings.delete(this.#readings.keys().next().value!);
+      this.#readings.set(key, reading);
+    }
+    return reading;
   }
 
   #templateOr(source: string | undefined): ChatTemplate {

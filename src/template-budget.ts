@@ -29,7 +29,16 @@ type SetVariable = (this: Environment, name: string, value: unknown) => unknown;
 
 /** template.render(context) within `budget`; TemplateBudgetError past it. */
 export function renderWithinBudget(template: Template, context: Record<string, unknown>, budget: TemplateBudget = TEMPLATE_BUDGET): string {
+  // The Python-Jinja behaviours go in first and out last: the budget's hooks wrap them.
   const uninstallCompat = installTemplateCompat();
+  try {
+    return renderBounded(template, context, budget);
+  } finally {
+    uninstallCompat();
+  }
+}
+
+function renderBounded(template: Template, context: Record<string, unknown>, budget: TemplateBudget): string {
   const prototype = Interpreter.prototype as unknown as { evaluate: Evaluate };
   const environment = Environment.prototype as unknown as { set: SetVariable };
   const evaluate = prototype.evaluate;
@@ -55,7 +64,6 @@ export function renderWithinBudget(template: Template, context: Record<string, u
   } finally {
     prototype.evaluate = evaluate;
     environment.set = set;
-    uninstallCompat();
   }
 }
 

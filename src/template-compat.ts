@@ -27,6 +27,24 @@ const declare = Environment.prototype.set as (this: Environment, name: string, v
 const runtime = (value: unknown): Value => declare.call(new Environment(), 'value', value);
 const [StringValue, ArrayValue, FunctionValue] = ['', [], () => null].map((v) => runtime(v).constructor as Make) as [Make, Make, Make];
 
+// Filters that Python's Jinja applies to an undefined value as to '' (its str) or to an empty list
+// (iterating it); any other filter (default, tojson, ...) sees the undefined value as it is.
+const UNDEFINED_AS_TEXT = new Set([
+  'trim',
+  'length',
+  'count',
+  'lower',
+  'upper',
+  'title',
+  'capitalize',
+  'string',
+  'replace',
+  'indent',
+  'wordcount',
+  'striptags',
+  'e',
+  'escape',
+]);
 const UNDEFINED_AS_LIST = new Set(['selectattr', 'rejectattr', 'select', 'reject', 'map', 'list', 'first', 'last', 'join', 'sort', 'unique', 'items']);
 
 /** Installs the Python-Jinja behaviours; the function returned takes them out again. */
@@ -58,9 +76,9 @@ export function installTemplateCompat(): () => void {
     const [operand, filter] = args as unknown as [Value, { type: string; value?: string; callee?: { value?: string } }];
     const name = filter.type === 'Identifier' ? filter.value : filter.callee?.value;
     const rest = args.slice(1);
-    if (operand.type === 'UndefinedValue' || (operand.type === 'NullValue' && name !== undefined && UNDEFINED_AS_LIST.has(name))) {
-      const empty = name !== undefined && UNDEFINED_AS_LIST.has(name) ? new ArrayValue([]) : new StringValue('');
-      return saved.applyFilter.apply(this, [empty, ...rest] as never[]);
+    const asList = name !== undefined && UNDEFINED_AS_LIST.has(name);
+    if ((operand.type === 'UndefinedValue' && (asList || (name !== undefined && UNDEFINED_AS_TEXT.has(name)))) || (operand.type === 'NullValue' && asList)) {
+      return saved.applyFilter.apply(this, [asList ? new ArrayValue([]) : new StringValue(''), ...rest] as never[]);
     }
     if (name === 'string' && (operand.type === 'ArrayValue' || operand.type === 'ObjectValue')) return new StringValue(pythonRepr(toJs(operand)));
     if (name === 'dictsort' && operand.type === 'ObjectValue' && [...(operand.value as Map<unknown, Value>).keys()].some((k) => typeof k === 'number')) {

@@ -33,8 +33,13 @@ export function toolCallGrammar(syntax: ToolSyntax, tools: readonly ToolSignatur
       extra = textWithoutRules('Think', syntax.reasoning.end);
     }
   } else if (calls.auto) {
+    // The whole reply is constrained: after the reasoning when the prompt opened it.
     triggers = [];
     root = calls.auto;
+    if (syntax.reasoning && options.reasoningOpen) {
+      root = `Think ${gbnfLiteral(syntax.reasoning.end)} "\\n"{0,2} ( ${calls.auto} )`;
+      extra = textWithoutRules('Think', syntax.reasoning.end);
+    }
   }
   return Grammar.gbnf(`root ::= ${root}\n${calls.rules}${extra}${schemas.rules}`, { triggers });
 }

@@ -21,15 +21,18 @@ export interface CheckedTool {
 type AddFormats = (ajv: Ajv2020) => Ajv2020;
 const formats = ajvFormats as unknown as { default: AddFormats | { default: AddFormats } };
 const addFormats: AddFormats = typeof formats.default === 'function' ? formats.default : formats.default.default;
-let ajv: Ajv2020 | undefined;
 
 const NAME = /^[a-zA-Z0-9_.-]{1,64}$/;
 
-/** INVALID_ARGUMENT unless `tools` is an object of tools by name; the checked tools. */
-export function checkTools(tools: unknown, what = 'tools'): Map<string, CheckedTool> {
+/** INVALID_ARGUMENT unless `tools` is an object of tools by name; the checked tools (their validators compiled unless `compile: false`). */
+export function checkTools(tools: unknown, what = 'tools', options: { compile?: boolean } = {}): Map<string, CheckedTool> {
   if (typeof tools !== 'object' || tools === null || Array.isArray(tools))
     throw invalidArgument(`${what} must be an object of tools by name, got ${describe(tools)}`);
   const checked = new Map<string, CheckedTool>();
+  // One validator store per tool set, made when a call is first checked: ajv keeps what it compiles
+  // (by $id too), which must not outlive the set.
+  let ajv: Ajv2020 | undefined;
+  const store = () => (ajv ??= addFormats(new Ajv2020({ allErrors: false, strict: false })));
   for (const [name, tool] of Object.entries(tools as ToolSet)) {
     if (!NAME.test(name)) throw invalidArgument(`${what}: the tool name ${JSON.stringify(name)} must be 1 to 64 of a-z, A-Z, 0-9, _ . -`);
     if (typeof tool !== 'object' || tool === null) throw invalidArgument(`${what}.${name} must be { description?, parameters?, handler? }`);
@@ -41,7 +44,7 @@ export function checkTools(tools: unknown, what = 'tools'): Map<string, CheckedT
     const parameters = plainSchema(tool.parameters, `${what}.${name}.parameters`);
     checked.set(name, {
       signature: { name, description: tool.description ?? '', parameters },
-      validate: validator(parameters, `${what}.${name}.parameters`),
+      validate: validator(store, parameters, `${what}.${name}.parameters`, options.compile ?? true),
       ...(tool.handler ? { handler: tool.handler as Tool['handler'] } : {}),
     });
   }
@@ -85,13 +88,20 @@ function plainSchema(parameters: unknown, what: string): { [key: string]: unknow
   return schema as { [key: string]: unknown };
 }
 
-function validator(schema: object, what: string): Validate {
-  ajv ??= addFormats(new Ajv2020({ allErrors: false, strict: false }));
-  let validate: ReturnType<typeof ajv.compile>;
-  try {
-    validate = ajv.compile(schema);
-  } catch (error) {
-    throw new FathomError('INVALID_ARGUMENT', `${what} is not a valid JSON Schema: ${(error as Error).message}`, { cause: error });
-  }
-  return (value) => (validate(value) ? null : ajv!.errorsText(validate.errors, { dataVar: 'arguments' }));
+// Compiled when `eager` (a chat's tools: a bad schema is refused at once) or on first use (reading
+// replies, parseAssistantMessage, never pays for it).
+function validator(store: () => Ajv2020, schema: object, what: string, eager: boolean): Validate {
+  let validate: ReturnType<Ajv2020['compile']> | undefined;
+  const compile = () => {
+    try {
+      return (validate ??= store().compile(schema));
+    } catch (error) {
+      throw new FathomError('INVALID_ARGUMENT', `${what} is not a valid JSON Schema: ${(error as Error).message}`, { cause: error });
+    }
+  };
+  if (eager) compile();
+  return (value) => {
+    const check = compile();
+    return check(value) ? null : store().errorsText(check.errors, { dataVar: 'arguments' });
+  };
 }

@@ -194,6 +194,7 @@ describe('chat templates with tools', () => {
       { role: 'user', content: 'Thanks' },
     ];
     const failures = [];
+    const original = structuredClone(conversation);
     for (const name of await bundledTemplates()) {
       const template = await bundleText(name);
       try {
@@ -207,6 +208,13 @@ describe('chat templates with tools', () => {
       }
     }
     assert.deepEqual(failures, []);
+    assert.deepEqual(conversation, original, 'rendering leaves the messages given as they were');
+  });
+
+  it("Python-Jinja behaviours leave the library's own alone: default() of an undefined value, tojson", () => {
+    const render = (template) => model.applyChatTemplate([{ role: 'user', content: 'Hi' }], { template });
+    assert.equal(render("{{ nothing | default('fallback') }}|{{ nothing | trim }}|{{ nothing | length }}"), 'fallback||0');
+    assert.equal(render('{% for x in nothing %}x{% else %}none{% endfor %}|{{ [1, 2] | tojson }}'), 'none|[1, 2]');
   });
 });
 
@@ -349,6 +357,48 @@ describe('chats that call tools, on random-weight models with real templates', (
     }
   });
 
+  it('arguments the grammar does not hold to the schema (a raw string with a pattern) never reach the handler unvalidated', async () => {
+    // Qwen3-Coder writes strings raw: the grammar bounds the length, the pattern is checked after generation, against the schema.
+    const model = await load('qwen2');
+    try {
+      const pattern = { type: 'object', properties: { code: { type: 'string', maxLength: 6, pattern: '^[A-Z]{3}$' } }, required: ['code'] };
+      const valid = new Ajv2020().compile(pattern);
+      const seen = [];
+      const chat = model.createChat({
+        template: await bundleText('models/templates/Qwen3-Coder.jinja'),
+        tools: { lookup: { parameters: pattern, handler: (args) => (seen.push(args), 'found') } },
+        toolChoice: 'required',
+        parallelToolCalls: false,
+        maxToolSteps: 1,
+        generate: { maxTokens: 200 },
+      });
+      const results = [];
+      for await (const event of chat.stream('Look up the code.')) if (event.type === 'toolResult') results.push(event);
+      assert.equal(results.length, 1);
+      for (const args of seen) assert.ok(valid(args), `the handler saw ${JSON.stringify(args)}`);
+      const [result] = results;
+      if (valid(result.call.arguments)) assert.deepEqual([result.isError, seen.length], [false, 1]);
+      else assert.deepEqual([result.isError, seen.length, /^Error: arguments\/code must match pattern/.test(result.result)], [true, 0, true]);
+    } finally {
+      await model.dispose();
+    }
+  });
+
+  it('a schema with an $id serves several chats and turns (each tool set validates on its own)', async () => {
+    const model = await load('qwen2');
+    try {
+      const tools = { lookup: { parameters: { $id: 'https://example.com/lookup', type: 'object', properties: { q: { type: 'string' } } } } };
+      model.createChat({ tools });
+      const chat = model.createChat({ tools });
+      assert.equal(chat.toolSyntax, 'generic');
+      // Gemma 4's notation: a number with a leading zero is not a value, so the text stays content (no raw SyntaxError).
+      const gemma = await bundleText('models/templates/google-gemma-4-31B-it.jinja');
+      assert.deepEqual(model.parseAssistantMessage('<|tool_call>call:f{a:007}<tool_call|>', { template: gemma }).toolCalls, []);
+    } finally {
+      await model.dispose();
+    }
+  });
+
   it('tools and tool choices are checked: INVALID_ARGUMENT names what is wrong', async () => {
     const model = await load('qwen2');
     try {
@@ -357,6 +407,7 @@ describe('chats that call tools, on random-weight models with real templates', (
       invalid(() => model.createChat({ tools: { 'bad name': {} } }), /tool name "bad name"/);
       invalid(() => model.createChat({ tools: { f: { parameters: { type: 'string' } } } }), /must describe an object/);
       invalid(() => model.createChat({ tools: { f: { handler: 3 } } }), /handler must be a function/);
+      invalid(() => model.createChat({ tools: { f: { parameters: { type: 'object', properties: { a: { type: 'nonsense' } } } } } }), /not a valid JSON Schema/);
       invalid(() => model.createChat({ tools: { f: {} }, toolChoice: { name: 'g' } }), /toolChoice names 'g'/);
       invalid(() => model.createChat({ toolChoice: 'always' }), /toolChoice must be/);
       invalid(() => model.parseAssistantMessage(3), /takes a string/);
@@ -400,6 +451,18 @@ describe('reasoning, streamed apart from the text', () => {
     } finally {
       await qwen.dispose();
       await r1.dispose();
+    }
+  });
+
+  it('text in the last chunk (before a stop string) is part of the reply', async () => {
+    const model = await loadModel(await syntheticModel({ vocab: 'qwen2', type: 'Q8_0' }), { contextSize: 1024 });
+    try {
+      const chat = model.createChat({ template: await bundleText('models/templates/Qwen-Qwen2.5-7B-Instruct.jinja') });
+      const reply = await chat.send('Hi', { grammar: Grammar.gbnf('root ::= "Hello there. More"'), stop: ['.'] });
+      assert.deepEqual([reply.text, reply.finishReason], ['Hello there', 'stop']);
+      assert.equal(chat.history[1].content, 'Hello there');
+    } finally {
+      await model.dispose();
     }
   });
 

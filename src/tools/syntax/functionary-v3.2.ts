@@ -35,8 +35,9 @@ export class FunctionaryV32Syntax implements ToolSyntax {
       if (last && state.partial) break;
       const json = readJson(body, 0);
       const args = json && asObject(json.value);
-      if (!args) return { content: text.trim(), reasoning: '', toolCalls: [] };
-      out.toolCalls.push({ name: recipient, arguments: args as ToolCall['arguments'] });
+      // A body that is not a call's JSON is kept as content (a grammar-made call always reads).
+      if (args) out.toolCalls.push({ name: recipient, arguments: args as ToolCall['arguments'] });
+      else out.content += body;
     }
     out.content = out.content.trim();
     return out;

@@ -5,6 +5,7 @@
 // after generation (the JSON Schema converter writes JSON, not this notation).
 import { gbnfLiteral, type SchemaRules } from '../../grammar/json-schema.js';
 import type { AssistantMessage, ToolCall, ToolSignature } from '../tool-call.js';
+import { textWithoutRules } from './free-text.js';
 import { parseMarkedCalls, shownLength } from './markers.js';
 import { alternatives, repeated, type CallGrammar, type ParseState, type ToolSyntax } from './tool-syntax.js';
 
@@ -39,10 +40,9 @@ export class Gemma4Syntax implements ToolSyntax {
       `Calls ::= ${repeated(one, parallel)}`,
       `Object ::= "{" ( Key ":" Value ( "," Key ":" Value )* )? "}"`,
       `Key ::= [a-zA-Z_] [a-zA-Z0-9_]*`,
-      `Value ::= Object | "[" ( Value ( "," Value )* )? "]" | ${gbnfLiteral(QUOTE)} Text ${gbnfLiteral(QUOTE)} | "-"? [0-9]+ ( "." [0-9]+ )? ( [eE] [-+]? [0-9]+ )? | "true" | "false" | "null"`,
-      `Text ::= ( [^<] | "<" [^|] | "<|" [^"] | "<|\\"" [^|] )*`,
+      `Value ::= Object | "[" ( Value ( "," Value )* )? "]" | ${gbnfLiteral(QUOTE)} Text ${gbnfLiteral(QUOTE)} | "-"? ( "0" | [1-9] [0-9]{0,15} ) ( "." [0-9]{1,16} )? ( [eE] [-+]? [0-9]{1,3} )? | "true" | "false" | "null"`,
     ];
-    return { rules: `${rules.join('\n')}\n`, triggers: [OPEN] };
+    return { rules: `${rules.join('\n')}\n${textWithoutRules('Text', QUOTE)}`, triggers: [OPEN] };
   }
 }
 
@@ -81,10 +81,14 @@ class NotationReader {
       return s;
     }
     if (t[this.pos] === '{' || t[this.pos] === '[') return this.#container(t[this.pos] === '{');
-    const m = /^("(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?|true|false|null)/.exec(t.slice(this.pos, this.pos + 400));
+    const m = /^("(?:[^"\\]|\\.)*"|-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?|true|false|null)/.exec(t.slice(this.pos, this.pos + 400));
     if (!m) return undefined;
     this.pos += m[0].length;
-    return JSON.parse(m[0]);
+    try {
+      return JSON.parse(m[0]);
+    } catch {
+      return undefined; // a JSON string with a bad escape
+    }
   }
 
   #container(object: boolean): unknown {

@@ -52,17 +52,21 @@ export class GenericSyntax implements ToolSyntax {
  */
 export function withGenericToolMessages(messages: readonly ChatMessage[]): ChatMessage[] {
   const out: ChatMessage[] = [];
+  let responses: unknown[] | null = null; // the run of tool results being gathered into out's last message
   for (const m of messages) {
+    if (m.role === 'tool') {
+      const response = { ...(m.toolCallId ? { id: m.toolCallId } : {}), ...(m.name ? { name: m.name } : {}), content: m.content };
+      if (responses) {
+        responses.push(response);
+        out.pop();
+      } else responses = [response];
+      out.push({ role: 'user', content: JSON.stringify({ tool_responses: responses }) });
+      continue;
+    }
+    responses = null;
     if (m.role === 'assistant' && m.toolCalls?.length) {
       const calls = m.toolCalls.map((c) => ({ name: c.name, arguments: c.arguments, ...(c.id ? { id: c.id } : {}) }));
       out.push({ role: 'assistant', content: JSON.stringify({ tool_calls: calls }) });
-    } else if (m.role === 'tool') {
-      const response = { ...(m.toolCallId ? { id: m.toolCallId } : {}), ...(m.name ? { name: m.name } : {}), content: m.content };
-      const last = out.at(-1);
-      const previous =
-        last?.role === 'user' && last.content.startsWith('{"tool_responses":') ? (JSON.parse(last.content) as { tool_responses: unknown[] }) : null;
-      if (previous) last!.content = JSON.stringify({ tool_responses: [...previous.tool_responses, response] });
-      else out.push({ role: 'user', content: JSON.stringify({ tool_responses: [response] }) });
     } else out.push(m);
   }
   return out;

@@ -43,8 +43,9 @@ export class HarmonySyntax implements ToolSyntax {
         if (state.partial && !ended) break;
         const json = readJson(body, 0);
         const args = json && asObject(json.value);
-        if (!args) return { content: text.trim(), reasoning: '', toolCalls: [] };
-        out.toolCalls.push({ name: recipient.slice(FUNCTION.length), arguments: args as ToolCall['arguments'] });
+        // A body that is not a call's JSON is kept as content (a grammar-made call always reads).
+        if (args) out.toolCalls.push({ name: recipient.slice(FUNCTION.length), arguments: args as ToolCall['arguments'] });
+        else content.push(body);
       } else if (/<\|channel\|>\s*analysis/.test(header.slice(header.lastIndexOf('<|channel|>')))) reasoning.push(body);
       else content.push(body);
       if (!ended) break;

@@ -51,6 +51,7 @@ export class Qwen3CoderSyntax extends MarkedCallSyntax {
       return `${gbnfLiteral(`<function=${tool.name}>\n`)} ${parameters} ${gbnfLiteral(`</function>\n${this.#close}`)}`;
     });
     const rules = `Calls ::= ${repeated(`${gbnfLiteral(`${this.#open}\n`)} ${alternatives(calls)}`, parallel, '"\\n"')}\n`;
-    return { rules: rules + textWithoutRules('Text', `${nl}</parameter>`), triggers: [this.#open] };
+    // A raw value never holds </parameter> (the reader stops at the first).
+    return { rules: rules + textWithoutRules('Text', '</parameter>'), triggers: [this.#open] };
   }
 }
