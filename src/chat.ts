@@ -24,7 +24,7 @@ import { promptOpensReasoning } from './tools/syntax/markers.js';
 import { GENERIC_INSTRUCTIONS, withGenericToolMessages } from './tools/syntax/generic.js';
 import type { ToolSyntax } from './tools/syntax/tool-syntax.js';
 import type { AssistantMessage, ToolCall, ToolChoice, ToolSet, ToolSignature } from './tools/tool-call.js';
-import { toolCallGrammar } from './tools/tool-grammar.js';
+import { afterReasoning, toolCallGrammar } from './tools/tool-grammar.js';
 import { callProblem, checkToolChoice, checkTools, type CheckedTool } from './tools/tool-set.js';
 
 /** A conversation's settings (model.createChat's options, which also choose the context). */
@@ -283,6 +283,10 @@ export class Chat {
       const offered = typeof turn.choice === 'object' && forced ? tools.filter((t) => t.name === (turn.choice as { name: string }).name) : tools;
       settings.grammar = toolCallGrammar(this.#syntax, offered, { forced, parallel: this.#parallel, reasoningOpen });
     }
+    // A turn's own grammar starts after the reasoning the prompt opened (else it would have to be written inside it).
+    const markers = this.#syntax.reasoning;
+    if (!grammarOn && settings.grammar && settings.grammar.triggers.length === 0 && reasoningOpen && markers)
+      settings.grammar = afterReasoning(settings.grammar, markers.end);
     const prompt = this.#fittingPrompt(turnMessages, tools, render, settings.maxTokens);
     const reader = new ReplyReader(this.#syntax, { reasoningOpen, calls: tools.length > 0, tools });
     const chunks = generate(this.#context, prompt, settings);

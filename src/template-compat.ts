@@ -100,6 +100,7 @@ export function installTemplateCompat(): () => void {
     get(this: Value) {
       const map = arrayBuiltins.get!.call(this) as Map<string, unknown>;
       if (!map.has('append')) for (const [key, fn] of listMethods(this)) map.set(key, fn);
+      map.set('length', runtime((this.value as unknown[]).length)); // the library caches it; append() changes it
       return map;
     },
   });

@@ -343,3 +343,30 @@ export function parseGbnf(text: string): GrammarSource {
     throw error;
   }
 }
+
+/** `text` with every reference to (and the definition of) rule `from` named `to` instead. */
+export function renameRule(text: string, from: string, to: string): string {
+  let out = '';
+  for (let i = 0; i < text.length;) {
+    const c = text[i]!;
+    if (c === '"' || c === '[') {
+      // A literal or a character class: copied as it is, escapes included.
+      const close = c === '"' ? '"' : ']';
+      let j = i + 1;
+      while (j < text.length && text[j] !== close) j += text[j] === '\\' ? 2 : 1;
+      out += text.slice(i, j + 1);
+      i = j + 1;
+    } else if (c === '#') {
+      const end = text.indexOf('\n', i);
+      out += text.slice(i, end < 0 ? text.length : end);
+      i = end < 0 ? text.length : end;
+    } else if (isWordChar(c)) {
+      let j = i;
+      while (isWordChar(text[j])) j++;
+      const word = text.slice(i, j);
+      out += word === from ? to : word;
+      i = j;
+    } else out += text[i++];
+  }
+  return out;
+}

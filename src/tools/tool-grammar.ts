@@ -2,6 +2,7 @@
 // arguments as its JSON Schema allows, lazy (from the first call opener) under toolChoice 'auto',
 // from the first token when a call is required.
 import { Grammar } from '../grammar/grammar.js';
+import { renameRule } from '../grammar/gbnf.js';
 import { gbnfLiteral, SchemaRules } from '../grammar/json-schema.js';
 import type { ToolSignature } from './tool-call.js';
 import { textWithoutRules } from './syntax/free-text.js';
@@ -42,4 +43,13 @@ export function toolCallGrammar(syntax: ToolSyntax, tools: readonly ToolSignatur
     }
   }
   return Grammar.gbnf(`root ::= ${root}\n${calls.rules}${extra}${schemas.rules}`, { triggers });
+}
+
+/**
+ * `grammar` (a chat turn's own, active from the first token) after the reasoning the prompt opened:
+ * any text up to the reasoning's end marker, then the grammar.
+ */
+export function afterReasoning(grammar: Grammar, end: string): Grammar {
+  const answer = renameRule(grammar.gbnf, 'root', 'fathom-answer');
+  return Grammar.gbnf(`root ::= Fathom-think ${gbnfLiteral(end)} "\\n"{0,2} fathom-answer\n${textWithoutRules('Fathom-think', end)}${answer}`);
 }

@@ -215,6 +215,7 @@ describe('chat templates with tools', () => {
     const render = (template) => model.applyChatTemplate([{ role: 'user', content: 'Hi' }], { template });
     assert.equal(render("{{ nothing | default('fallback') }}|{{ nothing | trim }}|{{ nothing | length }}"), 'fallback||0');
     assert.equal(render('{% for x in nothing %}x{% else %}none{% endfor %}|{{ [1, 2] | tojson }}'), 'none|[1, 2]');
+    assert.equal(render('{% set ns = namespace(l=[]) %}{% set _ = ns.l.append(1) %}{{ ns.l.length }}{{ ns.l | length }}'), '11');
   });
 });
 
@@ -461,6 +462,32 @@ describe('reasoning, streamed apart from the text', () => {
       const reply = await chat.send('Hi', { grammar: Grammar.gbnf('root ::= "Hello there. More"'), stop: ['.'] });
       assert.deepEqual([reply.text, reply.finishReason], ['Hello there', 'stop']);
       assert.equal(chat.history[1].content, 'Hello there');
+    } finally {
+      await model.dispose();
+    }
+  });
+
+  it("a turn's JSON grammar starts after the reasoning the prompt opened", async () => {
+    // A template in Gemma 4's syntax whose prompt opens a thought block; in Gemma 4's vocabulary the
+    // block's end, <channel|>, is one token, which the random model is pushed to write at once (JSON
+    // without strings never takes it). Without the reasoning first, the JSON would be written inside
+    // the open block, and the reply would have no content.
+    const model = await loadModel(await syntheticModel({ vocab: 'gemma-4', type: 'Q8_0' }), { contextSize: 1024 });
+    try {
+      const template = "{# speaks Gemma 4's '<|tool_call>call:' #}{% for m in messages %}{{ m.content }}{% endfor %}<|channel>thought\n";
+      const chat = model.createChat({ template });
+      assert.equal(chat.toolSyntax, 'gemma4');
+      const digit = Grammar.jsonSchema({
+        type: 'object',
+        properties: { n: { type: 'integer', minimum: 0, maximum: 9 } },
+        required: ['n'],
+        additionalProperties: false,
+      });
+      const [end] = model.tokenize('<channel|>', { special: true, addBos: false });
+      const reply = await chat.send('A digit?', { grammar: digit, logitBias: { [end]: 30 }, maxTokens: 40 });
+      assert.equal(reply.finishReason, 'eos');
+      assert.equal(reply.reasoning, '');
+      assert.ok(Number.isInteger(reply.json.n), reply.text);
     } finally {
       await model.dispose();
     }
