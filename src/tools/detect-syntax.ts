@@ -8,6 +8,7 @@ import { FunctionaryV32Syntax } from './syntax/functionary-v3.2.js';
 import { Gemma4Syntax } from './syntax/gemma4.js';
 import { GlmSyntax } from './syntax/glm.js';
 import { KimiSyntax } from './syntax/kimi.js';
+import { Lfm2Syntax } from './syntax/lfm2.js';
 import { GenericSyntax } from './syntax/generic.js';
 import { HarmonySyntax } from './syntax/harmony.js';
 import { HermesSyntax } from './syntax/hermes.js';
@@ -39,6 +40,7 @@ export function detectToolSyntax(source: string): ToolSyntax {
   if (has('<arg_key>', '<arg_value>')) return new GlmSyntax(reasoning);
   if (has('dsml_token', 'DSML')) return new DsmlSyntax(reasoning, has("'tool_calls>") ? 'tool_calls' : 'function_calls');
   if (has("'<|tool_call>call:'")) return new Gemma4Syntax();
+  if (has('<|tool_list_start|>') || has('List of tools: [')) return new Lfm2Syntax(reasoning);
   if (has('>>>all')) return new FunctionaryV32Syntax();
   if (has('[TOOL_CALLS]', '[ARGS]')) return new MistralArgsSyntax(reasoning, has('[CALL_ID]'));
   if (has('[TOOL_CALLS]')) return new JsonListSyntax('mistral-nemo', '[TOOL_CALLS]', { ids: true });

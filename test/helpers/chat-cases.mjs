@@ -128,16 +128,9 @@ export function chatParserCases(commented) {
   const testers = [...source.matchAll(/auto (\w+)\s*=\s*peg_tester\(([^,)]+)/g)];
   testers.forEach((m, i) => {
     const end = testers[i + 1]?.index ?? source.length;
-    let templates;
     const arg = m[2].trim();
-    if (arg.startsWith('"')) templates = [new ExprReader(arg, 0).primary()];
-    else {
-      // for (const auto & path : { "a.jinja", "b.jinja" }) peg_tester(path)
-      const loop = [...source.slice(Math.max(0, m.index - 600), m.index).matchAll(new RegExp(`for \\(const auto & ${arg}\\s*:\\s*\\{`, 'g'))].pop();
-      if (!loop) return;
-      const at = Math.max(0, m.index - 600) + loop.index + loop[0].length - 1;
-      templates = new ExprReader(source, at).primary().list;
-    }
+    const templates = arg.startsWith('"') ? [new ExprReader(arg, 0).primary()] : (loopValues(source, m.index, arg) ?? parameterValues(source, m.index, arg));
+    if (!templates) return;
     const body = source.slice(m.index, end);
     for (const t of body.matchAll(new RegExp(`\\b${m[1]}\\.test\\(`, 'g'))) {
       const reader = new ExprReader(body, t.index + t[0].length);
@@ -155,6 +148,28 @@ export function chatParserCases(commented) {
     }
   });
   return cases;
+}
+
+// for (const auto & path : { "a.jinja", "b.jinja" }) … peg_tester(path): the loop's values, or null.
+function loopValues(source, at, name) {
+  const from = Math.max(0, at - 600);
+  const loop = [...source.slice(from, at).matchAll(new RegExp(`for \\((?:const auto &|const char \\*) ${name}\\s*:\\s*\\{`, 'g'))].pop();
+  if (!loop) return null;
+  return new ExprReader(source, from + loop.index + loop[0].length - 1).primary().list;
+}
+
+// static void test_x(const std::string & template_path, …) { peg_tester(template_path) … }: the
+// templates it is called with, directly or from a loop.
+function parameterValues(source, at, name) {
+  const fn = [...source.slice(0, at).matchAll(new RegExp(`static void (\\w+)\\(const std::string & ${name}\\b`, 'g'))].pop()?.[1];
+  if (!fn) return null;
+  const values = [];
+  for (const call of source.matchAll(new RegExp(`(?<!void )\\b${fn}\\(([^,)]+)`, 'g'))) {
+    const first = call[1].trim();
+    if (first.startsWith('"')) values.push(new ExprReader(first, 0).primary());
+    else values.push(...(loopValues(source, call.index, first) ?? []));
+  }
+  return values.length ? values : null;
 }
 
 function readChain(chain, tools, evalMessage) {

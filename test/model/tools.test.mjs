@@ -46,6 +46,7 @@ const FAMILIES = {
   gemma4: ['google-gemma-4-31B-it.jinja'],
   nemotron: ['NVIDIA-Nemotron-Nano-v2.jinja'],
   apriel: ['unsloth-Apriel-1.5.jinja'],
+  lfm2: ['LFM2-8B-A1B.jinja', 'LFM2.5-Instruct.jinja', 'LFM2.5-8B-A1B.jinja'],
   generic: ['google-gemma-2-2b-it.jinja'],
 };
 // With reasoning_format NONE (test-chat.cpp's default) llama.cpp leaves reasoning in the content;
@@ -125,7 +126,7 @@ describe('reading replies in each family’s syntax', () => {
       tally.passed++;
     }
     // The reader finds the cases: a change in the file that hid them would show here.
-    assert.ok(tally.passed >= 200, `${tally.passed} cases compared`);
+    assert.ok(tally.passed >= 250, `${tally.passed} cases compared`);
     console.log(
       `# ${tally.passed} cases equal llama.cpp's; skipped: ${JSON.stringify(Object.fromEntries(tally.skipped))}; ${tally.other} cases of other families`,
     );
@@ -245,6 +246,8 @@ describe('chats that call tools, on random-weight models with real templates', (
     ['qwen2', 'deepseek-ai-DeepSeek-V3.2', 'deepseek-dsml', '<function_results>'],
     ['llama-bpe', 'deepseek-ai-DeepSeek-V3.1', 'deepseek-v3.1', '<｜tool▁output▁begin｜>'],
     ['llama-bpe', 'ibm-granite-granite-3.3-2B-Instruct', 'granite', '<|start_of_role|>tool<|end_of_role|>'],
+    ['llama-bpe', 'LFM2-8B-A1B', 'lfm2', '<|tool_response_start|>'],
+    ['llama-bpe', 'LFM2.5-8B-A1B', 'lfm2', '<|im_start|>tool'],
     ['llama-bpe', 'google-gemma-2-2b-it', 'generic', '{"tool_responses":'],
   ];
   // Q8_0 keeps these 152k- and 256k-word models small on disk.
