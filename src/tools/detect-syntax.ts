@@ -14,11 +14,13 @@ import { HarmonySyntax } from './syntax/harmony.js';
 import { HermesSyntax } from './syntax/hermes.js';
 import { Llama3Syntax } from './syntax/llama3.js';
 import { JsonListSyntax } from './syntax/json-list.js';
+import { MiniMaxSyntax } from './syntax/minimax.js';
 import { MistralArgsSyntax } from './syntax/mistral.js';
 import { Qwen3CoderSyntax } from './syntax/qwen3-coder.js';
 import type { ReasoningMarkers, ToolSyntax } from './syntax/tool-syntax.js';
 
 const REASONING: readonly ReasoningMarkers[] = [
+  { start: '<mm:think>', end: '</mm:think>' },
   { start: '<think>', end: '</think>' },
   { start: '[THINK]', end: '[/THINK]' },
   { start: '<|START_THINKING|>', end: '<|END_THINKING|>' },
@@ -35,6 +37,7 @@ export function detectToolSyntax(source: string): ToolSyntax {
   const has = (...words: string[]) => words.every((w) => source.includes(w));
   const reasoning = reasoningMarkers(source);
   if (has('<|channel|>', '<|message|>')) return new HarmonySyntax();
+  if (has(']<]minimax[>[', '<invoke name=')) return new MiniMaxSyntax(reasoning);
   if (has('<|tool_calls_section_begin|>', '<|tool_call_begin|>')) return new KimiSyntax(reasoning);
   if (has('<|START_ACTION|>', '<|START_RESPONSE|>')) return new CommandRSyntax();
   if (has('<arg_key>', '<arg_value>')) return new GlmSyntax(reasoning);

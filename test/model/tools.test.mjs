@@ -47,6 +47,7 @@ const FAMILIES = {
   nemotron: ['NVIDIA-Nemotron-Nano-v2.jinja'],
   apriel: ['unsloth-Apriel-1.5.jinja'],
   lfm2: ['LFM2-8B-A1B.jinja', 'LFM2.5-Instruct.jinja', 'LFM2.5-8B-A1B.jinja'],
+  minimax: ['MiniMax-M3.jinja'],
   generic: ['google-gemma-2-2b-it.jinja'],
 };
 // With reasoning_format NONE (test-chat.cpp's default) llama.cpp leaves reasoning in the content;
@@ -248,6 +249,7 @@ describe('chats that call tools, on random-weight models with real templates', (
     ['llama-bpe', 'ibm-granite-granite-3.3-2B-Instruct', 'granite', '<|start_of_role|>tool<|end_of_role|>'],
     ['llama-bpe', 'LFM2-8B-A1B', 'lfm2', '<|tool_response_start|>'],
     ['llama-bpe', 'LFM2.5-8B-A1B', 'lfm2', '<|im_start|>tool'],
+    ['llama-bpe', 'MiniMax-M3', 'minimax', '<response>'],
     ['llama-bpe', 'google-gemma-2-2b-it', 'generic', '{"tool_responses":'],
   ];
   // Q8_0 keeps these 152k- and 256k-word models small on disk.

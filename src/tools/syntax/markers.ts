@@ -31,11 +31,13 @@ export function splitReasoning(
 ): { reasoning: string; rest: string } {
   if (!markers) return { reasoning: '', rest: text };
   let body: string;
+  const lead = text.length - text.trimStart().length;
+  // A reply that starts by closing reasoning it never opened (the prompt's, or none) has none.
+  if (!state.reasoningOpen && text.startsWith(markers.end, lead)) return { reasoning: '', rest: text.slice(lead + markers.end.length) };
   if (state.reasoningOpen) body = text;
   else {
-    const lead = text.length - text.trimStart().length;
     if (!text.startsWith(markers.start, lead)) {
-      if (state.partial && text.trim() && markers.start.startsWith(text.trim())) return { reasoning: '', rest: '' };
+      if (state.partial && text.trim() && (markers.start.startsWith(text.trim()) || markers.end.startsWith(text.trim()))) return { reasoning: '', rest: '' };
       return { reasoning: '', rest: text };
     }
     body = text.slice(lead + markers.start.length);
