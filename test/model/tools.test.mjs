@@ -162,6 +162,21 @@ describe('reading replies in each family’s syntax', () => {
     assert.ok(checked >= 100, `${checked} cases streamed`);
   });
 
+  it('hostile replies (nesting past the stack, megabytes of markup) read as content, quickly, with no raw error', async () => {
+    const hostile = [
+      ['LFM2-8B-A1B', `<|tool_call_start|>[f(a=${'['.repeat(200000)}`],
+      ['google-gemma-4-31B-it', `<|tool_call>call:f{a:${'['.repeat(200000)}`],
+      ['MiniMax-M3', `]<]minimax[>[<tool_call>\n]<]minimax[>[<invoke name="f">${']<]minimax[>[<a>'.repeat(100000)}`],
+      ['Qwen-Qwen2.5-7B-Instruct', `<tool_call>${'['.repeat(1000000)}`],
+      ['openai-gpt-oss-120b', '<|channel|>analysis<|message|>'.repeat(50000)],
+    ];
+    for (const [name, text] of hostile) {
+      const template = await bundleText(`models/templates/${name}.jinja`);
+      const read = model.parseAssistantMessage(text, { template });
+      assert.deepEqual(read.toolCalls, [], name);
+    }
+  });
+
   it('each template is read in the family it belongs to', async () => {
     for (const [name, templates] of Object.entries(FAMILIES)) {
       for (const t of templates) {

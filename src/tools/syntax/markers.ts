@@ -72,7 +72,7 @@ export function parseMarkedCalls(
   }
   const content = rest.slice(0, at).trim();
   if (state.partial) return { content, reasoning, toolCalls: [] };
-  const calls = readCalls(rest.slice(at));
+  const calls = readCallsWithin(readCalls, rest.slice(at));
   return calls ? { content, reasoning, toolCalls: calls } : { content: rest.trim(), reasoning, toolCalls: [] };
 }
 
@@ -91,4 +91,15 @@ export function promptOpensReasoning(prompt: string, markers: ReasoningMarkers |
   if (!markers) return false;
   const start = prompt.lastIndexOf(markers.start);
   return start >= 0 && start > prompt.lastIndexOf(markers.end) && !prompt.slice(start + markers.start.length).trim();
+}
+
+// The readers of nested values (Python literals, Gemma's notation, MiniMax's elements) recurse with
+// the nesting: text nested past the stack is not a call (it stays content) rather than a RangeError.
+function readCallsWithin(readCalls: (callText: string) => ToolCall[] | null, text: string): ToolCall[] | null {
+  try {
+    return readCalls(text);
+  } catch (error) {
+    if (error instanceof RangeError) return null;
+    throw error;
+  }
 }
