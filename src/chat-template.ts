@@ -144,7 +144,12 @@ export class ChatTemplate {
    * template wrote is not doubled by the one the vocabulary adds (as llama.cpp does).
    */
   tokenize(messages: readonly ChatMessage[], options: RenderOptions = {}): number[] {
-    let rendered = this.render(messages, options);
+    return this.tokenizeRendered(this.render(messages, options));
+  }
+
+  /** A rendered conversation (render's text) as token ids, as tokenize gives them. */
+  tokenizeRendered(conversation: string): number[] {
+    let rendered = conversation;
     const { addBos, addEos, special } = this.#tokenizer.vocabulary;
     const text = (id: number | null) => (id === null ? '' : this.#tokenizer.detokenize([id], { special: true }));
     const [bos, eos] = [text(special.bos), text(special.eos)];

@@ -272,12 +272,9 @@ export class Chat {
     first: boolean,
   ): AsyncGenerator<ChatEvent, { message: AssistantMessage; finishReason: FinishReason; text: string }, undefined> {
     const tools = turn.choice === 'none' ? [] : [...turn.tools.values()].map((t) => t.signature);
-    const render = this.#renderOptions(tools);
-    const reasoningOpen = promptOpensReasoning(
-      this.#template.render(this.#forTemplate([...this.#messages, ...turnMessages], tools), render),
-      this.#syntax.reasoning,
-    );
     const settings: GenerateOptions = { ...turn.generate };
+    const prompt = this.#fittingPrompt(turnMessages, tools, settings.maxTokens);
+    const reasoningOpen = promptOpensReasoning(prompt.text, this.#syntax.reasoning);
     if (grammarOn) {
       const forced = first && (turn.choice === 'required' || typeof turn.choice === 'object');
       const offered = typeof turn.choice === 'object' && forced ? tools.filter((t) => t.name === (turn.choice as { name: string }).name) : tools;
@@ -287,9 +284,8 @@ export class Chat {
     const markers = this.#syntax.reasoning;
     if (!grammarOn && settings.grammar && settings.grammar.triggers.length === 0 && reasoningOpen && markers)
       settings.grammar = afterReasoning(settings.grammar, markers.end);
-    const prompt = this.#fittingPrompt(turnMessages, tools, render, settings.maxTokens);
     const reader = new ReplyReader(this.#syntax, { reasoningOpen, calls: tools.length > 0, tools });
-    const chunks = generate(this.#context, prompt, settings);
+    const chunks = generate(this.#context, prompt.tokens, settings);
     let tokens: number[] = [];
     let logprobs: TokenLogprob[] | undefined;
     try {
@@ -422,15 +418,17 @@ export class Chat {
   // The conversation's tokens, leaving room for the reply (maxTokens, or a quarter of the context):
   // when it does not fit, the oldest turns after the system message are left out of the prompt
   // (they stay in the history); the current turn's messages always stay.
-  #fittingPrompt(turnMessages: ChatMessage[], tools: ToolSignature[], render: RenderOptions, maxTokens = Infinity): number[] {
+  #fittingPrompt(turnMessages: ChatMessage[], tools: ToolSignature[], maxTokens = Infinity): { tokens: number[]; text: string } {
+    const render = this.#renderOptions(tools);
     const { contextSize } = this.#context;
     const budget = contextSize - Math.min(maxTokens, Math.floor(contextSize / 4));
     const system = this.#messages[0]?.role === 'system' ? 1 : 0;
     let earlier = this.#messages;
     for (;;) {
-      const prompt = this.#template.tokenize(this.#forTemplate([...earlier, ...turnMessages], tools), render);
-      this.#promptTokens = prompt.length;
-      if (prompt.length <= budget || earlier.length <= system) return prompt;
+      const text = this.#template.render(this.#forTemplate([...earlier, ...turnMessages], tools), render);
+      const tokens = this.#template.tokenizeRendered(text);
+      this.#promptTokens = tokens.length;
+      if (tokens.length <= budget || earlier.length <= system) return { tokens, text };
       // Drop the oldest message after the system one, and any reply or tool result that would now lead.
       earlier = [...earlier.slice(0, system), ...earlier.slice(system + 1)];
       while (earlier.length > system && earlier[system]!.role !== 'user') earlier = [...earlier.slice(0, system), ...earlier.slice(system + 1)];
