@@ -47,6 +47,13 @@ module.exports = {
       to: { path: '^src/testing/' },
     },
     {
+      name: 'server-on-the-public-api',
+      severity: 'error',
+      comment: 'The HTTP server (fathom-llm/server) uses the library as an app would: through index.ts (and the options checker).',
+      from: { path: '^src/server/' },
+      to: { path: '^src/', pathNot: '^src/(server/|index\\.ts$|options\\.ts$)' },
+    },
+    {
       name: 'cli-on-top',
       severity: 'error',
       comment: 'Nothing in the library imports the CLI.',

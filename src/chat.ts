@@ -53,6 +53,12 @@ export interface ChatSettings {
   maxToolSteps?: number;
   /** A handler that throws: 'report' (default) gives its message to the model as the result; 'throw' rejects the turn with its error. */
   toolErrors?: 'report' | 'throw';
+  /**
+   * A conversation longer than the context leaves room for: 'dropOldest' (default) leaves its oldest turns
+   * after the system message out of the prompt (they stay in the history); 'error' fails the turn with
+   * CONTEXT_FULL when the prompt does not fit (as an OpenAI server answers).
+   */
+  contextOverflow?: 'dropOldest' | 'error';
 }
 
 /** One turn's options: generation options, and the tools for this turn only. */
@@ -109,6 +115,7 @@ export class Chat {
   readonly #parallel: boolean;
   readonly #maxSteps: number;
   readonly #toolErrors: 'report' | 'throw';
+  readonly #dropOldest: boolean;
   #messages: ChatMessage[];
   /** False when the template refuses a system role: its text goes into the first user message instead. */
   readonly #rendersSystem: boolean;
@@ -144,6 +151,9 @@ export class Chat {
     if (options.toolErrors !== undefined && options.toolErrors !== 'report' && options.toolErrors !== 'throw')
       throw invalidArgument("toolErrors must be 'report' or 'throw'");
     this.#toolErrors = options.toolErrors ?? 'report';
+    if (options.contextOverflow !== undefined && options.contextOverflow !== 'dropOldest' && options.contextOverflow !== 'error')
+      throw invalidArgument("contextOverflow must be 'dropOldest' or 'error'");
+    this.#dropOldest = options.contextOverflow !== 'error';
     if (options.system !== undefined && typeof options.system !== 'string') throw invalidArgument('system must be a string');
     if (options.history !== undefined) checkMessages(options.history, 'history');
     this.#messages = [...(options.system !== undefined ? [{ role: 'system', content: options.system }] : []), ...(options.history ?? [])];
@@ -161,6 +171,11 @@ export class Chat {
   get prompt(): string {
     const tools = this.#choice === 'none' ? [] : [...this.#tools.values()].map((t) => t.signature);
     return this.#template.render(this.#forTemplate(this.#messages, tools), this.#renderOptions(tools));
+  }
+
+  /** Tokens of the prompt the latest generation read (0 before the first). */
+  get promptTokens(): number {
+    return this.#promptTokens;
   }
 
   /** The call syntax this chat reads, from its template's family ('hermes', 'llama3', 'harmony', …; 'generic' when none is known). */
@@ -428,7 +443,7 @@ export class Chat {
       const text = this.#template.render(this.#forTemplate([...earlier, ...turnMessages], tools), render);
       const tokens = this.#template.tokenizeRendered(text);
       this.#promptTokens = tokens.length;
-      if (tokens.length <= budget || earlier.length <= system) return { tokens, text };
+      if (tokens.length <= budget || earlier.length <= system || !this.#dropOldest) return { tokens, text };
       // Drop the oldest message after the system one, and any reply or tool result that would now lead.
       earlier = [...earlier.slice(0, system), ...earlier.slice(system + 1)];
       while (earlier.length > system && earlier[system]!.role !== 'user') earlier = [...earlier.slice(0, system), ...earlier.slice(system + 1)];

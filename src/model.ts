@@ -70,6 +70,7 @@ const CHAT_KEYS = {
   generate: true,
   thinking: true,
   reasoningEffort: true,
+  contextOverflow: true,
   tools: true,
   toolChoice: true,
   parallelToolCalls: true,

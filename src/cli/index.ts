@@ -11,6 +11,7 @@ import { runInspectText } from './inspect-text.js';
 import { runInspect } from './inspect.js';
 import { runPerplexity } from './perplexity.js';
 import { runQuantize } from './quantize.js';
+import { runServe } from './serve.js';
 import { packageRoot } from '../native/addon.js';
 import { commandUsage, USAGE, usageError } from './usage.js';
 
@@ -21,6 +22,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   'inspect-text': runInspectText,
   perplexity: runPerplexity,
   quantize: runQuantize,
+  serve: runServe,
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -12,6 +12,8 @@ export const USAGE = `Usage:
   fathom perplexity <file.gguf> --file <text.txt> [--ctx N] [--chunks N] [--threads N]
   fathom inspect-text <file.gguf> -p "<text>" [--out report.html] [--layers 0,1,...] [--threads N]
   fathom quantize <in.gguf> <out.gguf> --type <q4_k_m|q8_0|...>
+  fathom serve <file.gguf> [--host 127.0.0.1] [--port 8080] [--parallel 4] [--ctx N] [--api-key KEY] [--embeddings] [--name ID] [--queue 64] [--timeout 600] [--threads N] [--verbose]
+      an OpenAI-compatible server (--ctx: positions per sequence; --parallel: requests generated together)
   fathom build [--cuda|--vulkan|--metal|--hip] [cmake-js options]
                                        build the native addon from source (with a GPU backend)
   fathom --version | <command> --help
