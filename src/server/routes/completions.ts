@@ -2,15 +2,15 @@
 // A list of prompts gives one choice each, generated one after the other within the request's place.
 import type { FastifyInstance } from 'fastify';
 
-import { FathomError, type ChatFinishReason, type Prompt } from '../../index.js';
+import { FathomError, type ChatFinishReason } from '../../index.js';
 import { badParameter } from '../api-error.js';
 import { completionLogprobs } from '../logprobs.js';
 import { nullable, SAMPLING_PROPERTIES, samplingOptions, type SamplingParams } from '../sampling-params.js';
 import { serveGeneration } from '../serve-generation.js';
 import { checkModelName, unixSeconds, type ServerState } from '../server-state.js';
+import { textInputs, textInputsSchema, type TextInputs } from '../text-inputs.js';
 import { checkLogitBias, completionId, finishReasonOf, usage } from './generation-common.js';
 
-const TOKENS = { type: 'array', minItems: 1, items: { type: 'integer', minimum: 0 } } as const;
 const MAX_PROMPTS = 16;
 
 const BODY_SCHEMA = {
@@ -19,14 +19,7 @@ const BODY_SCHEMA = {
   additionalProperties: false,
   properties: {
     ...SAMPLING_PROPERTIES,
-    prompt: {
-      anyOf: [
-        { type: 'string' },
-        { type: 'array', minItems: 1, maxItems: MAX_PROMPTS, items: { type: 'string' } },
-        TOKENS,
-        { type: 'array', minItems: 1, maxItems: MAX_PROMPTS, items: TOKENS },
-      ],
-    },
+    prompt: textInputsSchema(MAX_PROMPTS),
     logprobs: nullable({ type: 'integer', minimum: 0, maximum: 5 }),
     echo: nullable({ type: 'boolean' }),
     suffix: nullable({ type: 'string', maxLength: 0 }),
@@ -35,15 +28,9 @@ const BODY_SCHEMA = {
 } as const;
 
 interface CompletionBody extends SamplingParams {
-  prompt: string | string[] | number[] | number[][];
+  prompt: TextInputs;
   logprobs?: number | null;
   echo?: boolean | null;
-}
-
-function prompts(prompt: CompletionBody['prompt']): Prompt[] {
-  if (typeof prompt === 'string') return [prompt];
-  if (prompt.every((p) => typeof p === 'number')) return [prompt as number[]];
-  return prompt as Prompt[];
 }
 
 export function completionsRoute(server: FastifyInstance, state: ServerState): void {
@@ -52,7 +39,7 @@ export function completionsRoute(server: FastifyInstance, state: ServerState): v
     checkModelName(state, body.model);
     const { model } = state;
     checkLogitBias(body.logit_bias, model);
-    const list = prompts(body.prompt);
+    const list = textInputs(body.prompt);
     const lengths = list.map((prompt, i) => {
       if (typeof prompt === 'string') return model.tokenize(prompt).length;
       const bad = prompt.find((t) => t >= model.vocabulary.size);

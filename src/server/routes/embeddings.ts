@@ -2,13 +2,12 @@
 // (OpenAI's vectors are). Off unless the server was started for embeddings or the model is an encoder.
 import type { FastifyInstance } from 'fastify';
 
-import type { Prompt } from '../../index.js';
 import { ApiError, badParameter } from '../api-error.js';
 import { nullable } from '../sampling-params.js';
 import { RequestSignal } from '../request-signal.js';
 import { checkModelName, type ServerState } from '../server-state.js';
+import { textInputs, textInputsSchema, type TextInputs } from '../text-inputs.js';
 
-const TOKENS = { type: 'array', minItems: 1, items: { type: 'integer', minimum: 0 } } as const;
 const MAX_INPUTS = 2048; // OpenAI's limit per request
 
 const BODY_SCHEMA = {
@@ -17,14 +16,7 @@ const BODY_SCHEMA = {
   additionalProperties: false,
   properties: {
     model: { type: 'string' },
-    input: {
-      anyOf: [
-        { type: 'string' },
-        { type: 'array', minItems: 1, maxItems: MAX_INPUTS, items: { type: 'string' } },
-        TOKENS,
-        { type: 'array', minItems: 1, maxItems: MAX_INPUTS, items: TOKENS },
-      ],
-    },
+    input: textInputsSchema(MAX_INPUTS),
     encoding_format: nullable({ enum: ['float', 'base64'] }),
     dimensions: nullable({ type: 'integer', minimum: 1 }),
     user: nullable({ type: 'string' }),
@@ -33,7 +25,7 @@ const BODY_SCHEMA = {
 
 interface EmbeddingsBody {
   model?: string;
-  input: string | string[] | number[] | number[][];
+  input: TextInputs;
   encoding_format?: 'float' | 'base64' | null;
   dimensions?: number | null;
 }
@@ -47,8 +39,7 @@ export function embeddingsRoute(server: FastifyInstance, state: ServerState): vo
     const body = request.body as EmbeddingsBody;
     checkModelName(state, body.model);
     const { model } = state;
-    const { input } = body;
-    const inputs: Prompt[] = typeof input === 'string' ? [input] : input.every((i) => typeof i === 'number') ? [input as number[]] : (input as Prompt[]);
+    const inputs = textInputs(body.input);
     let tokens = 0;
     for (const [i, entry] of inputs.entries()) {
       if (typeof entry === 'string') {
