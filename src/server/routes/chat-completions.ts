@@ -202,14 +202,13 @@ export function chatCompletionsRoute(server: FastifyInstance, state: ServerState
       }
       const finishReason = finishReasonOf(finish);
       const used = usage(chat.promptTokens, timer.count);
+      state.metrics.promptTokens.inc(chat.promptTokens);
       if (streaming) {
         if (!opened) await send(frame({ delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }));
         await send(frame({ delta: {}, logprobs: null, finish_reason: finishReason }));
         if (body.stream_options?.include_usage) await send({ ...frame({}), choices: [], usage: used });
-        state.metrics.promptTokens.inc(chat.promptTokens);
         return undefined;
       }
-      state.metrics.promptTokens.inc(chat.promptTokens);
       return {
         id,
         object: 'chat.completion',

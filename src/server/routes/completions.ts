@@ -40,11 +40,12 @@ export function completionsRoute(server: FastifyInstance, state: ServerState): v
     const { model } = state;
     checkLogitBias(body.logit_bias, model);
     const list = textInputs(body.prompt);
-    const lengths = list.map((prompt, i) => {
-      if (typeof prompt === 'string') return model.tokenize(prompt).length;
+    // Tokenized once, as generation would (no EOS appended): the ids generate and are counted for usage.
+    const tokenLists = list.map((prompt, i) => {
+      if (typeof prompt === 'string') return model.tokenize(prompt, { addEos: false });
       const bad = prompt.find((t) => t >= model.vocabulary.size);
       if (bad !== undefined) throw badParameter('prompt', `prompt${list.length > 1 ? `[${i}]` : ''}: ${bad} is not a token id of the model's vocabulary`);
-      return prompt.length;
+      return prompt;
     });
     const top = body.logprobs ?? null;
     if (top !== null && body.echo) throw badParameter('echo', 'echo with logprobs is not supported (the prompt tokens would need their log-probabilities)');
@@ -72,7 +73,7 @@ export function completionsRoute(server: FastifyInstance, state: ServerState): v
         const entries = [];
         if (streaming && echoed) await send(frame([{ index, text: echoed, logprobs: null, finish_reason: null }]));
         try {
-          for await (const chunk of model.generate(prompt, { ...generate, signal })) {
+          for await (const chunk of model.generate(tokenLists[index]!, { ...generate, signal })) {
             timer.tokens(chunk.tokens.length);
             const logprobs = chunk.logprobs && top !== null ? completionLogprobs(chunk.logprobs, top, text.length) : null;
             if (chunk.logprobs) entries.push(...chunk.logprobs);
@@ -82,14 +83,14 @@ export function completionsRoute(server: FastifyInstance, state: ServerState): v
           }
         } catch (error) {
           // The context filled during the generation (the prompt fitted): the text stops there.
-          if (!(error instanceof FathomError && error.code === 'CONTEXT_FULL' && lengths[index]! < model.context.contextSize)) throw error;
+          if (!(error instanceof FathomError && error.code === 'CONTEXT_FULL' && tokenLists[index]!.length < model.context.contextSize)) throw error;
           finish = 'length';
         }
         const finishReason = finishReasonOf(finish);
         if (streaming) await send(frame([{ index, text: '', logprobs: null, finish_reason: finishReason }]));
         choices.push({ index, text, logprobs: top !== null ? completionLogprobs(entries, top, echoed.length) : null, finish_reason: finishReason });
       }
-      const promptTokens = lengths.reduce((a, b) => a + b, 0);
+      const promptTokens = tokenLists.reduce((sum, tokens) => sum + tokens.length, 0);
       state.metrics.promptTokens.inc(promptTokens);
       if (!streaming) return { ...frame(choices), usage: usage(promptTokens, timer.count) };
       if (body.stream_options?.include_usage) await send({ ...frame([]), usage: usage(promptTokens, timer.count) });
